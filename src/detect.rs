@@ -1,0 +1,974 @@
+//! Detection: from repository paths to the Python environments they belong to.
+//!
+//! Pure logic. The paths come from wherever the caller found them (staged entries, the index, a
+//! working-tree walk, a pre-commit file list); questions about sibling paths ("is there a
+//! `pyvenv.cfg` next to this `lib/`?") go through the [`Probe`] trait, which the caller backs
+//! with the index, the disk, or both.
+//!
+//! An environment is recognised by its markers (see `venv-layouts.md` in the project's shared
+//! notes), never by its folder name:
+//!
+//! * definitive: a `pyvenv.cfg` with a `home` key, `conda-meta/history` or `conda-meta/*.json`,
+//!   legacy virtualenv's `lib/pythonX.Y/orig-prefix.txt`;
+//! * strong, in combination: an `activate` script next to a Python interpreter, a
+//!   `site-packages` next to `bin/` or `Scripts/`, `pip-selfcheck.json` or `.Python` at the root,
+//!   virtualenv's `_virtualenv.pth`, tox's `.tox-info.json`, pdm's `__pypackages__/X.Y/lib`.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+use crate::pyvenv::{self, PyvenvCfg};
+
+/// What kind of entry a path is, as git records it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A regular file (git mode 100644).
+    File,
+    /// An executable file (git mode 100755).
+    Executable,
+    /// A symbolic link (git mode 120000); its content is the link target.
+    Symlink,
+    /// A directory (only on disk; git does not track directories).
+    Dir,
+    /// A submodule (git mode 160000).
+    Submodule,
+}
+
+/// What is known of one entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    /// The entry's kind.
+    pub mode: Mode,
+    /// Its size in bytes, when known (a symlink's size is the length of its target).
+    pub size: Option<u64>,
+}
+
+impl Meta {
+    /// A regular or executable file, or a symlink: something git stores as a blob.
+    pub fn is_blob(&self) -> bool {
+        matches!(self.mode, Mode::File | Mode::Executable | Mode::Symlink)
+    }
+}
+
+/// One repository-relative path handed to detection, `/`-separated raw bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathEntry {
+    /// The path, relative to the repository root, without a leading or trailing `/`.
+    pub path: Vec<u8>,
+    /// What is known of the entry; `None` when nothing is (a path that no longer exists).
+    pub meta: Option<Meta>,
+}
+
+/// Answers questions about sibling paths: the index, the working tree, or both.
+///
+/// Every path is repository-relative, `/`-separated, and the empty path is the root.
+pub trait Probe {
+    /// The entry at `path`, if it exists.
+    fn meta(&self, path: &[u8]) -> Option<Meta>;
+    /// At most `limit` bytes of the blob at `path` (for a symlink: its target). `None` when
+    /// the path is not a blob or cannot be read.
+    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>>;
+    /// The names directly inside directory `dir` (empty when it is not a directory).
+    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>>;
+    /// A second, costlier source asked about candidates that this one could not confirm but
+    /// whose own paths look like an environment's (e.g. the index behind the disk).
+    fn fallback(&self) -> Option<&dyn Probe> {
+        None
+    }
+}
+
+/// How much a piece of evidence says on its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Strength {
+    /// Also found in legitimate bundles; counts only in combination.
+    Medium,
+    /// A false positive needs a deliberate fixture or a vendored tree.
+    Strong,
+    /// No legitimate project file looks like this.
+    Definitive,
+}
+
+/// One observation that made a directory an environment. Paths are relative to the root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    /// A `pyvenv.cfg` with a `home` key.
+    PyvenvCfg {
+        /// The `home` value: where the base interpreter lives.
+        home: String,
+        /// The tool that wrote it, when the file says (`virtualenv 20.4.0`, `uv 0.5.1`).
+        creator: Option<String>,
+    },
+    /// A `pyvenv.cfg` that CPython would not accept (no `home` key, binary, too large, or
+    /// unreadable): noted, but not enough on its own.
+    WeakPyvenvCfg(&'static str),
+    /// `conda-meta/history` or `conda-meta/*.json`: a conda, mamba or micromamba prefix.
+    CondaMeta(Vec<u8>),
+    /// Legacy virtualenv's `lib/pythonX.Y/orig-prefix.txt`.
+    OrigPrefix(Vec<u8>),
+    /// `pip-selfcheck.json` at the root, written by old pip inside a virtualenv.
+    PipSelfcheck,
+    /// `.Python` at the root (macOS framework builds of legacy virtualenv).
+    DotPython,
+    /// An activate script (`bin/activate`, `Scripts/activate.bat`).
+    Activate(Vec<u8>),
+    /// An interpreter (`bin/python3`, `Scripts/python.exe`).
+    Interpreter {
+        /// Its path below the root.
+        path: Vec<u8>,
+        /// The link target when it is a symlink.
+        target: Option<Vec<u8>>,
+        /// A symlink or a binary; `false` for a missing-content, empty or tiny text stand-in.
+        real: bool,
+    },
+    /// A `site-packages` directory.
+    SitePackages(Vec<u8>),
+    /// virtualenv's `_virtualenv.pth`.
+    VirtualenvPth(Vec<u8>),
+    /// tox's `.tox-info.json` (tox 4) or `.tox-config1` (tox 3).
+    ToxInfo(Vec<u8>),
+    /// pdm's PEP 582 `__pypackages__/X.Y/lib`.
+    PdmPackages,
+    /// The `lib64 -> lib` symlink of 64-bit POSIX venvs.
+    Lib64Link,
+}
+
+impl Evidence {
+    /// How much this evidence says on its own.
+    pub fn strength(&self) -> Strength {
+        match self {
+            Evidence::PyvenvCfg { .. } | Evidence::CondaMeta(_) | Evidence::OrigPrefix(_) => {
+                Strength::Definitive
+            }
+            Evidence::WeakPyvenvCfg(_) | Evidence::Lib64Link | Evidence::SitePackages(_) => {
+                Strength::Medium
+            }
+            Evidence::Interpreter { real: false, .. } => Strength::Medium,
+            _ => Strength::Strong,
+        }
+    }
+
+    /// The path of the file this evidence is about, relative to the root.
+    pub fn path(&self) -> Vec<u8> {
+        match self {
+            Evidence::PyvenvCfg { .. } | Evidence::WeakPyvenvCfg(_) => b"pyvenv.cfg".to_vec(),
+            Evidence::PipSelfcheck => b"pip-selfcheck.json".to_vec(),
+            Evidence::DotPython => b".Python".to_vec(),
+            Evidence::PdmPackages => b"lib".to_vec(),
+            Evidence::Lib64Link => b"lib64".to_vec(),
+            Evidence::CondaMeta(p)
+            | Evidence::OrigPrefix(p)
+            | Evidence::Activate(p)
+            | Evidence::Interpreter { path: p, .. }
+            | Evidence::SitePackages(p)
+            | Evidence::VirtualenvPth(p)
+            | Evidence::ToxInfo(p) => p.clone(),
+        }
+    }
+}
+
+impl fmt::Display for Evidence {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let d = crate::escape::display;
+        match self {
+            Evidence::PyvenvCfg { home, creator } => {
+                write!(f, "pyvenv.cfg (home = {}", d(home.as_bytes()))?;
+                if let Some(c) = creator {
+                    write!(f, ", {}", d(c.as_bytes()))?;
+                }
+                f.write_str(")")
+            }
+            Evidence::WeakPyvenvCfg(why) => write!(f, "pyvenv.cfg ({why})"),
+            Evidence::PipSelfcheck => f.write_str("pip-selfcheck.json"),
+            Evidence::DotPython => f.write_str(".Python"),
+            Evidence::PdmPackages => f.write_str("__pypackages__ layout (PEP 582)"),
+            Evidence::Lib64Link => f.write_str("lib64 -> lib"),
+            Evidence::Interpreter {
+                path,
+                target: Some(t),
+                ..
+            } => write!(f, "{} -> {}", d(path), d(t)),
+            Evidence::Interpreter {
+                path, real: false, ..
+            } => write!(f, "{} (not a real interpreter)", d(path)),
+            Evidence::SitePackages(p) => write!(f, "{}/", d(p)),
+            other => f.write_str(&d(&other.path())),
+        }
+    }
+}
+
+/// Which tool made an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `python -m venv` (CPython, PyPy, GraalPy).
+    Venv,
+    /// virtualenv 20 or later.
+    Virtualenv,
+    /// virtualenv before 20 (no `pyvenv.cfg`).
+    LegacyVirtualenv,
+    /// `uv venv`.
+    Uv,
+    /// A conda, mamba or micromamba prefix.
+    Conda,
+    /// A pixi environment (`.pixi/envs/NAME`, a conda prefix).
+    Pixi,
+    /// A tox environment (`.tox/NAME`).
+    Tox,
+    /// A nox session environment (`.nox/NAME`).
+    Nox,
+    /// pdm's PEP 582 `__pypackages__/X.Y`.
+    Pdm,
+    /// pipenv's in-project `.venv` (`PIPENV_VENV_IN_PROJECT`).
+    Pipenv,
+    /// poetry's in-project `.venv` (`virtualenvs.in-project`).
+    Poetry,
+    /// A hatch environment stored inside the project.
+    Hatch,
+    /// The markers of an environment without its root file (`pyvenv.cfg` was not found).
+    Partial,
+}
+
+impl Kind {
+    /// A stable machine name (used in JSON and rule ids).
+    pub fn id(self) -> &'static str {
+        match self {
+            Kind::Venv => "venv",
+            Kind::Virtualenv => "virtualenv",
+            Kind::LegacyVirtualenv => "legacy-virtualenv",
+            Kind::Uv => "uv",
+            Kind::Conda => "conda",
+            Kind::Pixi => "pixi",
+            Kind::Tox => "tox",
+            Kind::Nox => "nox",
+            Kind::Pdm => "pdm",
+            Kind::Pipenv => "pipenv",
+            Kind::Poetry => "poetry",
+            Kind::Hatch => "hatch",
+            Kind::Partial => "partial",
+        }
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Venv => "venv",
+            Kind::Virtualenv => "virtualenv",
+            Kind::LegacyVirtualenv => "legacy virtualenv (< 20)",
+            Kind::Uv => "uv venv",
+            Kind::Conda => "conda prefix",
+            Kind::Pixi => "pixi environment",
+            Kind::Tox => "tox environment",
+            Kind::Nox => "nox environment",
+            Kind::Pdm => "pdm __pypackages__",
+            Kind::Pipenv => "pipenv in-project venv",
+            Kind::Poetry => "poetry in-project venv",
+            Kind::Hatch => "hatch environment",
+            Kind::Partial => "Python environment",
+        })
+    }
+}
+
+/// POSIX (`bin/`, `lib/pythonX.Y/`) or Windows (`Scripts/`, `Lib/`) layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layout {
+    /// `bin/`, `lib/pythonX.Y/site-packages`.
+    Posix,
+    /// `Scripts/`, `Lib/site-packages`.
+    Windows,
+}
+
+/// A directory recognised as an environment root, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnvRoot {
+    /// The tool that made it.
+    pub kind: Kind,
+    /// `CPython`, `PyPy`, `GraalPy`, when known.
+    pub implementation: Option<String>,
+    /// POSIX or Windows layout.
+    pub layout: Layout,
+    /// What was seen, strongest first.
+    pub evidence: Vec<Evidence>,
+    /// It sits under a test-data path and has no real interpreter and no installed pip: a
+    /// fixture that imitates an environment. Reported as a note unless `--strict`.
+    pub fixture: bool,
+}
+
+impl EnvRoot {
+    /// The path (relative to the root) of the strongest marker file.
+    pub fn marker(&self) -> Vec<u8> {
+        self.evidence
+            .first()
+            .map(Evidence::path)
+            .unwrap_or_default()
+    }
+
+    /// A short description: kind, implementation and layout.
+    pub fn describe(&self) -> String {
+        let mut s = self.kind.to_string();
+        let mut extra = Vec::new();
+        if let Some(i) = &self.implementation {
+            extra.push(i.clone());
+        }
+        if self.layout == Layout::Windows {
+            extra.push("Windows layout".to_owned());
+        }
+        if !extra.is_empty() {
+            s.push_str(&format!(" ({})", extra.join(", ")));
+        }
+        s
+    }
+}
+
+/// One environment found among the paths, with the paths that belong to it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Environment {
+    /// The root directory, repository-relative (empty: the repository root itself).
+    pub root: Vec<u8>,
+    /// What the root is.
+    pub env: EnvRoot,
+    /// How many of the given paths belong to it.
+    pub files: u64,
+    /// Their total size in bytes, summed over the paths whose size is known.
+    pub bytes: u64,
+    /// Whether every path's size was known.
+    pub bytes_known: bool,
+    /// The distinct top-level entries below the root that the paths touch (`bin`, `lib`,
+    /// `pyvenv.cfg`...), sorted.
+    pub entries: Vec<Vec<u8>>,
+}
+
+/// Top-level names that belong to an environment rather than to a project (compared
+/// case-insensitively). An environment at the repository root claims only these.
+const ENV_OWNED: &[&str] = &[
+    "bin",
+    "scripts",
+    "lib",
+    "lib64",
+    "include",
+    "share",
+    "etc",
+    "man",
+    "pyvenv.cfg",
+    "pip-selfcheck.json",
+    ".python",
+    "conda-meta",
+    "cachedir.tag",
+    "library",
+    "dlls",
+    "libs",
+    "tcl",
+    "ssl",
+    "compiler_compat",
+    "python.exe",
+    "pythonw.exe",
+    ".tox-info.json",
+    ".tox-config1",
+];
+
+fn is_env_owned(name: &[u8]) -> bool {
+    ENV_OWNED.iter().any(|o| name.eq_ignore_ascii_case(o.as_bytes()))
+}
+
+/// Path components under which environment look-alikes are usually test data.
+const TEST_DIRS: &str = "{test,tests,testing,fixture,fixtures,__fixtures__,testdata,test_data,test-data,envlayouts}";
+
+fn test_path_matcher() -> GlobSet {
+    let mut b = GlobSetBuilder::new();
+    for pattern in [format!("{TEST_DIRS}/**"), format!("**/{TEST_DIRS}/**")] {
+        let glob = GlobBuilder::new(&pattern)
+            .case_insensitive(true)
+            .literal_separator(true)
+            .build()
+            .expect("static glob is valid");
+        b.add(glob);
+    }
+    b.build().expect("static globs are valid")
+}
+
+/// Finds the environments that `paths` belong to, one [`Environment`] per root.
+///
+/// Candidates are the directories above each path whose next component is an environment's
+/// (`bin`, `lib`, `Scripts`, `pyvenv.cfg`, ...). Each candidate is examined once, shallowest
+/// first; paths under a confirmed root are assigned to it and not examined further.
+pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
+    let mut candidates: HashMap<&[u8], bool> = HashMap::new();
+    for entry in paths {
+        collect_candidates(&entry.path, entry.meta, &mut candidates);
+    }
+    let mut order: Vec<(&[u8], bool)> = candidates.into_iter().collect();
+    order.sort_by(|a, b| depth(a.0).cmp(&depth(b.0)).then(a.0.cmp(b.0)));
+
+    let tests = test_path_matcher();
+    let mut roots: Vec<(&[u8], EnvRoot)> = Vec::new();
+    let mut confirmed: HashSet<&[u8]> = HashSet::new();
+    for (candidate, hinted) in order {
+        if claimed_by(candidate, &confirmed).is_some() {
+            continue;
+        }
+        let mut found = examine(candidate, hinted, probe, &tests);
+        if found.is_none() && hinted {
+            if let Some(deeper) = probe.fallback() {
+                found = examine(candidate, hinted, deeper, &tests);
+            }
+        }
+        if let Some(env) = found {
+            confirmed.insert(candidate);
+            roots.push((candidate, env));
+        }
+    }
+    if roots.is_empty() {
+        return Vec::new();
+    }
+
+    let mut tallies: HashMap<&[u8], (u64, u64, bool, HashSet<&[u8]>)> = HashMap::new();
+    for entry in paths {
+        let Some(root) = claimed_by(&entry.path, &confirmed) else {
+            continue;
+        };
+        let tally = tallies
+            .entry(root)
+            .or_insert_with(|| (0, 0, true, HashSet::new()));
+        tally.0 += 1;
+        match entry.meta.and_then(|m| m.size) {
+            Some(size) => tally.1 += size,
+            None => tally.2 = false,
+        }
+        let below = if root.is_empty() {
+            &entry.path[..]
+        } else {
+            &entry.path[root.len() + 1..]
+        };
+        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+        tally.3.insert(top);
+    }
+    roots
+        .into_iter()
+        .filter_map(|(root, env)| {
+            let (files, bytes, bytes_known, entries) = tallies.remove(root)?;
+            let mut entries: Vec<Vec<u8>> = entries.into_iter().map(<[u8]>::to_vec).collect();
+            entries.sort();
+            Some(Environment {
+                root: root.to_vec(),
+                env,
+                files,
+                bytes,
+                bytes_known,
+                entries,
+            })
+        })
+        .collect()
+}
+
+/// Examines one directory with the probe alone: is it an environment root?
+///
+/// Used by the working-tree walk, which meets directories before their files.
+pub fn examine_dir(dir: &[u8], probe: &dyn Probe) -> Option<EnvRoot> {
+    examine(dir, true, probe, &test_path_matcher())
+}
+
+fn depth(path: &[u8]) -> usize {
+    if path.is_empty() {
+        0
+    } else {
+        1 + path.iter().filter(|&&b| b == b'/').count()
+    }
+}
+
+/// The confirmed root that owns `path`, if any: the shallowest one above it. A root at the
+/// repository root owns only its environment-owned top-level entries.
+fn claimed_by<'a>(path: &[u8], confirmed: &HashSet<&'a [u8]>) -> Option<&'a [u8]> {
+    if confirmed.is_empty() {
+        return None;
+    }
+    if let Some(root) = confirmed.get(&b""[..]) {
+        let top = path.split(|&b| b == b'/').next().unwrap_or(path);
+        if is_env_owned(top) {
+            return Some(root);
+        }
+    }
+    for (i, &b) in path.iter().enumerate() {
+        if b == b'/' {
+            if let Some(root) = confirmed.get(&path[..i]) {
+                return Some(root);
+            }
+        }
+    }
+    None
+}
+
+/// Adds the directories above `path` that could be environment roots. The flag says whether
+/// the path itself looks like an environment's file (so a costlier look is warranted).
+fn collect_candidates<'a>(path: &'a [u8], meta: Option<Meta>, out: &mut HashMap<&'a [u8], bool>) {
+    let comps: Vec<(usize, &[u8])> = components(path).collect();
+    for (i, &(start, name)) in comps.iter().enumerate() {
+        let parent = if start == 0 {
+            &path[..0]
+        } else {
+            &path[..start - 1]
+        };
+        let next = comps.get(i + 1).map(|c| c.1);
+        let last = i + 1 == comps.len();
+        if is_env_owned(name) {
+            let hint = looks_like_env_file(name, next, last, meta);
+            let slot = out.entry(parent).or_insert(false);
+            *slot |= hint;
+        }
+        if name == b"__pypackages__" && i + 2 < comps.len() {
+            if let Some(&(vstart, version)) = comps.get(i + 1) {
+                if is_python_version(version) {
+                    out.insert(&path[..vstart + version.len()], true);
+                }
+            }
+        }
+    }
+}
+
+fn components(path: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
+    let mut start = 0;
+    path.split(|&b| b == b'/').map(move |c| {
+        let s = start;
+        start += c.len() + 1;
+        (s, c)
+    })
+}
+
+/// `name` is an environment-owned component; does the rest of the path make it an
+/// environment's file rather than, say, a project's `src/lib/`?
+fn looks_like_env_file(name: &[u8], next: Option<&[u8]>, last: bool, meta: Option<Meta>) -> bool {
+    let lower = name.to_ascii_lowercase();
+    match (&lower[..], next) {
+        (b"pyvenv.cfg" | b"pip-selfcheck.json" | b".python", None) => true,
+        (b"conda-meta", Some(_)) => true,
+        (b"lib64", None) => last && meta.is_some_and(|m| m.mode == Mode::Symlink),
+        (b"bin" | b"scripts", Some(n)) => is_interpreter_name(n) || is_activate_name(n),
+        (b"lib", Some(n)) => {
+            is_versioned_python_dir(n) || n.eq_ignore_ascii_case(b"site-packages")
+        }
+        (b"include", Some(n)) => is_versioned_python_dir(n) || n == b"site",
+        _ => false,
+    }
+}
+
+fn is_python_version(name: &[u8]) -> bool {
+    let mut parts = name.split(|&b| b == b'.');
+    let major = parts.next().unwrap_or_default();
+    let minor = parts.next().unwrap_or_default();
+    parts.next().is_none()
+        && !major.is_empty()
+        && !minor.is_empty()
+        && major.iter().chain(minor).all(u8::is_ascii_digit)
+}
+
+/// `python3.11`, `python2.7`, `pypy3.9`, `python3.13t`.
+fn is_versioned_python_dir(name: &[u8]) -> bool {
+    let rest = name
+        .strip_prefix(b"python")
+        .or_else(|| name.strip_prefix(b"pypy"));
+    let Some(rest) = rest else { return false };
+    let rest = rest.strip_suffix(b"t").unwrap_or(rest);
+    is_python_version(rest)
+}
+
+/// Interpreter names in `bin/` or `Scripts/`: `python`, `python3`, `python3.11`, `pypy3`,
+/// `graalpy`, `python.exe`, `pythonw.exe`.
+fn is_interpreter_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let stem = lower.strip_suffix(b".exe").unwrap_or(&lower);
+    let Some(rest) = stem
+        .strip_prefix(b"python")
+        .or_else(|| stem.strip_prefix(b"pypy"))
+        .or_else(|| stem.strip_prefix(b"graalpy"))
+    else {
+        return false;
+    };
+    let rest = rest.strip_prefix(b"w").unwrap_or(rest);
+    let rest = rest.strip_suffix(b"t").unwrap_or(rest);
+    rest.iter().all(|&b| b.is_ascii_digit() || b == b'.')
+}
+
+/// The activate scripts venv, virtualenv and uv write; `activate-hermit` and the like are not.
+fn is_activate_name(name: &[u8]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    matches!(
+        &lower[..],
+        b"activate"
+            | b"activate.bat"
+            | b"activate.csh"
+            | b"activate.fish"
+            | b"activate.ps1"
+            | b"activate.nu"
+            | b"activate.xsh"
+            | b"activate_this.py"
+    )
+}
+
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    if dir.is_empty() {
+        return name.to_vec();
+    }
+    let mut out = Vec::with_capacity(dir.len() + 1 + name.len());
+    out.extend_from_slice(dir);
+    out.push(b'/');
+    out.extend_from_slice(name);
+    out
+}
+
+/// Child names of `dir` keyed by their lower-case form.
+fn child_map(probe: &dyn Probe, dir: &[u8]) -> HashMap<Vec<u8>, Vec<u8>> {
+    probe
+        .children(dir)
+        .into_iter()
+        .map(|n| (n.to_ascii_lowercase(), n))
+        .collect()
+}
+
+/// Magic numbers of executables: ELF, PE, Mach-O (both byte orders, fat).
+fn is_binary_executable(head: &[u8]) -> bool {
+    head.starts_with(b"\x7fELF")
+        || head.starts_with(b"MZ")
+        || head.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
+        || head.starts_with(&[0xce, 0xfa, 0xed, 0xfe])
+        || head.starts_with(&[0xca, 0xfe, 0xba, 0xbe])
+}
+
+/// Below this size a text file named `python` is a stand-in, not an interpreter.
+const TINY_TEXT: u64 = 1024;
+
+fn interpreter(probe: &dyn Probe, root: &[u8], rel: Vec<u8>) -> Option<Evidence> {
+    let path = join(root, &rel);
+    let meta = probe.meta(&path)?;
+    match meta.mode {
+        Mode::Symlink => {
+            let target = probe.read_head(&path, 4096).unwrap_or_default();
+            Some(Evidence::Interpreter {
+                path: rel,
+                target: Some(target),
+                real: true,
+            })
+        }
+        Mode::File | Mode::Executable => {
+            let head = probe.read_head(&path, 64).unwrap_or_default();
+            let real = is_binary_executable(&head) || meta.size.is_some_and(|s| s >= TINY_TEXT);
+            Some(Evidence::Interpreter {
+                path: rel,
+                target: None,
+                real,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Decides whether `root` is an environment root. Without `thorough`, only the root markers
+/// (`pyvenv.cfg`, `conda-meta`) are looked for; with it, the combinations of secondary
+/// markers as well.
+fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> Option<EnvRoot> {
+    let top = child_map(probe, root);
+    let has = |name: &[u8]| top.get(name);
+    if !thorough && has(b"pyvenv.cfg").is_none() && has(b"conda-meta").is_none() {
+        return None;
+    }
+    let mut evidence = Vec::new();
+    let mut cfg: Option<PyvenvCfg> = None;
+
+    if let Some(name) = has(b"pyvenv.cfg") {
+        let path = join(root, name);
+        match probe.meta(&path) {
+            Some(m) if m.is_blob() && m.mode != Mode::Symlink => {
+                match probe.read_head(&path, pyvenv::READ_LIMIT + 1) {
+                    None => evidence.push(Evidence::WeakPyvenvCfg("unreadable or too large")),
+                    Some(bytes) => match PyvenvCfg::parse(&bytes) {
+                        Ok(c) if c.is_definitive() => {
+                            let creator = c
+                                .uv
+                                .as_ref()
+                                .map(|v| format!("uv {v}"))
+                                .or_else(|| c.virtualenv.as_ref().map(|v| format!("virtualenv {v}")));
+                            evidence.push(Evidence::PyvenvCfg {
+                                home: c.home.clone().unwrap_or_default(),
+                                creator,
+                            });
+                            cfg = Some(c);
+                        }
+                        Ok(_) => evidence.push(Evidence::WeakPyvenvCfg("no home key")),
+                        Err(pyvenv::NotACfg::Binary) => {
+                            evidence.push(Evidence::WeakPyvenvCfg("binary content"))
+                        }
+                        Err(pyvenv::NotACfg::NoKeys) => {
+                            evidence.push(Evidence::WeakPyvenvCfg("no key = value lines"))
+                        }
+                    },
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let mut conda = false;
+    if let Some(name) = has(b"conda-meta") {
+        let dir = join(root, name);
+        if probe.meta(&join(&dir, b"history")).is_some() {
+            conda = true;
+            evidence.push(Evidence::CondaMeta(join(name, b"history")));
+        } else if let Some(json) = probe
+            .children(&dir)
+            .into_iter()
+            .find(|n| n.ends_with(b".json"))
+        {
+            conda = true;
+            evidence.push(Evidence::CondaMeta(join(name, &json)));
+        }
+    }
+    let definitive_root = cfg.is_some() || conda;
+    if !thorough && !definitive_root {
+        return None;
+    }
+
+    // The scripts directory and the interpreter.
+    let mut layout = Layout::Posix;
+    let mut activate = false;
+    let mut interpreters = Vec::new();
+    for dir_key in [&b"bin"[..], b"scripts"] {
+        let Some(dir_name) = has(dir_key) else { continue };
+        if dir_key == b"scripts" && has(b"bin").is_none() {
+            layout = Layout::Windows;
+        }
+        let dir = join(root, dir_name);
+        let mut names = probe.children(&dir);
+        names.sort();
+        for n in &names {
+            if is_activate_name(n) && !activate {
+                let lower = n.to_ascii_lowercase();
+                if matches!(&lower[..], b"activate" | b"activate.bat") {
+                    activate = true;
+                    evidence.push(Evidence::Activate(join(dir_name, n)));
+                }
+            }
+        }
+        // Prefer the plainest name: `python` before `python3.11`.
+        let mut interp: Vec<&Vec<u8>> = names.iter().filter(|n| is_interpreter_name(n)).collect();
+        interp.sort_by_key(|n| (n.len(), n.to_vec()));
+        if let Some(best) = interp.into_iter().find_map(|n| interpreter(probe, root, join(dir_name, n))) {
+            interpreters.push(best);
+        }
+    }
+    // conda on Windows keeps python.exe at the root.
+    if let Some(name) = has(b"python.exe") {
+        if let Some(e) = interpreter(probe, root, name.clone()) {
+            interpreters.push(e);
+        }
+    }
+    let real_interpreter = interpreters
+        .iter()
+        .any(|e| matches!(e, Evidence::Interpreter { real: true, .. }));
+
+    // lib/pythonX.Y/{site-packages,orig-prefix.txt}, Lib/site-packages.
+    let mut site_packages = None;
+    let mut orig_prefix = None;
+    let mut virtualenv_pth = None;
+    if let Some(lib_name) = has(b"lib") {
+        let lib = join(root, lib_name);
+        let mut dirs: Vec<Vec<u8>> = Vec::new();
+        if lib_name == b"Lib" || (lib_name != b"lib" && layout == Layout::Windows) {
+            dirs.push(lib_name.clone());
+            layout = Layout::Windows;
+        }
+        let mut versions: Vec<Vec<u8>> = probe
+            .children(&lib)
+            .into_iter()
+            .filter(|n| is_versioned_python_dir(n))
+            .collect();
+        versions.sort();
+        dirs.extend(versions.iter().map(|v| join(lib_name, v)));
+        if root.ends_with(b"__pypackages__") || is_pdm_root(root) {
+            dirs.push(lib_name.clone());
+        }
+        for d in dirs {
+            let sp = join(&d, b"site-packages");
+            let sp_full = join(root, &sp);
+            if site_packages.is_none() && probe.meta(&sp_full).is_some() {
+                if probe.meta(&join(&sp_full, b"_virtualenv.pth")).is_some() {
+                    virtualenv_pth = Some(join(&sp, b"_virtualenv.pth"));
+                }
+                site_packages = Some(sp);
+            }
+            let op = join(&d, b"orig-prefix.txt");
+            if orig_prefix.is_none() && probe.meta(&join(root, &op)).is_some() {
+                orig_prefix = Some(op);
+            }
+        }
+    }
+    if let Some(op) = orig_prefix {
+        evidence.push(Evidence::OrigPrefix(op));
+    }
+    let pip_installed = site_packages.as_ref().is_some_and(|sp| {
+        probe.meta(&join(root, &join(sp, b"pip"))).is_some()
+    });
+
+    let pdm = is_pdm_root(root) && has(b"lib").is_some();
+    if pdm {
+        evidence.push(Evidence::PdmPackages);
+    }
+    let pip_selfcheck = has(b"pip-selfcheck.json").is_some();
+    if pip_selfcheck {
+        evidence.push(Evidence::PipSelfcheck);
+    }
+    let dot_python = has(b".python").is_some_and(|n| n == b".Python");
+    if dot_python {
+        evidence.push(Evidence::DotPython);
+    }
+    if let Some(p) = virtualenv_pth.clone() {
+        evidence.push(Evidence::VirtualenvPth(p));
+    }
+    let tox = [&b".tox-info.json"[..], b".tox-config1"]
+        .into_iter()
+        .find_map(|n| has(n).cloned());
+    if let Some(t) = tox.clone() {
+        evidence.push(Evidence::ToxInfo(t));
+    }
+    evidence.extend(interpreters.iter().cloned());
+    if let Some(sp) = site_packages.clone() {
+        evidence.push(Evidence::SitePackages(sp));
+    }
+    if let Some(name) = has(b"lib64") {
+        if probe
+            .meta(&join(root, name))
+            .is_some_and(|m| m.mode == Mode::Symlink)
+        {
+            evidence.push(Evidence::Lib64Link);
+        }
+    }
+
+    let scripts_dir = has(b"bin").is_some() || has(b"scripts").is_some();
+    let legacy = evidence
+        .iter()
+        .any(|e| matches!(e, Evidence::OrigPrefix(_)));
+    let is_env = definitive_root
+        || legacy
+        || pdm
+        || (activate && !interpreters.is_empty())
+        || (site_packages.is_some() && (activate || !interpreters.is_empty()))
+        || ((pip_selfcheck || dot_python) && (scripts_dir || site_packages.is_some()))
+        || (virtualenv_pth.is_some() && scripts_dir)
+        || (tox.is_some() && (cfg.is_some() || scripts_dir));
+    if !is_env {
+        return None;
+    }
+    // An embeddable CPython bundle (`python311._pth`) is shipped on purpose.
+    if !definitive_root && top.keys().any(|n| n.starts_with(b"python") && n.ends_with(b"._pth")) {
+        return None;
+    }
+    evidence.sort_by_key(|e| std::cmp::Reverse(e.strength()));
+
+    let parent = root.rsplit(|&b| b == b'/').nth(1).unwrap_or_default();
+    let kind = if conda {
+        if contains_subpath(root, b".pixi/envs/") {
+            Kind::Pixi
+        } else {
+            Kind::Conda
+        }
+    } else if pdm {
+        Kind::Pdm
+    } else if parent == b".tox" || tox.is_some() {
+        Kind::Tox
+    } else if parent == b".nox" {
+        Kind::Nox
+    } else if let Some(c) = &cfg {
+        if c.uv.is_some() {
+            Kind::Uv
+        } else if c.virtualenv.is_some() {
+            if has(b".project").is_some() {
+                Kind::Pipenv
+            } else if c.prompt.as_deref().is_some_and(is_poetry_prompt) {
+                Kind::Poetry
+            } else if made_by_hatch(probe, root) {
+                Kind::Hatch
+            } else {
+                Kind::Virtualenv
+            }
+        } else {
+            Kind::Venv
+        }
+    } else if legacy || pip_selfcheck || dot_python {
+        Kind::LegacyVirtualenv
+    } else {
+        Kind::Partial
+    };
+
+    let implementation = cfg
+        .as_ref()
+        .and_then(|c| c.implementation.clone())
+        .or_else(|| {
+            interpreters.iter().find_map(|e| {
+                let p = e.path().to_ascii_lowercase();
+                let name = p.rsplit(|&b| b == b'/').next().unwrap_or_default().to_vec();
+                if name.starts_with(b"pypy") {
+                    Some("PyPy".to_owned())
+                } else if name.starts_with(b"graalpy") {
+                    Some("GraalPy".to_owned())
+                } else {
+                    None
+                }
+            })
+        });
+
+    let fixture =
+        is_under_test_dir(root, tests) && !real_interpreter && !pip_installed;
+    Some(EnvRoot {
+        kind,
+        implementation,
+        layout,
+        evidence,
+        fixture,
+    })
+}
+
+fn is_under_test_dir(root: &[u8], tests: &GlobSet) -> bool {
+    let mut with_slash = root.to_vec();
+    with_slash.extend_from_slice(b"/x");
+    let text = String::from_utf8_lossy(&with_slash);
+    tests.is_match(&*text)
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn contains_subpath(path: &[u8], needle: &[u8]) -> bool {
+    let mut p = path.to_vec();
+    p.push(b'/');
+    contains(&p, needle)
+}
+
+/// `__pypackages__/3.11`.
+fn is_pdm_root(root: &[u8]) -> bool {
+    let mut it = root.rsplit(|&b| b == b'/');
+    let version = it.next().unwrap_or_default();
+    it.next() == Some(&b"__pypackages__"[..]) && is_python_version(version)
+}
+
+/// poetry names its environments `<project>-py<X.Y>`.
+fn is_poetry_prompt(prompt: &str) -> bool {
+    prompt
+        .rsplit_once("-py")
+        .is_some_and(|(name, v)| !name.is_empty() && is_python_version(v.as_bytes()))
+}
+
+/// hatch writes `# This file was automatically created by Hatch` into the storage
+/// directory's `.gitignore`: the environment's own or its parent's.
+fn made_by_hatch(probe: &dyn Probe, root: &[u8]) -> bool {
+    let parent = match root.iter().rposition(|&b| b == b'/') {
+        Some(i) => &root[..i],
+        None => &root[..0],
+    };
+    [root, parent].into_iter().any(|dir| {
+        probe
+            .read_head(&join(dir, b".gitignore"), 256)
+            .is_some_and(|head| contains(&head, b"automatically created by Hatch"))
+    })
+}
+
+#[cfg(test)]
+mod tests;

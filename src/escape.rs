@@ -1,0 +1,143 @@
+//! Escaping of repository paths before they reach a terminal, a shell or a `.gitignore`.
+//!
+//! Git paths are bytes. They may be invalid UTF-8 and may hold newlines, terminal escape
+//! sequences or bidirectional-override characters that would make a report lie about what it
+//! names. Everything the tool prints goes through one of these functions.
+
+use std::fmt::Write as _;
+
+/// Renders `path` for a human: valid UTF-8 stays as it is, except control characters, bidi
+/// controls and backslashes, which become `\n`, `\x1b`, `\u{202e}`, `\\`; invalid bytes become
+/// `\xNN`.
+pub fn display(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push_char(&mut out, c);
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+fn push_char(out: &mut String, c: char) {
+    match c {
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        c if (c as u32) < 0x20 || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c) => {
+            let _ = write!(out, "\\x{:02x}", c as u32);
+        }
+        c if is_format_control(c) => {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        }
+        c => out.push(c),
+    }
+}
+
+/// Bidirectional controls and invisible formatting characters (Trojan Source, CVE-2021-42574).
+fn is_format_control(c: char) -> bool {
+    matches!(c,
+        '\u{061c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}'
+        | '\u{feff}')
+}
+
+/// Quotes `path` as one POSIX shell word. Plain names stay bare; anything else is single-quoted,
+/// and bytes that a terminal would interpret (or invalid UTF-8) use bash's `$'\xNN'` form, so
+/// the command can be pasted as printed.
+pub fn shell_word(path: &[u8]) -> String {
+    let plain = !path.is_empty()
+        && path
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b"-_./+@%,:=".contains(&b));
+    if plain {
+        // A leading '-' is safe here: every command we print puts `--` before paths.
+        return String::from_utf8_lossy(path).into_owned();
+    }
+    let needs_ansi_c = display(path).as_bytes() != path;
+    if !needs_ansi_c {
+        let text = String::from_utf8_lossy(path);
+        return format!("'{}'", text.replace('\'', r"'\''"));
+    }
+    let mut out = String::from("$'");
+    for chunk in path.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\'' => out.push_str("\\'"),
+                c => push_char(&mut out, c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Escapes `path` as a literal `.gitignore` pattern (the caller adds the leading `/` and any
+/// trailing `/`). Returns `None` when the path cannot be written as one pattern line: a newline,
+/// a carriage return or invalid UTF-8 in a name.
+pub fn gitignore_literal(path: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(path).ok()?;
+    if text.contains(['\n', '\r']) {
+        return None;
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | '\\' | '!' | '#') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    // Trailing spaces are stripped by git unless escaped.
+    if out.ends_with(' ') {
+        out.pop();
+        out.push_str("\\ ");
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_escapes_what_a_terminal_would_interpret() {
+        let cases: &[(&[u8], &str)] = &[
+            (b"venv/bin/python", "venv/bin/python"),
+            (b"caf\xc3\xa9/pyvenv.cfg", "café/pyvenv.cfg"),
+            (b"a\nb", "a\\nb"),
+            (b"\x1b[31mred", "\\x1b[31mred"),
+            (b"bad\xffname", "bad\\xffname"),
+            ("x\u{202e}cod.exe".as_bytes(), "x\\u{202e}cod.exe"),
+            (b"back\\slash", "back\\\\slash"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(display(input), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn shell_words_paste_back_to_the_same_bytes() {
+        assert_eq!(shell_word(b"services/api/.venv"), "services/api/.venv");
+        assert_eq!(shell_word(b"my env"), "'my env'");
+        assert_eq!(shell_word(b"it's"), r"'it'\''s'");
+        assert_eq!(shell_word(b"a\nb"), r"$'a\nb'");
+        assert_eq!(shell_word(b"x\xff'"), r"$'x\xff\''");
+        assert_eq!(shell_word(b""), "''");
+    }
+
+    #[test]
+    fn gitignore_literals_escape_pattern_syntax() {
+        assert_eq!(gitignore_literal(b"venv").as_deref(), Some("venv"));
+        assert_eq!(gitignore_literal(b"[env]*").as_deref(), Some("\\[env]\\*"));
+        assert_eq!(gitignore_literal(b"#env!").as_deref(), Some("\\#env\\!"));
+        assert_eq!(gitignore_literal(b"env ").as_deref(), Some("env\\ "));
+        assert_eq!(gitignore_literal(b"a\nb"), None);
+        assert_eq!(gitignore_literal(b"\xff"), None);
+    }
+}

@@ -1,0 +1,325 @@
+//! Sources that answer detection's sibling questions: an in-memory listing (the index, a
+//! tree), the working tree on disk, and one layered over another.
+
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::detect::{Meta, Mode, Probe};
+
+/// One entry of a [`Listing`], with whatever the owner needs to read its content.
+#[derive(Clone, Debug)]
+pub struct Listed<T> {
+    /// Repository-relative path.
+    pub path: Vec<u8>,
+    /// Mode and size.
+    pub meta: Meta,
+    /// How to find the content (an object id, or the bytes themselves).
+    pub data: T,
+}
+
+/// A sorted list of file paths, as the index or a tree holds them. Directories are implied by
+/// their files, as in git.
+#[derive(Clone, Debug)]
+pub struct Listing<T> {
+    entries: Vec<Listed<T>>,
+}
+
+impl<T> Listing<T> {
+    /// Sorts the entries in git's order (bytewise) and keeps the first of duplicate paths.
+    pub fn new(mut entries: Vec<Listed<T>>) -> Listing<T> {
+        if !entries.windows(2).all(|w| w[0].path < w[1].path) {
+            entries.sort_by(|a, b| a.path.cmp(&b.path));
+            entries.dedup_by(|b, a| a.path == b.path);
+        }
+        Listing { entries }
+    }
+
+    /// All entries, sorted.
+    pub fn entries(&self) -> &[Listed<T>] {
+        &self.entries
+    }
+
+    /// The entry at exactly `path`.
+    pub fn get(&self, path: &[u8]) -> Option<&Listed<T>> {
+        self.entries
+            .binary_search_by(|e| e.path.as_slice().cmp(path))
+            .ok()
+            .map(|i| &self.entries[i])
+    }
+
+    /// Index of the first entry whose path is not less than `key`.
+    fn lower_bound(&self, key: &[u8]) -> usize {
+        self.entries.partition_point(|e| e.path.as_slice() < key)
+    }
+
+    /// The entry at `path`, or a directory when some entry lies below it.
+    pub fn meta(&self, path: &[u8]) -> Option<Meta> {
+        if let Some(e) = self.get(path) {
+            return Some(e.meta);
+        }
+        let prefix = dir_prefix(path);
+        let i = self.lower_bound(&prefix);
+        let below = self
+            .entries
+            .get(i)
+            .is_some_and(|e| e.path.starts_with(&prefix));
+        below.then_some(Meta {
+            mode: Mode::Dir,
+            size: None,
+        })
+    }
+
+    /// The distinct names directly below `dir`, in O(children × log entries).
+    pub fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        let prefix = dir_prefix(dir);
+        let mut out = Vec::new();
+        let mut i = self.lower_bound(&prefix);
+        while let Some(e) = self.entries.get(i) {
+            let Some(rest) = e.path.strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            let name = rest.split(|&b| b == b'/').next().unwrap_or(rest);
+            out.push(name.to_vec());
+            // Skip everything below `name/`: those paths sort before `name0` ('/' + 1).
+            let mut next = prefix.clone();
+            next.extend_from_slice(name);
+            next.push(b'/' + 1);
+            i = i.max(self.lower_bound(&next)).max(i + 1);
+        }
+        out
+    }
+}
+
+/// `dir/`, or nothing for the root.
+fn dir_prefix(dir: &[u8]) -> Vec<u8> {
+    let mut prefix = dir.to_vec();
+    if !prefix.is_empty() {
+        prefix.push(b'/');
+    }
+    prefix
+}
+
+/// A listing that carries each blob's content: for tests and small in-memory trees.
+impl Probe for Listing<Vec<u8>> {
+    fn meta(&self, path: &[u8]) -> Option<Meta> {
+        Listing::meta(self, path)
+    }
+
+    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
+        let e = self.get(path)?;
+        Some(e.data[..e.data.len().min(limit)].to_vec())
+    }
+
+    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        Listing::children(self, dir)
+    }
+}
+
+/// The working tree: answers from `lstat`, `readlink` and `read_dir`, never following a
+/// symlink.
+#[derive(Clone, Debug)]
+pub struct DiskProbe {
+    root: PathBuf,
+}
+
+impl DiskProbe {
+    /// A probe for the tree at `root`.
+    pub fn new(root: impl Into<PathBuf>) -> DiskProbe {
+        DiskProbe { root: root.into() }
+    }
+
+    /// The file-system path of a repository path.
+    pub fn full_path(&self, path: &[u8]) -> PathBuf {
+        if path.is_empty() {
+            return self.root.clone();
+        }
+        self.root.join(bytes_to_path(path))
+    }
+}
+
+/// Converts `/`-separated repository bytes to a relative file-system path.
+pub fn bytes_to_path(path: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(std::ffi::OsStr::from_bytes(path))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(path).into_owned())
+    }
+}
+
+/// Converts a relative file-system path to `/`-separated repository bytes.
+pub fn path_to_bytes(path: &Path) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        path.as_os_str().as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().replace('\\', "/").into_bytes()
+    }
+}
+
+/// The [`Meta`] of a file-system entry, without following symlinks.
+pub fn meta_of(md: &fs::Metadata) -> Meta {
+    let ft = md.file_type();
+    let mode = if ft.is_symlink() {
+        Mode::Symlink
+    } else if ft.is_dir() {
+        Mode::Dir
+    } else if is_executable(md) {
+        Mode::Executable
+    } else {
+        Mode::File
+    };
+    Meta {
+        mode,
+        size: (mode != Mode::Dir).then_some(md.len()),
+    }
+}
+
+#[cfg(unix)]
+fn is_executable(md: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    md.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &fs::Metadata) -> bool {
+    false
+}
+
+impl Probe for DiskProbe {
+    fn meta(&self, path: &[u8]) -> Option<Meta> {
+        let md = fs::symlink_metadata(self.full_path(path)).ok()?;
+        // Sockets, FIFOs and devices are nothing git would store.
+        let ft = md.file_type();
+        (ft.is_file() || ft.is_dir() || ft.is_symlink()).then(|| meta_of(&md))
+    }
+
+    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
+        let full = self.full_path(path);
+        let md = fs::symlink_metadata(&full).ok()?;
+        if md.file_type().is_symlink() {
+            let target = fs::read_link(&full).ok()?;
+            let mut bytes = path_to_bytes(&target);
+            bytes.truncate(limit);
+            return Some(bytes);
+        }
+        if !md.file_type().is_file() {
+            return None;
+        }
+        let mut buf = Vec::with_capacity(limit.min(md.len() as usize));
+        fs::File::open(&full)
+            .ok()?
+            .take(limit as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
+        Some(buf)
+    }
+
+    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        let Ok(rd) = fs::read_dir(self.full_path(dir)) else {
+            return Vec::new();
+        };
+        rd.filter_map(Result::ok)
+            .map(|e| path_to_bytes(Path::new(&e.file_name())))
+            .filter(|n| n.as_slice() != b".git")
+            .collect()
+    }
+}
+
+/// Asks `first`, then `second` for what `first` does not have.
+pub struct Layered<'a> {
+    /// Asked first.
+    pub first: &'a dyn Probe,
+    /// Asked when `first` has no answer.
+    pub second: &'a dyn Probe,
+}
+
+impl Probe for Layered<'_> {
+    fn meta(&self, path: &[u8]) -> Option<Meta> {
+        self.first.meta(path).or_else(|| self.second.meta(path))
+    }
+
+    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
+        if self.first.meta(path).is_some() {
+            self.first.read_head(path, limit)
+        } else {
+            self.second.read_head(path, limit)
+        }
+    }
+
+    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        let mut names = self.first.children(dir);
+        names.extend(self.second.children(dir));
+        names.sort();
+        names.dedup();
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing(paths: &[&str]) -> Listing<Vec<u8>> {
+        Listing::new(
+            paths
+                .iter()
+                .map(|p| Listed {
+                    path: p.as_bytes().to_vec(),
+                    meta: Meta {
+                        mode: Mode::File,
+                        size: Some(0),
+                    },
+                    data: Vec::new(),
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn children_skip_subtrees_and_keep_order() {
+        let l = listing(&[
+            "a-b",
+            "a.txt",
+            "a/x/1",
+            "a/x/2",
+            "a/y",
+            "a0",
+            "b/c",
+            "venv/bin/python",
+            "venv/lib/python3.11/site-packages/x.py",
+            "venv/pyvenv.cfg",
+        ]);
+        let names = |d: &str| -> Vec<String> {
+            Probe::children(&l, d.as_bytes())
+                .into_iter()
+                .map(|n| String::from_utf8(n).unwrap())
+                .collect()
+        };
+        assert_eq!(names(""), ["a-b", "a.txt", "a", "a0", "b", "venv"]);
+        assert_eq!(names("a"), ["x", "y"]);
+        assert_eq!(names("venv"), ["bin", "lib", "pyvenv.cfg"]);
+        assert!(names("nope").is_empty());
+    }
+
+    #[test]
+    fn meta_reports_implied_directories() {
+        let l = listing(&["venv/lib/python3.11/site-packages/x.py"]);
+        assert_eq!(
+            Probe::meta(&l, b"venv/lib").map(|m| m.mode),
+            Some(Mode::Dir)
+        );
+        assert_eq!(
+            Probe::meta(&l, b"venv/lib/python3.11/site-packages/x.py").map(|m| m.mode),
+            Some(Mode::File)
+        );
+        assert_eq!(Probe::meta(&l, b"venv/li"), None);
+    }
+}
