@@ -367,12 +367,17 @@ const ENV_OWNED: &[&str] = &[
     ".tox-config1",
 ];
 
-fn is_env_owned(name: &[u8]) -> bool {
-    ENV_OWNED.iter().any(|o| name.eq_ignore_ascii_case(o.as_bytes()))
+/// Whether `name` is a top-level entry that environments own (`bin`, `Lib`, `pyvenv.cfg`...),
+/// compared case-insensitively.
+pub fn is_env_owned(name: &[u8]) -> bool {
+    ENV_OWNED
+        .iter()
+        .any(|o| name.eq_ignore_ascii_case(o.as_bytes()))
 }
 
 /// Path components under which environment look-alikes are usually test data.
-const TEST_DIRS: &str = "{test,tests,testing,fixture,fixtures,__fixtures__,testdata,test_data,test-data,envlayouts}";
+const TEST_DIRS: &str =
+    "{test,tests,testing,fixture,fixtures,__fixtures__,testdata,test_data,test-data,envlayouts}";
 
 fn test_path_matcher() -> GlobSet {
     let mut b = GlobSetBuilder::new();
@@ -422,18 +427,19 @@ pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
         return Vec::new();
     }
 
-    let mut tallies: HashMap<&[u8], (u64, u64, bool, HashSet<&[u8]>)> = HashMap::new();
+    let mut tallies: HashMap<&[u8], Tally> = HashMap::new();
     for entry in paths {
         let Some(root) = claimed_by(&entry.path, &confirmed) else {
             continue;
         };
-        let tally = tallies
-            .entry(root)
-            .or_insert_with(|| (0, 0, true, HashSet::new()));
-        tally.0 += 1;
+        let tally = tallies.entry(root).or_insert_with(|| Tally {
+            bytes_known: true,
+            ..Tally::default()
+        });
+        tally.files += 1;
         match entry.meta.and_then(|m| m.size) {
-            Some(size) => tally.1 += size,
-            None => tally.2 = false,
+            Some(size) => tally.bytes += size,
+            None => tally.bytes_known = false,
         }
         let below = if root.is_empty() {
             &entry.path[..]
@@ -441,23 +447,43 @@ pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
             &entry.path[root.len() + 1..]
         };
         let top = below.split(|&b| b == b'/').next().unwrap_or(below);
-        tally.3.insert(top);
+        tally.entries.insert(top);
     }
     roots
         .into_iter()
         .filter_map(|(root, env)| {
-            let (files, bytes, bytes_known, entries) = tallies.remove(root)?;
-            let mut entries: Vec<Vec<u8>> = entries.into_iter().map(<[u8]>::to_vec).collect();
+            let tally = tallies.remove(root)?;
+            let mut entries: Vec<Vec<u8>> = tally.entries.into_iter().map(<[u8]>::to_vec).collect();
             entries.sort();
             Some(Environment {
                 root: root.to_vec(),
                 env,
-                files,
-                bytes,
-                bytes_known,
+                files: tally.files,
+                bytes: tally.bytes,
+                bytes_known: tally.bytes_known,
                 entries,
             })
         })
+        .collect()
+}
+
+/// The paths of one environment, counted.
+#[derive(Default)]
+struct Tally<'a> {
+    files: u64,
+    bytes: u64,
+    bytes_known: bool,
+    entries: HashSet<&'a [u8]>,
+}
+
+/// The directories above `path` that its own shape marks as possible environment roots:
+/// `R` for `R/bin/activate`, `R/lib/python3.11/...`, `R/pyvenv.cfg`, `R/conda-meta/...`.
+pub fn hinted_roots(path: &[u8], meta: Option<Meta>) -> Vec<&[u8]> {
+    let mut candidates = HashMap::new();
+    collect_candidates(path, meta, &mut candidates);
+    candidates
+        .into_iter()
+        .filter_map(|(root, hinted)| hinted.then_some(root))
         .collect()
 }
 
@@ -543,9 +569,7 @@ fn looks_like_env_file(name: &[u8], next: Option<&[u8]>, last: bool, meta: Optio
         (b"conda-meta", Some(_)) => true,
         (b"lib64", None) => last && meta.is_some_and(|m| m.mode == Mode::Symlink),
         (b"bin" | b"scripts", Some(n)) => is_interpreter_name(n) || is_activate_name(n),
-        (b"lib", Some(n)) => {
-            is_versioned_python_dir(n) || n.eq_ignore_ascii_case(b"site-packages")
-        }
+        (b"lib", Some(n)) => is_versioned_python_dir(n) || n.eq_ignore_ascii_case(b"site-packages"),
         (b"include", Some(n)) => is_versioned_python_dir(n) || n == b"site",
         _ => false,
     }
@@ -661,6 +685,22 @@ fn interpreter(probe: &dyn Probe, root: &[u8], rel: Vec<u8>) -> Option<Evidence>
     }
 }
 
+/// Orders interpreters by how much they say: a link to an absolute path (`/usr/bin/python3`,
+/// `C:\\...`), a real binary, the shortest name.
+fn interpreter_rank(e: &Evidence) -> (bool, bool, usize, Vec<u8>) {
+    match e {
+        Evidence::Interpreter { path, target, real } => (
+            !target
+                .as_ref()
+                .is_some_and(|t| t.starts_with(b"/") || t.get(1) == Some(&b':')),
+            !real,
+            path.len(),
+            path.clone(),
+        ),
+        _ => (true, true, usize::MAX, Vec::new()),
+    }
+}
+
 /// Decides whether `root` is an environment root. Without `thorough`, only the root markers
 /// (`pyvenv.cfg`, `conda-meta`) are looked for; with it, the combinations of secondary
 /// markers as well.
@@ -681,11 +721,9 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
                     None => evidence.push(Evidence::WeakPyvenvCfg("unreadable or too large")),
                     Some(bytes) => match PyvenvCfg::parse(&bytes) {
                         Ok(c) if c.is_definitive() => {
-                            let creator = c
-                                .uv
-                                .as_ref()
-                                .map(|v| format!("uv {v}"))
-                                .or_else(|| c.virtualenv.as_ref().map(|v| format!("virtualenv {v}")));
+                            let creator = c.uv.as_ref().map(|v| format!("uv {v}")).or_else(|| {
+                                c.virtualenv.as_ref().map(|v| format!("virtualenv {v}"))
+                            });
                             evidence.push(Evidence::PyvenvCfg {
                                 home: c.home.clone().unwrap_or_default(),
                                 creator,
@@ -731,7 +769,9 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
     let mut activate = false;
     let mut interpreters = Vec::new();
     for dir_key in [&b"bin"[..], b"scripts"] {
-        let Some(dir_name) = has(dir_key) else { continue };
+        let Some(dir_name) = has(dir_key) else {
+            continue;
+        };
         if dir_key == b"scripts" && has(b"bin").is_none() {
             layout = Layout::Windows;
         }
@@ -747,12 +787,14 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
                 }
             }
         }
-        // Prefer the plainest name: `python` before `python3.11`.
-        let mut interp: Vec<&Vec<u8>> = names.iter().filter(|n| is_interpreter_name(n)).collect();
-        interp.sort_by_key(|n| (n.len(), n.to_vec()));
-        if let Some(best) = interp.into_iter().find_map(|n| interpreter(probe, root, join(dir_name, n))) {
-            interpreters.push(best);
-        }
+        // Report the most telling interpreter: a link to an absolute base interpreter, then a
+        // binary, then the plainest name.
+        let best = names
+            .iter()
+            .filter(|n| is_interpreter_name(n))
+            .filter_map(|n| interpreter(probe, root, join(dir_name, n)))
+            .min_by_key(interpreter_rank);
+        interpreters.extend(best);
     }
     // conda on Windows keeps python.exe at the root.
     if let Some(name) = has(b"python.exe") {
@@ -803,9 +845,9 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
     if let Some(op) = orig_prefix {
         evidence.push(Evidence::OrigPrefix(op));
     }
-    let pip_installed = site_packages.as_ref().is_some_and(|sp| {
-        probe.meta(&join(root, &join(sp, b"pip"))).is_some()
-    });
+    let pip_installed = site_packages
+        .as_ref()
+        .is_some_and(|sp| probe.meta(&join(root, &join(sp, b"pip"))).is_some());
 
     let pdm = is_pdm_root(root) && has(b"lib").is_some();
     if pdm {
@@ -857,7 +899,11 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
         return None;
     }
     // An embeddable CPython bundle (`python311._pth`) is shipped on purpose.
-    if !definitive_root && top.keys().any(|n| n.starts_with(b"python") && n.ends_with(b"._pth")) {
+    if !definitive_root
+        && top
+            .keys()
+            .any(|n| n.starts_with(b"python") && n.ends_with(b"._pth"))
+    {
         return None;
     }
     evidence.sort_by_key(|e| std::cmp::Reverse(e.strength()));
@@ -914,8 +960,7 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
             })
         });
 
-    let fixture =
-        is_under_test_dir(root, tests) && !real_interpreter && !pip_installed;
+    let fixture = is_under_test_dir(root, tests) && !real_interpreter && !pip_installed;
     Some(EnvRoot {
         kind,
         implementation,

@@ -23,19 +23,25 @@ pub fn display(path: &[u8]) -> String {
 }
 
 fn push_char(out: &mut String, c: char) {
-    match c {
-        '\\' => out.push_str("\\\\"),
-        '\n' => out.push_str("\\n"),
-        '\r' => out.push_str("\\r"),
-        '\t' => out.push_str("\\t"),
-        c if (c as u32) < 0x20 || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c) => {
-            let _ = write!(out, "\\x{:02x}", c as u32);
-        }
-        c if is_format_control(c) => {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        }
-        c => out.push(c),
+    match display_char(c) {
+        Some(escaped) => out.push_str(&escaped),
+        None => out.push(c),
     }
+}
+
+/// The escaped form of `c`, or `None` when it prints as itself.
+fn display_char(c: char) -> Option<String> {
+    Some(match c {
+        '\\' => "\\\\".to_owned(),
+        '\n' => "\\n".to_owned(),
+        '\r' => "\\r".to_owned(),
+        '\t' => "\\t".to_owned(),
+        c if (c as u32) < 0x20 || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c) => {
+            format!("\\x{:02x}", c as u32)
+        }
+        c if is_format_control(c) => format!("\\u{{{:x}}}", c as u32),
+        _ => return None,
+    })
 }
 
 /// Bidirectional controls and invisible formatting characters (Trojan Source, CVE-2021-42574).
@@ -57,7 +63,10 @@ pub fn shell_word(path: &[u8]) -> String {
         // A leading '-' is safe here: every command we print puts `--` before paths.
         return String::from_utf8_lossy(path).into_owned();
     }
-    let needs_ansi_c = display(path).as_bytes() != path;
+    let needs_ansi_c = match std::str::from_utf8(path) {
+        Ok(text) => text.chars().any(|c| c != '\\' && display_char(c).is_some()),
+        Err(_) => true,
+    };
     if !needs_ansi_c {
         let text = String::from_utf8_lossy(path);
         return format!("'{}'", text.replace('\'', r"'\''"));

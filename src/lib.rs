@@ -33,5 +33,9 @@
 
 pub mod detect;
 pub mod escape;
+pub mod fix;
+pub mod git;
 pub mod probe;
 pub mod pyvenv;
+pub mod scan;
+pub mod walk;

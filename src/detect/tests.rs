@@ -19,7 +19,11 @@ fn tree(spec: &[(&str, Mode, &str)]) -> Listing<Vec<u8>> {
                 path: p.as_bytes().to_vec(),
                 meta: Meta {
                     mode,
-                    size: Some(if content == ELF { 17_000 } else { content.len() as u64 }),
+                    size: Some(if content == ELF {
+                        17_000
+                    } else {
+                        content.len() as u64
+                    }),
                 },
                 data: content.as_bytes().to_vec(),
             })
@@ -65,32 +69,65 @@ macro_rules! nothing {
 }
 
 fn posix_venv(root: &str, cfg: &str) -> Vec<(String, Mode, String)> {
-    let r = |p: &str| if root.is_empty() { p.to_owned() } else { format!("{root}/{p}") };
+    let r = |p: &str| {
+        if root.is_empty() {
+            p.to_owned()
+        } else {
+            format!("{root}/{p}")
+        }
+    };
     vec![
         (r("pyvenv.cfg"), F, cfg.to_owned()),
-        (r("bin/activate"), F, "# This file must be used with \"source bin/activate\"".to_owned()),
+        (
+            r("bin/activate"),
+            F,
+            "# This file must be used with \"source bin/activate\"".to_owned(),
+        ),
         (r("bin/activate.fish"), F, String::new()),
         (r("bin/Activate.ps1"), F, String::new()),
         (r("bin/python"), L, "python3".to_owned()),
         (r("bin/python3"), L, "/usr/bin/python3".to_owned()),
         (r("bin/python3.11"), L, "python3".to_owned()),
         (r("lib64"), L, "lib".to_owned()),
-        (r("lib/python3.11/site-packages/pip/__init__.py"), F, "__version__ = '23.2.1'\n".to_owned()),
+        (
+            r("lib/python3.11/site-packages/pip/__init__.py"),
+            F,
+            "__version__ = '23.2.1'\n".to_owned(),
+        ),
     ]
 }
 
 fn owned(v: &[(String, Mode, String)]) -> Vec<(&str, Mode, &str)> {
-    v.iter().map(|(p, m, c)| (p.as_str(), *m, c.as_str())).collect()
+    v.iter()
+        .map(|(p, m, c)| (p.as_str(), *m, c.as_str()))
+        .collect()
 }
 
 #[test]
 fn cpython_venv_at_any_name_and_depth() {
-    for root in ["venv", ".venv", "myenv", "services/api/.venv", "a/b/c/d/e/env"] {
+    for root in [
+        "venv",
+        ".venv",
+        "myenv",
+        "services/api/.venv",
+        "a/b/c/d/e/env",
+    ] {
         let spec = posix_venv(root, CFG);
         let envs = found!(&owned(&spec), [(root, Kind::Venv)]);
         assert_eq!(envs[0].files, 9);
-        assert_eq!(envs[0].entries, [b"bin".to_vec(), b"lib".to_vec(), b"lib64".to_vec(), b"pyvenv.cfg".to_vec()]);
-        assert!(matches!(envs[0].env.evidence[0], Evidence::PyvenvCfg { .. }));
+        assert_eq!(
+            envs[0].entries,
+            [
+                b"bin".to_vec(),
+                b"lib".to_vec(),
+                b"lib64".to_vec(),
+                b"pyvenv.cfg".to_vec()
+            ]
+        );
+        assert!(matches!(
+            envs[0].env.evidence[0],
+            Evidence::PyvenvCfg { .. }
+        ));
         assert!(!envs[0].env.fixture);
     }
 }
@@ -146,7 +183,11 @@ fn windows_venv_compares_names_case_insensitively() {
         [("winenv", Kind::Venv)]
     );
     assert_eq!(envs[0].env.layout, Layout::Windows);
-    assert!(envs[0].env.evidence.iter().any(|e| matches!(e, Evidence::SitePackages(p) if p == b"Lib/site-packages")));
+    assert!(envs[0]
+        .env
+        .evidence
+        .iter()
+        .any(|e| matches!(e, Evidence::SitePackages(p) if p == b"Lib/site-packages")));
 
     // Without pyvenv.cfg, upper-case names, activate.bat next to python.exe.
     let envs = found!(
@@ -164,10 +205,18 @@ fn windows_venv_compares_names_case_insensitively() {
 fn conda_prefixes_posix_windows_and_pixi() {
     found!(
         &[
-            ("envs/ml/conda-meta/history", F, "==> 2024-01-01 <==\n# cmd: conda create -p envs/ml\n"),
+            (
+                "envs/ml/conda-meta/history",
+                F,
+                "==> 2024-01-01 <==\n# cmd: conda create -p envs/ml\n"
+            ),
             ("envs/ml/conda-meta/python-3.11.5-h955ad1f_0.json", F, "{}"),
             ("envs/ml/bin/python3.11", X, ELF),
-            ("envs/ml/lib/python3.11/site-packages/numpy/__init__.py", F, ""),
+            (
+                "envs/ml/lib/python3.11/site-packages/numpy/__init__.py",
+                F,
+                ""
+            ),
             ("envs/ml/lib/libpython3.11.so.1.0", X, ELF),
             ("envs/ml/ssl/cacert.pem", F, ""),
         ],
@@ -211,7 +260,11 @@ fn legacy_virtualenv_without_pyvenv_cfg() {
     );
     assert!(matches!(envs[0].env.evidence[0], Evidence::OrigPrefix(_)));
     found!(
-        &[("mac/.Python", L, "/System/Python"), ("mac/bin/python", X, ELF), ("mac/lib/python2.7/site.py", F, "")],
+        &[
+            ("mac/.Python", L, "/System/Python"),
+            ("mac/bin/python", X, ELF),
+            ("mac/lib/python2.7/site.py", F, "")
+        ],
         [("mac", Kind::LegacyVirtualenv)]
     );
 }
@@ -220,12 +273,23 @@ fn legacy_virtualenv_without_pyvenv_cfg() {
 fn creators_are_told_apart_by_pyvenv_cfg_and_context() {
     let virtualenv = "home = /usr/bin\nimplementation = CPython\nversion_info = 3.11.7.final.0\nvirtualenv = 20.25.0\ninclude-system-site-packages = false\n";
     let uv = "home = /usr/bin\nimplementation = CPython\nuv = 0.5.1\nversion_info = 3.12.1\n";
-    let cases: &[(&str, &str, &[(&str, &str)], Kind)] = &[
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], Kind);
+    let cases: &[Case] = &[
         ("env", CFG, &[], Kind::Venv),
         ("env", virtualenv, &[], Kind::Virtualenv),
         ("env", uv, &[(".gitignore", "*")], Kind::Uv),
-        (".venv", virtualenv, &[(".project", "/home/u/proj")], Kind::Pipenv),
-        (".tox/py311", virtualenv, &[(".tox-info.json", "{}")], Kind::Tox),
+        (
+            ".venv",
+            virtualenv,
+            &[(".project", "/home/u/proj")],
+            Kind::Pipenv,
+        ),
+        (
+            ".tox/py311",
+            virtualenv,
+            &[(".tox-info.json", "{}")],
+            Kind::Tox,
+        ),
         (".nox/tests-3-11", virtualenv, &[], Kind::Nox),
         ("storage/default", virtualenv, &[], Kind::Hatch),
     ];
@@ -235,12 +299,19 @@ fn creators_are_told_apart_by_pyvenv_cfg_and_context() {
             spec.push((format!("{root}/{name}"), F, (*content).to_owned()));
         }
         if *kind == Kind::Hatch {
-            spec.push(("storage/.gitignore".into(), F, "# This file was automatically created by Hatch\n*\n".into()));
+            spec.push((
+                "storage/.gitignore".into(),
+                F,
+                "# This file was automatically created by Hatch\n*\n".into(),
+            ));
         }
         found!(&owned(&spec), [(*root, *kind)]);
     }
     let poetry = format!("{virtualenv}prompt = myproj-py3.11\n");
-    found!(&owned(&posix_venv(".venv", &poetry)), [(".venv", Kind::Poetry)]);
+    found!(
+        &owned(&posix_venv(".venv", &poetry)),
+        [(".venv", Kind::Poetry)]
+    );
 }
 
 #[test]
@@ -271,11 +342,18 @@ fn pdm_pep582_packages_but_not_its_gitignore() {
         &[
             ("__pypackages__/.gitignore", F, "*\n!.gitignore\n"),
             ("__pypackages__/3.11/lib/requests/__init__.py", F, ""),
-            ("__pypackages__/3.11/bin/normalizer", X, "#!/usr/bin/python\n"),
+            (
+                "__pypackages__/3.11/bin/normalizer",
+                X,
+                "#!/usr/bin/python\n"
+            ),
         ],
         [("__pypackages__/3.11", Kind::Pdm)]
     );
-    nothing!(&[("__pypackages__/.gitignore", F, "*\n!.gitignore\n"), ("pdm.lock", F, "")]);
+    nothing!(&[
+        ("__pypackages__/.gitignore", F, "*\n!.gitignore\n"),
+        ("pdm.lock", F, "")
+    ]);
 }
 
 #[test]
@@ -296,8 +374,16 @@ fn look_alikes_do_not_block() {
     ]);
     // An AWS Lambda layer.
     nothing!(&[
-        ("layer/python/lib/python3.11/site-packages/requests/__init__.py", F, ""),
-        ("layer/python/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA", F, ""),
+        (
+            "layer/python/lib/python3.11/site-packages/requests/__init__.py",
+            F,
+            ""
+        ),
+        (
+            "layer/python/lib/python3.11/site-packages/requests-2.31.0.dist-info/METADATA",
+            F,
+            ""
+        ),
     ]);
     // An embeddable CPython bundle.
     nothing!(&[
@@ -317,7 +403,10 @@ fn look_alikes_do_not_block() {
         ("tools/bin/python-lint", X, "#!/bin/sh"),
     ]);
     // A CPython source checkout: Lib/ without site-packages or scripts.
-    nothing!(&[("cpython/Lib/os.py", F, ""), ("cpython/Include/Python.h", F, "")]);
+    nothing!(&[
+        ("cpython/Lib/os.py", F, ""),
+        ("cpython/Include/Python.h", F, "")
+    ]);
 }
 
 #[test]
@@ -334,11 +423,18 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
         ("tests/fixtures/venv/pyvenv.cfg", F, CFG),
         ("tests/fixtures/venv/bin/python", F, ""),
         ("tests/fixtures/venv/bin/activate", F, "x"),
-        ("tests/fixtures/venv/lib/python3.11/site-packages/x.py", F, ""),
+        (
+            "tests/fixtures/venv/lib/python3.11/site-packages/x.py",
+            F,
+            "",
+        ),
     ];
     let envs = found!(&fixture, [("tests/fixtures/venv", Kind::Venv)]);
     assert!(envs[0].env.fixture);
-    let envs = found!(&[("testdata/envlayouts/uv/pyvenv.cfg", F, CFG)], [("testdata/envlayouts/uv", Kind::Venv)]);
+    let envs = found!(
+        &[("testdata/envlayouts/uv/pyvenv.cfg", F, CFG)],
+        [("testdata/envlayouts/uv", Kind::Venv)]
+    );
     assert!(envs[0].env.fixture);
 
     let real = posix_venv("tests/venv", CFG);
@@ -346,7 +442,10 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
     assert!(!envs[0].env.fixture, "a symlinked interpreter is real");
 
     let envs = found!(
-        &[("Tests/Fixtures/venv/pyvenv.cfg", F, CFG), ("Tests/Fixtures/venv/bin/python3", X, ELF)],
+        &[
+            ("Tests/Fixtures/venv/pyvenv.cfg", F, CFG),
+            ("Tests/Fixtures/venv/bin/python3", X, ELF)
+        ],
         [("Tests/Fixtures/venv", Kind::Venv)]
     );
     assert!(!envs[0].env.fixture, "a binary interpreter is real");
@@ -354,13 +453,20 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
     let envs = found!(
         &[
             ("test/venv/pyvenv.cfg", F, CFG),
-            ("test/venv/lib/python3.11/site-packages/pip/__init__.py", F, ""),
+            (
+                "test/venv/lib/python3.11/site-packages/pip/__init__.py",
+                F,
+                ""
+            ),
         ],
         [("test/venv", Kind::Venv)]
     );
     assert!(!envs[0].env.fixture, "installed pip makes it real");
     // Not a test directory: "latest" or "contest" do not count.
-    let envs = found!(&[("latest/venv/pyvenv.cfg", F, CFG)], [("latest/venv", Kind::Venv)]);
+    let envs = found!(
+        &[("latest/venv/pyvenv.cfg", F, CFG)],
+        [("latest/venv", Kind::Venv)]
+    );
     assert!(!envs[0].env.fixture);
 }
 
@@ -369,7 +475,11 @@ fn nested_and_sibling_environments_are_reported_once_each() {
     let mut spec = posix_venv("a", CFG);
     spec.extend(posix_venv("b/.venv", CFG));
     // An environment inside another's site-packages belongs to the outer one.
-    spec.push(("a/lib/python3.11/site-packages/pkg/data/venv/pyvenv.cfg".into(), F, CFG.into()));
+    spec.push((
+        "a/lib/python3.11/site-packages/pkg/data/venv/pyvenv.cfg".into(),
+        F,
+        CFG.into(),
+    ));
     let envs = found!(&owned(&spec), [("a", Kind::Venv), ("b/.venv", Kind::Venv)]);
     assert_eq!(envs[0].files, 10);
 }
@@ -377,7 +487,11 @@ fn nested_and_sibling_environments_are_reported_once_each() {
 #[test]
 fn counts_files_and_bytes() {
     let envs = found!(
-        &[("v/pyvenv.cfg", F, CFG), ("v/bin/activate", F, "12345"), ("other.txt", F, "zzz")],
+        &[
+            ("v/pyvenv.cfg", F, CFG),
+            ("v/bin/activate", F, "12345"),
+            ("other.txt", F, "zzz")
+        ],
         [("v", Kind::Venv)]
     );
     assert_eq!(envs[0].files, 2);
@@ -390,12 +504,18 @@ fn non_utf8_paths_are_handled_as_bytes() {
     let t = Listing::new(vec![
         Listed {
             path: b"caf\xe9/pyvenv.cfg".to_vec(),
-            meta: Meta { mode: F, size: Some(16) },
+            meta: Meta {
+                mode: F,
+                size: Some(16),
+            },
             data: b"home = /usr/bin\n".to_vec(),
         },
         Listed {
             path: b"caf\xe9/bin/activate".to_vec(),
-            meta: Meta { mode: F, size: Some(1) },
+            meta: Meta {
+                mode: F,
+                size: Some(1),
+            },
             data: b"x".to_vec(),
         },
     ]);
@@ -441,7 +561,10 @@ impl Probe for Behind<'_> {
 fn fallback_is_asked_only_about_paths_that_look_like_an_environment() {
     let ordinary: Vec<PathEntry> = ["src/lib/x.rs", "include/a.h", "docs/bin/x"]
         .iter()
-        .map(|p| PathEntry { path: p.as_bytes().to_vec(), meta: None })
+        .map(|p| PathEntry {
+            path: p.as_bytes().to_vec(),
+            meta: None,
+        })
         .collect();
     assert!(detect(&ordinary, &Behind(&Forbidden)).is_empty());
 
@@ -450,5 +573,8 @@ fn fallback_is_asked_only_about_paths_that_look_like_an_environment() {
         path: b"venv/lib/python3.11/site-packages/pip/__init__.py".to_vec(),
         meta: None,
     }];
-    assert_eq!(roots(&detect(&staged, &Behind(&index))), [("venv".to_owned(), Kind::Venv)]);
+    assert_eq!(
+        roots(&detect(&staged, &Behind(&index))),
+        [("venv".to_owned(), Kind::Venv)]
+    );
 }

@@ -1,0 +1,61 @@
+//! Command-line options. The doc comments are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Keeps Python virtual environments out of git.
+///
+/// Finds the files of Python environments (venv, virtualenv, uv, conda, pixi, tox, nox, pdm,
+/// pipenv, poetry, hatch; POSIX and Windows layouts) by their markers, never by folder name, and
+/// fails when one is staged, tracked, or one `git add .` away from a commit.
+///
+/// Exit codes: 0 nothing found, 1 an environment was found, 2 an error (the cause is printed).
+#[derive(Debug, Parser)]
+#[command(name = "venv-guard", version, about, long_about)]
+pub struct Cli {
+    /// When to colour the output: auto (a terminal, NO_COLOR unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// Fail on test fixtures that imitate environments too (reported as notes otherwise).
+    #[arg(long, global = true)]
+    pub strict: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to check.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan a working tree: environments tracked by git, and untracked ones that git does not
+    /// ignore. Outside a git repository, walks the directory (honouring .gitignore files).
+    Scan {
+        /// The directory to scan; a subdirectory limits the scan to it.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Check what is about to be committed: the pre-commit hook.
+    ///
+    /// Without FILEs, reads the staged changes from the index git names (GIT_INDEX_FILE is
+    /// honoured, so `git commit -a` and `git commit <paths>` are checked as git will commit
+    /// them). Only added and modified entries count: a commit that removes an environment
+    /// passes. With FILEs (as the pre-commit framework passes them), checks those files,
+    /// looking up their sibling files on disk and, when needed, in the index.
+    Hook {
+        /// Files to check, relative to the current directory.
+        files: Vec<PathBuf>,
+    },
+}
+
+/// When to colour the output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when writing to a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}

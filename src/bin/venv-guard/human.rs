@@ -1,0 +1,185 @@
+//! The human report: one block per environment, a few lines each however many files it has.
+
+use std::io::{self, Write};
+
+use colored::Colorize;
+
+use venv_guard::escape;
+use venv_guard::fix;
+use venv_guard::scan::{Finding, Report, Severity, Status};
+
+/// Which command the report is for: it changes the closing line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `venv-guard scan`.
+    Scan,
+    /// `venv-guard hook`: silent when clean.
+    Hook,
+}
+
+/// How many pieces of evidence are listed.
+const EVIDENCE_SHOWN: usize = 4;
+
+pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()> {
+    for finding in &report.findings {
+        render_finding(finding, out)?;
+        writeln!(out)?;
+    }
+    let errors = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
+    let notes = report.findings.len() - errors;
+    let envs = |n: usize| {
+        if n == 1 {
+            "1 Python environment".to_owned()
+        } else {
+            format!("{n} Python environments")
+        }
+    };
+    let note_part = match notes {
+        0 => String::new(),
+        1 => " (and 1 test fixture, not blocking)".to_owned(),
+        n => format!(" (and {n} test fixtures, not blocking)"),
+    };
+    match (mode, errors) {
+        (Mode::Hook, 0) if notes == 0 => {}
+        (Mode::Hook, 0) => writeln!(out, "venv-guard: {notes} test fixture(s) noted; nothing blocks the commit.")?,
+        (Mode::Hook, n) => writeln!(
+            out,
+            "{} {} would be committed{note_part}. Commit blocked: run the commands above, then commit again.",
+            "venv-guard:".bold(),
+            envs(n)
+        )?,
+        (Mode::Scan, 0) => writeln!(
+            out,
+            "venv-guard: no Python environment at risk of being committed{note_part} ({} paths checked).",
+            thousands(report.paths)
+        )?,
+        (Mode::Scan, n) => writeln!(
+            out,
+            "{} found {}{note_part}: tracked by git or not ignored.",
+            "venv-guard:".bold(),
+            envs(n)
+        )?,
+    }
+    Ok(())
+}
+
+fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    let env = &finding.env;
+    let place = if env.root.is_empty() {
+        "the repository root".to_owned()
+    } else {
+        format!("{}/", escape::display(&env.root))
+    };
+    match finding.severity {
+        Severity::Error => writeln!(
+            out,
+            "{} {} is a Python environment, {}",
+            "error:".red().bold(),
+            place.bold(),
+            finding.status
+        )?,
+        Severity::Note => writeln!(
+            out,
+            "{} {} imitates a Python environment ({}): a test fixture with no real interpreter \
+             and no pip, not blocking (--strict blocks it)",
+            "note:".yellow().bold(),
+            place.bold(),
+            finding.status
+        )?,
+    }
+    writeln!(out, "  {}      {}", "kind".dimmed(), env.env.describe())?;
+    let mut evidence: Vec<String> = env
+        .env
+        .evidence
+        .iter()
+        .take(EVIDENCE_SHOWN)
+        .map(|e| e.to_string())
+        .collect();
+    if env.env.evidence.len() > EVIDENCE_SHOWN {
+        evidence.push(format!("+{} more", env.env.evidence.len() - EVIDENCE_SHOWN));
+    }
+    writeln!(out, "  {}  {}", "evidence".dimmed(), evidence.join(", "))?;
+    if env.root.is_empty() {
+        let entries: Vec<String> = env.entries.iter().map(|e| escape::display(e)).collect();
+        writeln!(out, "  {}   {}", "entries".dimmed(), entries.join(" "))?;
+    }
+    if finding.status != Status::Unignored {
+        let size = if env.bytes_known {
+            format!(", {}", bytes(env.bytes))
+        } else if env.bytes > 0 {
+            format!(", at least {}", bytes(env.bytes))
+        } else {
+            String::new()
+        };
+        let files = if env.files == 1 { "file" } else { "files" };
+        writeln!(
+            out,
+            "  {}     {} {files}{size}",
+            "files".dimmed(),
+            thousands(env.files)
+        )?;
+    }
+    if finding.severity == Severity::Error {
+        let (_, inexpressible) = fix::ignore_patterns(finding);
+        for (i, command) in fix::suggested_commands(finding).iter().enumerate() {
+            let label = if i == 0 {
+                "fix".dimmed().to_string()
+            } else {
+                "   ".to_owned()
+            };
+            writeln!(out, "  {label}       {}", command.cyan())?;
+        }
+        for path in inexpressible {
+            writeln!(
+                out,
+                "            (no .gitignore line can name {}: rename it)",
+                escape::display(&path)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_easily() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(1478), "1,478");
+        assert_eq!(thousands(1234567), "1,234,567");
+        assert_eq!(bytes(999), "999 B");
+        assert_eq!(bytes(22_353_037), "21.3 MiB");
+    }
+}

@@ -1,0 +1,90 @@
+//! The `venv-guard` command: parses the options, runs one check, prints the report and maps
+//! the outcome to an exit code.
+
+mod args;
+mod human;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, ColorChoice, Command};
+use venv_guard::scan::{self, Options, Report};
+
+/// One meaning per exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Exit {
+    /// Nothing that fails was found.
+    Clean = 0,
+    /// An environment was found.
+    Findings = 1,
+    /// The check could not run.
+    Error = 2,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    configure_color(cli.color);
+    let opts = Options { strict: cli.strict };
+    let (mode, result) = match &cli.command {
+        Command::Scan { path } => (human::Mode::Scan, scan::tree(path, &opts)),
+        Command::Hook { files } if files.is_empty() => (human::Mode::Hook, scan::staged(&opts)),
+        Command::Hook { files } => (human::Mode::Hook, scan::files(files, &opts)),
+    };
+    match result {
+        Ok(report) => finish(&report, mode).into(),
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
+            Exit::Error.into()
+        }
+    }
+}
+
+fn finish(report: &Report, mode: human::Mode) -> Exit {
+    let mut stderr = io::stderr().lock();
+    for warning in &report.warnings {
+        let _ = writeln!(stderr, "venv-guard: warning: {warning}");
+    }
+    let mut stdout = io::stdout().lock();
+    if let Err(err) = human::render(report, mode, &mut stdout).and_then(|()| stdout.flush()) {
+        if err.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(stderr, "venv-guard: error: cannot write the report: {err}");
+            return Exit::Error;
+        }
+    }
+    if report.fails() {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    }
+}
+
+fn configure_color(choice: ColorChoice) {
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    colored::control::set_override(on);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Exit;
+
+    #[test]
+    fn exit_codes_are_stable() {
+        assert_eq!(Exit::Clean as u8, 0);
+        assert_eq!(Exit::Findings as u8, 1);
+        assert_eq!(Exit::Error as u8, 2);
+    }
+}
