@@ -1,0 +1,234 @@
+//! `TestRepo`: a real git repository in a temporary directory, with real environments made by
+//! `python3 -m venv`, and the `venv-guard` binary under test on `PATH`.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+
+/// The binary under test.
+pub fn bin() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_venv-guard"))
+}
+
+/// A `PATH` that starts with the directory of the binary under test.
+fn path_with_bin() -> std::ffi::OsString {
+    let mut dirs = vec![bin().parent().unwrap().to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// A command isolated from the user's and the machine's git configuration.
+pub fn isolated(program: impl AsRef<OsStr>, dir: &Path) -> Command {
+    let mut cmd = Command::new(program);
+    cmd.current_dir(dir)
+        .env("PATH", path_with_bin())
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("NO_COLOR", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("VENV_GUARD");
+    cmd
+}
+
+/// What a command did.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// stdout and stderr together, as a user sees them.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// A temporary git repository with the native hook installed.
+pub struct TestRepo {
+    _tmp: TempDir,
+    pub root: PathBuf,
+}
+
+impl TestRepo {
+    /// A new repository on branch `main` with `hooks/pre-commit` installed.
+    pub fn new() -> TestRepo {
+        let tmp = tempfile::Builder::new()
+            .prefix("vg-test")
+            .tempdir()
+            .unwrap();
+        let root = tmp.path().join("repo");
+        fs::create_dir(&root).unwrap();
+        let repo = TestRepo { _tmp: tmp, root };
+        repo.git_ok(&["init", "-q", "-b", "main"]);
+        repo.install_hook();
+        repo
+    }
+
+    /// Copies the project's `hooks/pre-commit` into `.git/hooks/`.
+    pub fn install_hook(&self) {
+        let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");
+        let dest = self.root.join(".git/hooks/pre-commit");
+        fs::create_dir_all(dest.parent().unwrap()).unwrap();
+        fs::copy(hook, &dest).unwrap();
+        fs::set_permissions(&dest, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+
+    /// A directory beside the repository (for worktrees, other repositories).
+    pub fn sibling(&self, name: &str) -> PathBuf {
+        self.root.parent().unwrap().join(name)
+    }
+
+    pub fn git(&self, args: &[&str]) -> Run {
+        self.git_in(&self.root, args)
+    }
+
+    pub fn git_in(&self, dir: &Path, args: &[&str]) -> Run {
+        Run::from(isolated("git", dir).args(args).output().unwrap())
+    }
+
+    /// Runs git and fails the test if git fails.
+    pub fn git_ok(&self, args: &[&str]) -> Run {
+        let run = self.git(args);
+        assert_eq!(run.code, 0, "git {args:?} failed: {}", run.all());
+        run
+    }
+
+    /// Runs `venv-guard` in the repository.
+    pub fn guard(&self, args: &[&str]) -> Run {
+        self.guard_in(&self.root, args)
+    }
+
+    pub fn guard_in(&self, dir: &Path, args: &[&str]) -> Run {
+        Run::from(isolated(bin(), dir).args(args).output().unwrap())
+    }
+
+    /// `git commit -q -m msg` plus `extra` arguments, through the installed hook.
+    pub fn commit(&self, extra: &[&str]) -> Run {
+        let mut args = vec!["commit", "-q", "-m", "test"];
+        args.extend_from_slice(extra);
+        self.git(&args)
+    }
+
+    pub fn write(&self, rel: &str, content: &str) {
+        write_file(&self.root.join(rel), content.as_bytes());
+    }
+
+    /// Makes a real environment with `python3 -m venv --without-pip` (9 staged entries).
+    pub fn venv(&self, rel: &str) -> PathBuf {
+        let dir = self.root.join(rel);
+        python_venv(&dir, &["--without-pip"]);
+        // site-packages is empty without pip; a package file makes `lib/` stageable.
+        write_file(
+            &dir.join("lib/python3.11/site-packages/demo/__init__.py"),
+            b"VALUE = 1\n",
+        );
+        dir
+    }
+
+    /// A real environment with pip installed (about 1,500 files): copied from one made once
+    /// per test run.
+    pub fn venv_with_pip(&self, rel: &str) -> PathBuf {
+        let dir = self.root.join(rel);
+        copy_tree(pip_venv(), &dir);
+        dir
+    }
+
+    /// Paths in the index.
+    pub fn tracked(&self) -> Vec<String> {
+        self.git_ok(&["ls-files"])
+            .stdout
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+pub fn write_file(path: &Path, content: &[u8]) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, content).unwrap();
+}
+
+pub fn symlink(target: &str, link: &Path) {
+    fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(target, link).unwrap();
+}
+
+fn python_venv(dir: &Path, flags: &[&str]) {
+    let out = Command::new("python3")
+        .args(["-m", "venv"])
+        .args(flags)
+        .arg(dir)
+        .output()
+        .expect("python3 must be installed to run these tests");
+    assert!(
+        out.status.success(),
+        "python3 -m venv failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A venv with pip, made once per test process and kept for its duration.
+fn pip_venv() -> &'static Path {
+    static VENV: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
+    &VENV
+        .get_or_init(|| {
+            let tmp = tempfile::Builder::new()
+                .prefix("vg-pipvenv")
+                .tempdir()
+                .unwrap();
+            let dir = tmp.path().join("venv");
+            python_venv(&dir, &[]);
+            (tmp, dir)
+        })
+        .1
+}
+
+/// `cp -a`: keeps symlinks as symlinks.
+pub fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to.parent().unwrap()).unwrap();
+    let out = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Builds a tree of files from `(path, content)` pairs; content `-> target` makes a symlink.
+pub fn layout(root: &Path, files: &[(&str, &str)]) {
+    for (rel, content) in files {
+        let path = root.join(rel);
+        match content.strip_prefix("-> ") {
+            Some(target) => symlink(target, &path),
+            None => write_file(&path, content.as_bytes()),
+        }
+    }
+}

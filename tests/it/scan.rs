@@ -1,0 +1,198 @@
+//! `venv-guard scan`: tracked environments, untracked ones git would not ignore, and
+//! directories outside git.
+
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
+
+use crate::common::{layout, TestRepo};
+
+#[test]
+fn clean_repository_exits_0() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "print(1)\n");
+    repo.venv("venv");
+    repo.write(".gitignore", "venv/\n");
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("no Python environment at risk"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn reports_tracked_and_unignored_but_not_ignored_or_self_ignoring() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "print(1)\n");
+    repo.venv("committed");
+    repo.git_ok(&["add", "-A"]);
+    repo.commit(&["--no-verify"]);
+    // Ignored now, but still tracked: still a finding.
+    repo.write(".gitignore", "/committed/\n/ignored/\n");
+    repo.venv("ignored");
+    repo.venv("loose");
+    repo.venv("selfignoring");
+    repo.write("selfignoring/.gitignore", "*\n");
+
+    let run = repo.guard(&["scan", "."]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = &run.stdout;
+    assert!(
+        out.contains("error: committed/ is a Python environment, tracked by git"),
+        "{out}"
+    );
+    assert!(
+        out.contains("error: loose/ is a Python environment, not ignored"),
+        "{out}"
+    );
+    assert!(out.contains("echo /loose/ >> .gitignore"), "{out}");
+    assert!(!out.contains("ignored/ is"), "{out}");
+    assert!(!out.contains("selfignoring"), "{out}");
+    assert!(out.contains("found 2 Python environments"), "{out}");
+}
+
+#[test]
+fn scanning_a_subdirectory_limits_the_scan() {
+    let repo = TestRepo::new();
+    repo.venv("a/venv");
+    repo.venv("b/venv");
+    let run = repo.guard(&["scan", "a"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("a/venv/"));
+    assert!(!run.stdout.contains("b/venv/"), "{}", run.stdout);
+}
+
+#[test]
+fn outside_git_the_directory_is_still_walked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = TestRepo::new();
+    let dir = tmp.path().join("project");
+    std::fs::create_dir(&dir).unwrap();
+    layout(&dir, &[("app.py", "x\n")]);
+    let out = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(dir.join("env"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let run = repo.guard_in(&dir, &["scan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("env/ is a Python environment"));
+
+    std::fs::write(dir.join(".gitignore"), "env/\n").unwrap();
+    let run = repo.guard_in(&dir, &["scan"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+#[test]
+fn the_repository_root_as_an_env_is_reported_once() {
+    let repo = TestRepo::new();
+    let out = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&repo.root)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    repo.write("app.py", "x\n");
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(run.stdout.matches("error:").count(), 1, "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("the repository root is a Python environment, not ignored"));
+    assert!(
+        run.stdout.contains("echo /pyvenv.cfg >> .gitignore"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("app.py"));
+}
+
+#[test]
+fn legacy_env_without_root_marker_is_found_by_the_walk() {
+    let repo = TestRepo::new();
+    layout(
+        &repo.root,
+        &[
+            ("old/bin/activate", "x"),
+            ("old/bin/python", "-> /usr/bin/python2.7"),
+            ("old/lib/python2.7/orig-prefix.txt", "/usr"),
+        ],
+    );
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("old/ is a Python environment"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("legacy virtualenv"));
+}
+
+#[test]
+fn control_characters_and_invalid_utf8_are_escaped() {
+    let repo = TestRepo::new();
+    let names: [&[u8]; 3] = [b"bad\nname", b"red\x1b[31menv", b"caf\xe9"];
+    for name in names {
+        let root = repo.root.join(OsStr::from_bytes(name));
+        layout(
+            &root,
+            &[
+                ("pyvenv.cfg", "home = /usr/bin\n"),
+                ("bin/activate", "x"),
+                ("bin/python", "-> /usr/bin/python3"),
+            ],
+        );
+    }
+    repo.git_ok(&["add", "-A"]);
+    let run = repo.guard(&["hook"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = &run.stdout;
+    assert!(
+        out.contains("error: bad\\nname/ is a Python environment"),
+        "{out}"
+    );
+    assert!(out.contains("red\\x1b[31menv/"), "{out}");
+    assert!(!out.contains('\x1b'), "raw escape in output: {out:?}");
+    assert!(out.contains("caf\\xe9/"), "{out}");
+    assert!(
+        out.contains("git rm -r --cached --quiet -- $'bad\\nname'"),
+        "{out}"
+    );
+
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains('\x1b'));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let repo = TestRepo::new();
+    repo.venv("venv");
+    let always = repo.guard(&["--color", "always", "scan"]);
+    assert!(always.stdout.contains("\x1b["), "{:?}", always.stdout);
+    let never = repo.guard(&["--color", "never", "scan"]);
+    assert!(!never.stdout.contains("\x1b["));
+    // The test harness sets NO_COLOR; auto must honour it (and stdout is not a terminal).
+    let auto = repo.guard(&["scan"]);
+    assert!(!auto.stdout.contains("\x1b["));
+    assert_eq!(auto.code, 1);
+}
+
+#[test]
+fn bad_arguments_exit_2() {
+    let repo = TestRepo::new();
+    let run = repo.guard(&["scan", "does-not-exist"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.starts_with("venv-guard: error: does-not-exist"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.guard(&["--bogus"]);
+    assert_eq!(run.code, 2);
+    let run = repo.guard(&["--version"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("venv-guard "));
+}
