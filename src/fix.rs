@@ -1,8 +1,666 @@
-//! What repairs a finding: the `.gitignore` rules that keep an environment out, and the
-//! commands that untrack it while keeping every working file.
+//! Repairing findings: a pure [`Plan`] (the `.gitignore` rules that keep each environment out
+//! and the index entries to drop), then an [`apply`] that changes the repository atomically
+//! and verifies the result, losing no working file.
+//!
+//! The order of [`apply`] is chosen so that a failure at any step leaves the repository as it
+//! was: the index lock is taken first (a held lock stops everything), `.gitignore` files are
+//! replaced by rename (a crash leaves the old or the new file, never a truncated one), the new
+//! rules are checked with the `ignore` crate and git before the index changes, and a failed
+//! check or index write puts the old `.gitignore` files back.
 
+use std::fmt;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::detect::Probe;
 use crate::escape;
-use crate::scan::{Finding, Status};
+use crate::freeze;
+use crate::git::{self, Repo};
+use crate::probe::{bytes_to_path, DiskProbe};
+use crate::scan::{Finding, Severity, Status};
+use crate::walk;
+
+/// Where the ignore rule goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Style {
+    /// An anchored rule for the root in the repository's root `.gitignore` (`/venv/`).
+    #[default]
+    Root,
+    /// A `.gitignore` holding `*` inside the environment, as Python 3.13's `venv`, virtualenv
+    /// and uv write it. An environment at the repository root always gets root rules.
+    Inner,
+}
+
+/// How to fix.
+#[derive(Clone, Debug, Default)]
+pub struct FixOptions {
+    /// Where the ignore rules go.
+    pub style: Style,
+    /// Write the environments' installed distributions to this requirements file first.
+    pub freeze: Option<PathBuf>,
+    /// Overwrite an existing freeze file.
+    pub force: bool,
+}
+
+/// The fix for one environment.
+#[derive(Clone, Debug)]
+pub struct EnvFix {
+    /// What was found.
+    pub finding: Finding,
+    /// The paths (repository-relative) the fix covers: the root, or for an environment at the
+    /// repository root its own top-level entries.
+    pub targets: Vec<Vec<u8>>,
+    /// git already ignores it: no rule is added.
+    pub already_ignored: bool,
+    /// How many index entries it has.
+    pub tracked_entries: u64,
+}
+
+/// Lines to add to one `.gitignore`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IgnoreEdit {
+    /// The `.gitignore` file, repository-relative.
+    pub file: Vec<u8>,
+    /// The lines to append, without line endings.
+    pub lines: Vec<String>,
+    /// Whether the file is staged afterwards (root `.gitignore` files are; one inside an
+    /// environment is not, it ignores itself).
+    pub stage: bool,
+}
+
+/// The requirements file to write.
+#[derive(Clone, Debug)]
+pub struct FreezePlan {
+    /// Where.
+    pub path: PathBuf,
+    /// The whole file.
+    pub content: String,
+    /// How many distributions it lists.
+    pub count: usize,
+}
+
+/// Everything a fix would change, computed without changing anything.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// One entry per environment.
+    pub envs: Vec<EnvFix>,
+    /// `.gitignore` changes.
+    pub edits: Vec<IgnoreEdit>,
+    /// Index paths to drop with everything below them.
+    pub untrack: Vec<Vec<u8>>,
+    /// The requirements file, when asked for.
+    pub freeze: Option<FreezePlan>,
+    /// The project has no requirements file, `pyproject.toml`, `Pipfile`, `setup.py` or
+    /// `environment.yml`, and no freeze was asked for: untracking may lose what the
+    /// environment knew.
+    pub suggest_freeze: bool,
+}
+
+impl Plan {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.edits.is_empty() && self.untrack.is_empty() && self.freeze.is_none()
+    }
+
+    /// The `.gitignore` files to stage.
+    fn to_stage(&self) -> Vec<Vec<u8>> {
+        self.edits
+            .iter()
+            .filter(|e| e.stage)
+            .map(|e| e.file.clone())
+            .collect()
+    }
+}
+
+/// What [`apply`] changed.
+#[derive(Clone, Debug, Default)]
+pub struct Applied {
+    /// The `.gitignore` edits made (possibly moved to a nearer `.gitignore` than planned when a
+    /// nested negation defeated the planned one).
+    pub edits: Vec<IgnoreEdit>,
+    /// Index entries removed.
+    pub removed: usize,
+    /// Files staged.
+    pub staged: Vec<Vec<u8>>,
+    /// The requirements file written, and how many distributions it lists.
+    pub freeze: Option<(PathBuf, usize)>,
+    /// When the index belongs to a running `git commit` (`-a` or with paths), the commands
+    /// that finish the fix once it is done.
+    pub deferred: Vec<String>,
+}
+
+/// Whether [`apply`] may change the index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexAccess {
+    /// Take `index.lock` and change the index.
+    Lock,
+    /// A running `git commit` holds the lock: edit `.gitignore` only and return the index
+    /// commands to run afterwards.
+    Defer,
+}
+
+/// Why a fix could not be made. Every variant leaves the repository unchanged.
+#[derive(Debug)]
+pub enum Error {
+    /// Finding the environments failed.
+    Scan(crate::scan::Error),
+    /// From git (including a held `index.lock`).
+    Git(git::Error),
+    /// A file could not be read or written.
+    Io(&'static str, PathBuf, io::Error),
+    /// The `.gitignore` (or freeze file) is read-only.
+    ReadOnly(PathBuf),
+    /// The `.gitignore` is a symlink or not a regular file: it is not followed.
+    NotAFile(PathBuf),
+    /// The freeze file exists and `--force` was not given.
+    Exists(PathBuf),
+    /// A name no `.gitignore` line can express (a newline in it).
+    Inexpressible(Vec<u8>),
+    /// A rule was written but another rule still re-includes the environment's files.
+    Defeated {
+        /// The environment root.
+        root: Vec<u8>,
+        /// A file that stays visible to git.
+        example: Vec<u8>,
+    },
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Scan(e) => e.fmt(f),
+            Error::Git(e) => e.fmt(f),
+            Error::Io(what, p, e) => write!(f, "{what} {}: {e}; nothing was changed", p.display()),
+            Error::ReadOnly(p) => write!(f, "{} is read-only; nothing was changed", p.display()),
+            Error::NotAFile(p) => write!(
+                f,
+                "{} is a symlink or not a regular file, and is not followed; nothing was changed",
+                p.display()
+            ),
+            Error::Exists(p) => write!(
+                f,
+                "{} exists; pass --force to overwrite it; nothing was changed",
+                p.display()
+            ),
+            Error::Inexpressible(p) => write!(
+                f,
+                "no .gitignore line can name {} (it holds a line break): rename it; nothing was changed",
+                escape::display(p)
+            ),
+            Error::Defeated { root, example } => write!(
+                f,
+                "a negation in a .gitignore (such as `!{0}/`) re-includes {0}/ even after the new \
+                 rule: {1} is still not ignored. Remove the negation and run the fix again; \
+                 nothing was changed",
+                escape::display(root),
+                escape::display(example)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<git::Error> for Error {
+    fn from(e: git::Error) -> Error {
+        Error::Git(e)
+    }
+}
+
+impl From<crate::scan::Error> for Error {
+    fn from(e: crate::scan::Error) -> Error {
+        Error::Scan(e)
+    }
+}
+
+/// What to fix.
+#[derive(Clone, Copy, Debug)]
+pub enum Target<'a> {
+    /// The environments `venv-guard scan PATH` reports: tracked or not ignored.
+    Tree(&'a Path),
+    /// The environments in the staged changes (`venv-guard hook --fix`).
+    Staged,
+    /// The environments among the files a hook was handed (`venv-guard hook --fix FILE...`).
+    Files(&'a [PathBuf]),
+}
+
+/// A fix from start to end: what was found, the plan, and what was changed (`None` for a dry
+/// run or when there was nothing to do).
+#[derive(Debug)]
+pub struct Outcome {
+    /// The findings the fix started from.
+    pub report: crate::scan::Report,
+    /// What the fix would change.
+    pub plan: Plan,
+    /// What it changed.
+    pub applied: Option<Applied>,
+}
+
+/// Finds the environments of `target`, plans their fix and, unless `dry_run`, applies it.
+///
+/// In a hook, the index may be a temporary one that `git commit -a` or `git commit <paths>`
+/// made while holding the real index's lock; then only `.gitignore` is edited and the index
+/// commands are returned in [`Applied::deferred`].
+pub fn run(
+    target: Target<'_>,
+    scan_opts: &crate::scan::Options,
+    opts: &FixOptions,
+    dry_run: bool,
+) -> Result<Outcome, Error> {
+    let (report, repo) = match target {
+        Target::Tree(path) => {
+            let report = crate::scan::tree(path, scan_opts)?;
+            let start = path
+                .canonicalize()
+                .map_err(|e| Error::Io("cannot open", path.to_path_buf(), e))?;
+            let repo =
+                Repo::discover(&start)?.ok_or_else(|| git::Error::NotARepository(start.clone()))?;
+            (report, repo)
+        }
+        Target::Staged => (crate::scan::staged(scan_opts)?, Repo::open_from_env()?),
+        Target::Files(files) => (
+            crate::scan::files(files, scan_opts)?,
+            Repo::open_from_env()?,
+        ),
+    };
+    let top = repo.workdir()?.to_path_buf();
+    let index = repo.index()?;
+    let disk = DiskProbe::new(&top);
+    let probe = crate::probe::Layered {
+        first: &disk,
+        second: &index,
+    };
+    let plan = plan(
+        &repo,
+        &top,
+        &report.findings,
+        &probe,
+        &|p| index.count_under(p),
+        opts,
+    )?;
+    drop(index);
+    let applied = if dry_run || plan.is_empty() {
+        None
+    } else {
+        let access = match target {
+            Target::Tree(_) => IndexAccess::Lock,
+            Target::Staged | Target::Files(_) => {
+                if repo.index_path().1 {
+                    IndexAccess::Lock
+                } else {
+                    IndexAccess::Defer
+                }
+            }
+        };
+        Some(apply(&repo, &top, &plan, access)?)
+    };
+    Ok(Outcome {
+        report,
+        plan,
+        applied,
+    })
+}
+
+/// Project files that record dependencies: with none of them, `--freeze` is suggested.
+const MANIFESTS: &[&str] = &[
+    "pyproject.toml",
+    "Pipfile",
+    "setup.py",
+    "setup.cfg",
+    "environment.yml",
+    "environment.yaml",
+];
+
+/// Computes the fix for the failing findings, changing nothing.
+///
+/// `probe` answers for the working tree and the index (to read installed distributions when
+/// freezing); `index_entries` counts the index entries at or below a path.
+pub fn plan(
+    repo: &Repo,
+    top: &Path,
+    findings: &[Finding],
+    probe: &dyn Probe,
+    index_entries: &dyn Fn(&[u8]) -> u64,
+    opts: &FixOptions,
+) -> Result<Plan, Error> {
+    let mut plan = Plan::default();
+    let mut root_lines: Vec<String> = Vec::new();
+    for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
+        let root = &finding.env.root;
+        let targets: Vec<Vec<u8>> = if root.is_empty() {
+            finding.env.entries.clone()
+        } else {
+            vec![root.clone()]
+        };
+        let (patterns, inexpressible) = ignore_patterns(finding);
+        if let Some(name) = inexpressible.into_iter().next() {
+            return Err(Error::Inexpressible(name));
+        }
+        let already_ignored = is_ignored(repo, top, &targets);
+        if !already_ignored {
+            if opts.style == Style::Inner && !root.is_empty() {
+                plan.edits.push(IgnoreEdit {
+                    file: join(root, b".gitignore"),
+                    lines: vec!["*".to_owned()],
+                    stage: false,
+                });
+            } else {
+                for pattern in patterns {
+                    if !root_lines.contains(&pattern) {
+                        root_lines.push(pattern);
+                    }
+                }
+            }
+        }
+        let mut tracked_entries = 0;
+        if finding.status != Status::Unignored {
+            for t in &targets {
+                tracked_entries += index_entries(t);
+            }
+            if tracked_entries > 0 {
+                plan.untrack.extend(targets.iter().cloned());
+            }
+        }
+        plan.envs.push(EnvFix {
+            finding: finding.clone(),
+            targets,
+            already_ignored,
+            tracked_entries,
+        });
+    }
+    if !root_lines.is_empty() {
+        plan.edits.insert(
+            0,
+            IgnoreEdit {
+                file: b".gitignore".to_vec(),
+                lines: root_lines,
+                stage: true,
+            },
+        );
+    }
+    if let Some(path) = &opts.freeze {
+        if path.exists() && !opts.force {
+            return Err(Error::Exists(path.clone()));
+        }
+        plan.freeze = Some(freeze_plan(path.clone(), &plan.envs, probe));
+    } else if !plan.envs.is_empty() {
+        plan.suggest_freeze = !has_manifest(top);
+    }
+    Ok(plan)
+}
+
+/// Whether git ignores every target: the `ignore` crate finds no visible file below them and
+/// git's own matcher agrees for each.
+fn is_ignored(repo: &Repo, top: &Path, targets: &[Vec<u8>]) -> bool {
+    let disk = DiskProbe::new(top);
+    let git_says = targets.iter().all(|t| {
+        let probe_path = match disk.meta(t).map(|m| m.mode) {
+            Some(crate::detect::Mode::Dir) => join(t, b"pyvenv.cfg"),
+            _ => t.clone(),
+        };
+        repo.is_ignored(&probe_path)
+    });
+    git_says && walk::unignored_files(top, targets, 1).is_empty()
+}
+
+fn has_manifest(top: &Path) -> bool {
+    let Ok(rd) = fs::read_dir(top) else {
+        return true;
+    };
+    rd.filter_map(Result::ok).any(|e| {
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        MANIFESTS.contains(&name.as_ref())
+            || (name.starts_with("requirements") && name.ends_with(".txt"))
+    })
+}
+
+fn freeze_plan(path: PathBuf, envs: &[EnvFix], probe: &dyn Probe) -> FreezePlan {
+    let mut content = String::new();
+    let mut count = 0;
+    for env in envs {
+        let dists = freeze::installed(&env.finding.env.root, probe);
+        let root = if env.finding.env.root.is_empty() {
+            ".".to_owned()
+        } else {
+            format!("{}/", escape::display(&env.finding.env.root))
+        };
+        content.push_str(&format!(
+            "# installed in {root} ({})\n",
+            env.finding.env.env.describe()
+        ));
+        for d in &dists {
+            content.push_str(&d.requirement());
+            content.push('\n');
+        }
+        count += dists.len();
+    }
+    FreezePlan {
+        path,
+        content,
+        count,
+    }
+}
+
+/// Carries out `plan`. On any error the repository is left as it was.
+pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Result<Applied, Error> {
+    let mut applied = Applied::default();
+    let stage = plan.to_stage();
+    let needs_index = !plan.untrack.is_empty() || !stage.is_empty();
+    let lock = match access {
+        IndexAccess::Lock if needs_index => Some(repo.lock_index()?),
+        _ => None,
+    };
+
+    let mut undo = Undo::default();
+    let result = (|| -> Result<(), Error> {
+        if let Some(freeze) = &plan.freeze {
+            undo.save(&freeze.path)?;
+            write_atomic(&freeze.path, freeze.content.as_bytes())?;
+            applied.freeze = Some((freeze.path.clone(), freeze.count));
+        }
+        for edit in &plan.edits {
+            let path = top.join(bytes_to_path(&edit.file));
+            append_to(&mut undo, &path, &edit.lines)?;
+            applied.edits.push(edit.clone());
+        }
+        for env in plan.envs.iter().filter(|e| !e.already_ignored) {
+            if is_ignored(repo, top, &env.targets) {
+                continue;
+            }
+            // A negation in a nested .gitignore beats the root one: the nearest .gitignore
+            // above the environment is the deepest git reads for it.
+            let root = &env.finding.env.root;
+            let Some(slash) = root.iter().rposition(|&b| b == b'/') else {
+                return Err(defeated(top, env));
+            };
+            let (parent, name) = (&root[..slash], &root[slash + 1..]);
+            let literal = escape::gitignore_literal(name)
+                .ok_or_else(|| Error::Inexpressible(root.clone()))?;
+            let edit = IgnoreEdit {
+                file: join(parent, b".gitignore"),
+                lines: vec![format!("/{literal}/")],
+                stage: true,
+            };
+            append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
+            if !is_ignored(repo, top, &env.targets) {
+                return Err(defeated(top, env));
+            }
+            applied.edits.push(edit);
+        }
+        let stage: Vec<Vec<u8>> = applied
+            .edits
+            .iter()
+            .filter(|e| e.stage)
+            .map(|e| e.file.clone())
+            .collect();
+        match lock {
+            Some(lock) => {
+                let change = lock.commit(&plan.untrack, &stage)?;
+                applied.removed = change.removed;
+                applied.staged = change.staged;
+            }
+            None if needs_index => {
+                if !plan.untrack.is_empty() {
+                    let words: Vec<String> =
+                        plan.untrack.iter().map(|p| escape::shell_word(p)).collect();
+                    applied
+                        .deferred
+                        .push(format!("git rm -r --cached --quiet -- {}", words.join(" ")));
+                }
+                if !stage.is_empty() {
+                    let words: Vec<String> = stage.iter().map(|p| escape::shell_word(p)).collect();
+                    applied
+                        .deferred
+                        .push(format!("git add -- {}", words.join(" ")));
+                }
+            }
+            None => {}
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => Ok(applied),
+        Err(e) => {
+            undo.restore();
+            Err(e)
+        }
+    }
+}
+
+fn defeated(top: &Path, env: &EnvFix) -> Error {
+    let example = walk::unignored_files(top, &env.targets, 1)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| env.finding.env.root.clone());
+    Error::Defeated {
+        root: env.finding.env.root.clone(),
+        example,
+    }
+}
+
+/// A file's content and permissions before the fix touched it.
+type Before = Option<(Vec<u8>, fs::Permissions)>;
+
+/// The previous content of every file written, to put back on failure.
+#[derive(Default)]
+struct Undo {
+    saved: Vec<(PathBuf, Before)>,
+}
+
+impl Undo {
+    /// Remembers `path` as it is now (or that it does not exist), once.
+    fn save(&mut self, path: &Path) -> Result<(), Error> {
+        if self.saved.iter().any(|(p, _)| p == path) {
+            return Ok(());
+        }
+        let before = match fs::symlink_metadata(path) {
+            Ok(md) => {
+                if !md.file_type().is_file() {
+                    return Err(Error::NotAFile(path.to_path_buf()));
+                }
+                if md.permissions().readonly() {
+                    return Err(Error::ReadOnly(path.to_path_buf()));
+                }
+                let bytes =
+                    fs::read(path).map_err(|e| Error::Io("cannot read", path.to_path_buf(), e))?;
+                Some((bytes, md.permissions()))
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::Io("cannot read", path.to_path_buf(), e)),
+        };
+        self.saved.push((path.to_path_buf(), before));
+        Ok(())
+    }
+
+    fn restore(self) {
+        for (path, before) in self.saved.into_iter().rev() {
+            let _ = match before {
+                Some((bytes, perms)) => write_atomic(&path, &bytes).and_then(|()| {
+                    fs::set_permissions(&path, perms)
+                        .map_err(|e| Error::Io("cannot restore", path.clone(), e))
+                }),
+                None => {
+                    fs::remove_file(&path).map_err(|e| Error::Io("cannot remove", path.clone(), e))
+                }
+            };
+        }
+    }
+}
+
+/// Appends `lines` to the file at `path` (creating it), atomically, keeping its bytes, its
+/// line endings and its permissions.
+fn append_to(undo: &mut Undo, path: &Path, lines: &[String]) -> Result<(), Error> {
+    undo.save(path)?;
+    let current = fs::read(path).ok();
+    write_atomic(path, &append_lines(current.as_deref(), lines))
+}
+
+/// `existing` with `lines` appended: the existing bytes unchanged, a line ending added first
+/// when the last line has none, each new line ended the way the file ends its lines (CRLF when
+/// its first line ending is CRLF, else LF).
+pub fn append_lines(existing: Option<&[u8]>, lines: &[String]) -> Vec<u8> {
+    let existing = existing.unwrap_or_default();
+    let eol: &[u8] = match existing.iter().position(|&b| b == b'\n') {
+        Some(i) if i > 0 && existing[i - 1] == b'\r' => b"\r\n",
+        _ => b"\n",
+    };
+    let mut out = existing.to_vec();
+    if !out.is_empty() && !out.ends_with(b"\n") {
+        out.extend_from_slice(eol);
+    }
+    for line in lines {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(eol);
+    }
+    out
+}
+
+/// Replaces `path` with `bytes` by writing a temporary file in the same directory and renaming
+/// it over `path`: a crash leaves the old file or the new one. Keeps the old file's permissions
+/// (a new file gets 0644).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let perms = fs::metadata(path).ok().map(|m| m.permissions());
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".venv-guard-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::Io("cannot create a temporary file in", dir.clone(), e))?;
+    let io_err = |e| Error::Io("cannot write", path.to_path_buf(), e);
+    tmp.write_all(bytes).map_err(io_err)?;
+    tmp.as_file().sync_all().map_err(io_err)?;
+    if let Some(perms) = perms.or_else(default_permissions) {
+        fs::set_permissions(tmp.path(), perms).map_err(io_err)?;
+    }
+    tmp.persist(path).map_err(|e| io_err(e.error))?;
+    Ok(())
+}
+
+/// A new file is readable by all, as git and editors create them (temporary files are 0600).
+#[cfg(unix)]
+fn default_permissions() -> Option<fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Some(fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions() -> Option<fs::Permissions> {
+    None
+}
+
+fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut out = dir.to_vec();
+    if !out.is_empty() {
+        out.push(b'/');
+    }
+    out.extend_from_slice(name);
+    out
+}
 
 /// The anchored `.gitignore` patterns that ignore the environment of `finding`: `/venv/` for
 /// an environment in a folder of its own; one pattern per environment-owned entry (`/bin/`,
@@ -86,6 +744,27 @@ mod tests {
             status,
             severity: Severity::Error,
         }
+    }
+
+    #[test]
+    fn appending_keeps_bytes_and_line_endings() {
+        let lines = vec!["/venv/".to_owned()];
+        assert_eq!(append_lines(None, &lines), b"/venv/\n");
+        assert_eq!(append_lines(Some(b""), &lines), b"/venv/\n");
+        assert_eq!(append_lines(Some(b"a\nb\n"), &lines), b"a\nb\n/venv/\n");
+        assert_eq!(append_lines(Some(b"a\nb"), &lines), b"a\nb\n/venv/\n");
+        assert_eq!(
+            append_lines(Some(b"a\r\nb\r\n"), &lines),
+            b"a\r\nb\r\n/venv/\r\n"
+        );
+        assert_eq!(
+            append_lines(Some(b"a\r\nb"), &lines),
+            b"a\r\nb\r\n/venv/\r\n"
+        );
+        assert_eq!(
+            append_lines(Some(b"\xff\x00 binary"), &lines),
+            b"\xff\x00 binary\n/venv/\n"
+        );
     }
 
     #[test]

@@ -34,6 +34,7 @@
 pub mod detect;
 pub mod escape;
 pub mod fix;
+pub mod freeze;
 pub mod git;
 pub mod probe;
 pub mod pyvenv;

@@ -70,6 +70,20 @@ impl<T> Listing<T> {
         })
     }
 
+    /// How many entries are at or below `path` (all of them for the empty root).
+    pub fn count_under(&self, path: &[u8]) -> u64 {
+        if path.is_empty() {
+            return self.entries.len() as u64;
+        }
+        let exact = u64::from(self.get(path).is_some());
+        let prefix = dir_prefix(path);
+        let start = self.lower_bound(&prefix);
+        let mut end_key = path.to_vec();
+        end_key.push(b'/' + 1);
+        let end = self.lower_bound(&end_key);
+        exact + end.saturating_sub(start) as u64
+    }
+
     /// The distinct names directly below `dir`, in O(children × log entries).
     pub fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         let prefix = dir_prefix(dir);

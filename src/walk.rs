@@ -189,3 +189,48 @@ pub fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
         .matched_path_or_any_parents(dir.join(crate::probe::bytes_to_path(marker)), false)
         .is_ignore()
 }
+
+/// The files at or below any of `targets` (repository-relative) that the ignore rules do not
+/// ignore: `.gitignore` files at every level, `.git/info/exclude` and the global excludes file,
+/// as git applies them (a negation cannot re-include a file below an excluded directory). At
+/// most `limit` are returned. Used to check that a fix really hides an environment.
+pub fn unignored_files(top: &Path, targets: &[Vec<u8>], limit: usize) -> Vec<Vec<u8>> {
+    let filter_top = top.to_path_buf();
+    let wanted: Vec<Vec<u8>> = targets.to_vec();
+    let walker = WalkBuilder::new(top)
+        .hidden(false)
+        .ignore(false)
+        .parents(true)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            if entry.file_name() == ".git" {
+                return false;
+            }
+            let rel = relative(&filter_top, entry.path());
+            wanted
+                .iter()
+                .any(|t| crate::git::at_or_below(&rel, t) || crate::git::at_or_below(t, &rel))
+        })
+        .build();
+    let mut out = Vec::new();
+    for entry in walker.flatten() {
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            continue;
+        }
+        let rel = relative(top, entry.path());
+        if targets.iter().any(|t| crate::git::at_or_below(&rel, t)) {
+            out.push(rel);
+            if out.len() >= limit {
+                break;
+            }
+        }
+    }
+    out
+}

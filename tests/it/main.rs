@@ -1,6 +1,7 @@
 //! Integration tests: the `venv-guard` binary on real git repositories with real environments.
 
 mod common;
+mod fix;
 mod hook;
 mod layouts;
 mod scan;

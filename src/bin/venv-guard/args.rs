@@ -46,6 +46,43 @@ pub enum Command {
     Hook {
         /// Files to check, relative to the current directory.
         files: Vec<PathBuf>,
+
+        /// Also fix what is found (as `venv-guard fix` does) and still fail, so that you review
+        /// the change and commit again. While `git commit -a` or `git commit <paths>` holds the
+        /// index, only .gitignore is edited and the index commands are printed.
+        #[arg(long)]
+        fix: bool,
+    },
+    /// Fix the environments `scan` reports: ignore each one and untrack it, keeping every
+    /// working file.
+    ///
+    /// Adds an anchored rule per environment (`/services/api/.venv/`) to the repository's root
+    /// .gitignore (created if missing; existing bytes and line endings kept; replaced
+    /// atomically), checks that git now ignores every file of the environment, removes the
+    /// environment's entries from the index (`git rm -r --cached`, under git's index.lock) and
+    /// stages the .gitignore. Running it twice changes nothing the second time.
+    Fix {
+        /// The repository (or a subdirectory of it) to fix.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+
+        /// Write a .gitignore holding `*` inside each environment instead of a rule in the
+        /// root .gitignore (as Python 3.13's venv, virtualenv and uv do themselves).
+        #[arg(long)]
+        inner: bool,
+
+        /// Before untracking, write the environments' installed distributions (`name==version`,
+        /// as `pip freeze` prints them) to FILE.
+        #[arg(long, value_name = "FILE")]
+        freeze: Option<PathBuf>,
+
+        /// Overwrite the --freeze file if it exists.
+        #[arg(long, requires = "freeze")]
+        force: bool,
+
+        /// Print what would change and change nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 

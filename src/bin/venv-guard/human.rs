@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use colored::Colorize;
 
 use venv_guard::escape;
-use venv_guard::fix;
+use venv_guard::fix::{self, Outcome};
 use venv_guard::scan::{Finding, Report, Severity, Status};
 
 /// Which command the report is for: it changes the closing line.
@@ -15,6 +15,10 @@ pub enum Mode {
     Scan,
     /// `venv-guard hook`: silent when clean.
     Hook,
+    /// `venv-guard hook --fix`: the fix follows, so no commands are listed.
+    HookFix,
+    /// `venv-guard fix`.
+    Fix,
 }
 
 /// How many pieces of evidence are listed.
@@ -22,7 +26,7 @@ const EVIDENCE_SHOWN: usize = 4;
 
 pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
-        render_finding(finding, out)?;
+        render_finding(finding, mode != Mode::HookFix, out)?;
         writeln!(out)?;
     }
     let errors = report
@@ -44,14 +48,24 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
         n => format!(" (and {n} test fixtures, not blocking)"),
     };
     match (mode, errors) {
-        (Mode::Hook, 0) if notes == 0 => {}
-        (Mode::Hook, 0) => writeln!(out, "venv-guard: {notes} test fixture(s) noted; nothing blocks the commit.")?,
+        (Mode::Hook | Mode::HookFix, 0) if notes == 0 => {}
+        (Mode::Hook | Mode::HookFix, 0) => writeln!(
+            out,
+            "venv-guard: {notes} test fixture(s) noted; nothing blocks the commit."
+        )?,
+        (Mode::HookFix, n) => writeln!(
+            out,
+            "{} {} would be committed{note_part}. Commit blocked; fixing it:",
+            "venv-guard:".bold(),
+            envs(n)
+        )?,
         (Mode::Hook, n) => writeln!(
             out,
             "{} {} would be committed{note_part}. Commit blocked: run the commands above, then commit again.",
             "venv-guard:".bold(),
             envs(n)
         )?,
+        (Mode::Fix, _) => {}
         (Mode::Scan, 0) => writeln!(
             out,
             "venv-guard: no Python environment at risk of being committed{note_part} ({} paths checked).",
@@ -67,7 +81,126 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
-fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
+/// What a fix did (or, for a dry run, would do).
+pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::Result<()> {
+    let plan = &outcome.plan;
+    if plan.envs.is_empty() {
+        return writeln!(
+            out,
+            "venv-guard: nothing to fix: no Python environment is tracked or unignored."
+        );
+    }
+    let n = plan.envs.len();
+    let envs = if n == 1 {
+        "1 Python environment".to_owned()
+    } else {
+        format!("{n} Python environments")
+    };
+    let (would, verb) = if dry_run {
+        (
+            "would ",
+            format!("would fix {envs} (dry run, nothing changed)"),
+        )
+    } else {
+        ("", format!("fixed {envs}"))
+    };
+    writeln!(out, "{} {verb}:", "venv-guard:".bold())?;
+    for env in &plan.envs {
+        let root = if env.finding.env.root.is_empty() {
+            "(repository root)".to_owned()
+        } else {
+            format!("{}/", escape::display(&env.finding.env.root))
+        };
+        let ignored = if env.already_ignored {
+            ", already ignored"
+        } else {
+            ""
+        };
+        writeln!(
+            out,
+            "  {:<22} {}, {}{ignored}",
+            root.bold(),
+            env.finding.env.env.describe(),
+            env.finding.status.id()
+        )?;
+    }
+    let edits = match &outcome.applied {
+        Some(applied) => &applied.edits,
+        None => &plan.edits,
+    };
+    for edit in edits {
+        let verb = if dry_run { "would add" } else { "added" };
+        writeln!(
+            out,
+            "  {:<22} {verb} {}",
+            escape::display(&edit.file),
+            edit.lines.join(" ").green()
+        )?;
+    }
+    match &outcome.applied {
+        Some(applied) if !applied.deferred.is_empty() => {
+            writeln!(
+                out,
+                "  {:<22} in use by the running `git commit`; when it has ended, run:",
+                "index"
+            )?;
+            for command in &applied.deferred {
+                writeln!(out, "  {:<22}   {}", "", command.cyan())?;
+            }
+        }
+        Some(applied) => {
+            if applied.removed > 0 {
+                writeln!(
+                    out,
+                    "  {:<22} removed {} entries (git rm -r --cached; working files kept)",
+                    "index",
+                    thousands(applied.removed as u64)
+                )?;
+            }
+            if !applied.staged.is_empty() {
+                let staged: Vec<String> =
+                    applied.staged.iter().map(|p| escape::display(p)).collect();
+                writeln!(out, "  {:<22} {}", "staged", staged.join(" "))?;
+            }
+        }
+        None => {
+            let entries: u64 = plan.envs.iter().map(|e| e.tracked_entries).sum();
+            if !plan.untrack.is_empty() {
+                let roots: Vec<String> =
+                    plan.untrack.iter().map(|p| escape::shell_word(p)).collect();
+                writeln!(
+                    out,
+                    "  {:<22} {would}remove {} entries: git rm -r --cached -- {}",
+                    "index",
+                    thousands(entries),
+                    roots.join(" ")
+                )?;
+            }
+        }
+    }
+    if let Some(freeze) = &plan.freeze {
+        writeln!(
+            out,
+            "  {:<22} {would}list {} installed distributions",
+            freeze.path.display().to_string(),
+            freeze.count
+        )?;
+    }
+    if plan.suggest_freeze {
+        writeln!(
+            out,
+            "{} this project has no requirements file or pyproject.toml: `venv-guard fix --freeze \
+             requirements.txt` records what the environment had installed.",
+            "hint:".yellow()
+        )?;
+    }
+    if !dry_run {
+        writeln!(out, "Review with `git status`, then commit again.")?;
+    }
+    Ok(())
+}
+
+fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io::Result<()> {
     let env = &finding.env;
     let place = if env.root.is_empty() {
         "the repository root".to_owned()
@@ -123,7 +256,7 @@ fn render_finding(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
             thousands(env.files)
         )?;
     }
-    if finding.severity == Severity::Error {
+    if commands && finding.severity == Severity::Error {
         let (_, inexpressible) = fix::ignore_patterns(finding);
         for (i, command) in fix::suggested_commands(finding).iter().enumerate() {
             let label = if i == 0 {

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, ColorChoice, Command};
+use venv_guard::fix::{self, FixOptions, Style, Target};
 use venv_guard::scan::{self, Options, Report};
 
 /// One meaning per exit code.
@@ -35,8 +36,42 @@ fn main() -> ExitCode {
     let opts = Options { strict: cli.strict };
     let (mode, result) = match &cli.command {
         Command::Scan { path } => (human::Mode::Scan, scan::tree(path, &opts)),
-        Command::Hook { files } if files.is_empty() => (human::Mode::Hook, scan::staged(&opts)),
-        Command::Hook { files } => (human::Mode::Hook, scan::files(files, &opts)),
+        Command::Hook { files, fix: true } => {
+            let target = if files.is_empty() {
+                Target::Staged
+            } else {
+                Target::Files(files)
+            };
+            return run_fix(
+                target,
+                &opts,
+                &FixOptions::default(),
+                false,
+                human::Mode::HookFix,
+            );
+        }
+        Command::Hook { files, .. } if files.is_empty() => (human::Mode::Hook, scan::staged(&opts)),
+        Command::Hook { files, .. } => (human::Mode::Hook, scan::files(files, &opts)),
+        Command::Fix {
+            path,
+            inner,
+            freeze,
+            force,
+            dry_run,
+        } => {
+            let fix_opts = FixOptions {
+                style: if *inner { Style::Inner } else { Style::Root },
+                freeze: freeze.clone(),
+                force: *force,
+            };
+            return run_fix(
+                Target::Tree(path),
+                &opts,
+                &fix_opts,
+                *dry_run,
+                human::Mode::Fix,
+            );
+        }
     };
     match result {
         Ok(report) => finish(&report, mode).into(),
@@ -45,6 +80,45 @@ fn main() -> ExitCode {
             Exit::Error.into()
         }
     }
+}
+
+/// `venv-guard fix` and `venv-guard hook --fix`: the hook still fails after fixing, so the
+/// user reviews the change and commits again.
+fn run_fix(
+    target: Target<'_>,
+    opts: &Options,
+    fix_opts: &FixOptions,
+    dry_run: bool,
+    mode: human::Mode,
+) -> ExitCode {
+    let outcome = match fix::run(target, opts, fix_opts, dry_run) {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
+            return Exit::Error.into();
+        }
+    };
+    let mut stdout = io::stdout().lock();
+    let written = if mode == human::Mode::HookFix {
+        human::render(&outcome.report, mode, &mut stdout)
+            .and_then(|()| human::render_fix(&outcome, dry_run, &mut stdout))
+    } else {
+        human::render_fix(&outcome, dry_run, &mut stdout)
+    };
+    if let Err(err) = written.and_then(|()| stdout.flush()) {
+        if err.kind() != io::ErrorKind::BrokenPipe {
+            let _ = writeln!(
+                io::stderr(),
+                "venv-guard: error: cannot write the report: {err}"
+            );
+            return Exit::Error.into();
+        }
+    }
+    match mode {
+        human::Mode::HookFix if outcome.report.fails() => Exit::Findings,
+        _ => Exit::Clean,
+    }
+    .into()
 }
 
 fn finish(report: &Report, mode: human::Mode) -> Exit {
