@@ -434,3 +434,35 @@ fn hook_fix_under_commit_all_only_edits_gitignore() {
     let run = repo.commit(&[]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
+
+#[test]
+fn a_symlinked_gitignore_is_not_followed_and_permissions_are_kept() {
+    let repo = TestRepo::new();
+    let outside = repo.sibling("outside-ignore");
+    fs::write(&outside, "*.log\n").unwrap();
+    std::os::unix::fs::symlink(&outside, repo.root.join(".gitignore")).unwrap();
+    repo.venv("venv");
+    repo.git_ok(&["add", "venv"]);
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains("is a symlink or not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fs::read(&outside).unwrap(), b"*.log\n");
+
+    fs::remove_file(repo.root.join(".gitignore")).unwrap();
+    repo.write(".gitignore", "*.log\n");
+    fs::set_permissions(
+        repo.root.join(".gitignore"),
+        fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    assert_eq!(repo.guard(&["fix"]).code, 0);
+    let mode = fs::metadata(repo.root.join(".gitignore"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+}
