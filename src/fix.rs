@@ -10,7 +10,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::detect::Probe;
@@ -617,40 +617,9 @@ pub fn append_lines(existing: Option<&[u8]>, lines: &[String]) -> Vec<u8> {
     out
 }
 
-/// Replaces `path` with `bytes` by writing a temporary file in the same directory and renaming
-/// it over `path`: a crash leaves the old file or the new one. Keeps the old file's permissions
-/// (a new file gets 0644).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let perms = fs::metadata(path).ok().map(|m| m.permissions());
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".venv-guard-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| Error::Io("cannot create a temporary file in", dir.clone(), e))?;
-    let io_err = |e| Error::Io("cannot write", path.to_path_buf(), e);
-    tmp.write_all(bytes).map_err(io_err)?;
-    tmp.as_file().sync_all().map_err(io_err)?;
-    if let Some(perms) = perms.or_else(default_permissions) {
-        fs::set_permissions(tmp.path(), perms).map_err(io_err)?;
-    }
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
-    Ok(())
-}
-
-/// A new file is readable by all, as git and editors create them (temporary files are 0600).
-#[cfg(unix)]
-fn default_permissions() -> Option<fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    Some(fs::Permissions::from_mode(0o644))
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> Option<fs::Permissions> {
-    None
+/// Replaces `path` with `bytes` atomically (see [`crate::atomic::write`]).
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    crate::atomic::write(path, bytes).map_err(|e| Error::Io("cannot write", path.to_path_buf(), e))
 }
 
 fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
@@ -743,6 +712,7 @@ mod tests {
             },
             status,
             severity: Severity::Error,
+            continued: false,
         }
     }
 

@@ -204,6 +204,27 @@ impl Repo {
         }
     }
 
+    /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
+    /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
+    /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
+    pub fn hooks_dir(&self) -> Result<PathBuf, Error> {
+        let config = self
+            .repo
+            .config()
+            .map_err(|e| Error::Git("cannot read the configuration", e))?;
+        match config.get_path("core.hooksPath") {
+            Ok(path) if !path.as_os_str().is_empty() => {
+                if path.is_absolute() {
+                    Ok(path)
+                } else {
+                    let base = self.repo.workdir().unwrap_or_else(|| self.repo.path());
+                    Ok(base.join(path))
+                }
+            }
+            _ => Ok(self.repo.commondir().join("hooks")),
+        }
+    }
+
     /// Whether git would ignore `path` (repository-relative), taking every ignore source into
     /// account: `.gitignore` files, `.git/info/exclude`, `core.excludesFile`.
     pub fn is_ignored(&self, path: &[u8]) -> bool {
@@ -237,6 +258,18 @@ impl Index<'_> {
     /// How many entries are at or below `path`.
     pub fn count_under(&self, path: &[u8]) -> u64 {
         self.listing.count_under(path)
+    }
+
+    /// How many entries are at or below `path`, and their total size.
+    pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
+        let run = self.listing.under(path);
+        let bytes = run.iter().filter_map(|e| e.meta.size).sum();
+        (run.len() as u64, bytes)
+    }
+
+    /// The path of the last entry that sorts before `path`.
+    pub fn path_before(&self, path: &[u8]) -> Option<&[u8]> {
+        self.listing.before(path).map(|e| e.path.as_slice())
     }
 
     /// How many entries the index holds.

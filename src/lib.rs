@@ -31,11 +31,13 @@
 //! ```
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod atomic;
 pub mod detect;
 pub mod escape;
 pub mod fix;
 pub mod freeze;
 pub mod git;
+pub mod install;
 pub mod probe;
 pub mod pyvenv;
 pub mod scan;

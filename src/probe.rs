@@ -70,18 +70,34 @@ impl<T> Listing<T> {
         })
     }
 
-    /// How many entries are at or below `path` (all of them for the empty root).
-    pub fn count_under(&self, path: &[u8]) -> u64 {
+    /// The entries at or below `path` (all of them for the empty root): a contiguous run,
+    /// since `path/...` sorts together and `path` itself, if present, is not a directory.
+    pub fn under(&self, path: &[u8]) -> &[Listed<T>] {
         if path.is_empty() {
-            return self.entries.len() as u64;
+            return &self.entries;
         }
-        let exact = u64::from(self.get(path).is_some());
-        let prefix = dir_prefix(path);
-        let start = self.lower_bound(&prefix);
+        let start = self.lower_bound(path);
         let mut end_key = path.to_vec();
         end_key.push(b'/' + 1);
         let end = self.lower_bound(&end_key);
-        exact + end.saturating_sub(start) as u64
+        let run = &self.entries[start..end.max(start)];
+        // Skip siblings that sort between `path` and `path/` (`path-x`, `path.txt`).
+        let first = run
+            .iter()
+            .position(|e| crate::git::at_or_below(&e.path, path))
+            .unwrap_or(run.len());
+        &run[first..]
+    }
+
+    /// How many entries are at or below `path`.
+    pub fn count_under(&self, path: &[u8]) -> u64 {
+        self.under(path).len() as u64
+    }
+
+    /// The last entry that sorts before `path`.
+    pub fn before(&self, path: &[u8]) -> Option<&Listed<T>> {
+        let i = self.lower_bound(path);
+        i.checked_sub(1).map(|i| &self.entries[i])
     }
 
     /// The distinct names directly below `dir`, in O(children × log entries).

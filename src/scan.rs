@@ -19,6 +19,9 @@ pub enum Status {
     Tracked,
     /// Untracked and not ignored: one `git add .` away from being committed.
     Unignored,
+    /// Among the files a hook was handed (staged files, or every tracked file under
+    /// `pre-commit run --all-files`).
+    Checked,
 }
 
 impl Status {
@@ -28,6 +31,7 @@ impl Status {
             Status::Staged => "staged",
             Status::Tracked => "tracked",
             Status::Unignored => "unignored",
+            Status::Checked => "checked",
         }
     }
 }
@@ -38,6 +42,7 @@ impl fmt::Display for Status {
             Status::Staged => "staged for commit",
             Status::Tracked => "tracked by git",
             Status::Unignored => "not ignored (one `git add .` away from a commit)",
+            Status::Checked => "among the files to commit",
         })
     }
 }
@@ -61,6 +66,10 @@ pub struct Finding {
     pub status: Status,
     /// Whether it fails the run.
     pub severity: Severity,
+    /// Reported in full by another invocation: the pre-commit framework splits long file lists
+    /// into batches, and only the batch where the environment's files begin shows the whole
+    /// finding; later batches name it in one line.
+    pub continued: bool,
 }
 
 /// The outcome of one run.
@@ -90,6 +99,7 @@ impl Report {
             env,
             status,
             severity,
+            continued: false,
         });
     }
 
@@ -191,10 +201,57 @@ pub fn files(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
         paths: paths.len() as u64,
         ..Report::default()
     };
-    for env in detect::detect(&paths, &probe) {
-        report.push(env, Status::Staged, opts);
+    let first_given = paths.iter().map(|p| p.path.as_slice()).min();
+    for mut env in detect::detect(&paths, &probe) {
+        let first_own = paths
+            .iter()
+            .map(|p| p.path.as_slice())
+            .filter(|p| belongs(p, &env))
+            .min();
+        // The batch where the environment's run of paths begins reports it in full: either a
+        // path outside it comes first in this batch, or the index has none of its entries
+        // just before this batch's first one.
+        let begins_here = first_given.is_some_and(|f| !belongs(f, &env))
+            || match (probe.index(), first_own) {
+                (Some(index), Some(first)) => index
+                    .path_before(first)
+                    .is_none_or(|prev| !belongs(prev, &env)),
+                _ => true,
+            };
+        if let Some(index) = probe.index() {
+            let (files, bytes) = own_entries(&env)
+                .iter()
+                .map(|t| index.sum_under(t))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            if files >= env.files {
+                env.files = files;
+                env.bytes = bytes;
+                env.bytes_known = true;
+            }
+        }
+        report.push(env, Status::Checked, opts);
+        if let Some(last) = report.findings.last_mut() {
+            last.continued = !begins_here;
+        }
     }
     Ok(report.finish())
+}
+
+/// The paths an environment owns: its root, or for one at the repository root its own
+/// top-level entries.
+fn own_entries(env: &Environment) -> Vec<Vec<u8>> {
+    if env.root.is_empty() {
+        env.entries.clone()
+    } else {
+        vec![env.root.clone()]
+    }
+}
+
+/// Whether `path` is one of the environment's.
+fn belongs(path: &[u8], env: &Environment) -> bool {
+    own_entries(env)
+        .iter()
+        .any(|own| git::at_or_below(path, own))
 }
 
 /// Strips `./` and duplicate slashes from a relative path.
@@ -223,8 +280,14 @@ impl Probe for DiskThenIndex<'_> {
         self.disk.children(dir)
     }
     fn fallback(&self) -> Option<&dyn Probe> {
-        let index = self.index.get_or_init(|| self.repo.index().ok());
-        index.as_ref().map(|i| i as &dyn Probe)
+        self.index().map(|i| i as &dyn Probe)
+    }
+}
+
+impl<'r> DiskThenIndex<'r> {
+    /// The index, read on first use.
+    fn index(&self) -> Option<&Index<'r>> {
+        self.index.get_or_init(|| self.repo.index().ok()).as_ref()
     }
 }
 

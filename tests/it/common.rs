@@ -87,6 +87,13 @@ impl TestRepo {
         repo
     }
 
+    /// A new repository with no pre-commit hook.
+    pub fn without_hook() -> TestRepo {
+        let repo = TestRepo::new();
+        fs::remove_file(repo.root.join(".git/hooks/pre-commit")).unwrap();
+        repo
+    }
+
     /// Copies the project's `hooks/pre-commit` into `.git/hooks/`.
     pub fn install_hook(&self) {
         let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");

@@ -318,23 +318,57 @@ fn test_fixtures_are_notes_unless_strict_but_real_envs_under_tests_block() {
 fn hook_with_files_judges_each_batch_alone() {
     let repo = TestRepo::new();
     repo.write("app.py", "print(1)\n");
+    repo.write("zzz.py", "print(1)\n");
     repo.venv_with_pip("venv");
     repo.git_ok(&["add", "-A"]);
-    // A batch holding only site-packages files: the root is found through disk siblings.
-    let batch: Vec<String> = repo
-        .tracked()
-        .into_iter()
+    let staged = repo.tracked();
+    let env_files = staged.iter().filter(|p| p.starts_with("venv/")).count();
+    // Batches as the pre-commit framework cuts them: contiguous runs of the sorted list.
+    let mut full = 0;
+    for batch in staged.chunks(400) {
+        let mut args = vec!["hook"];
+        args.extend(batch.iter().map(String::as_str));
+        let run = repo.guard(&args);
+        assert_eq!(
+            run.code,
+            1,
+            "every batch with env files fails alone: {}",
+            run.all()
+        );
+        let out = &run.stdout;
+        assert_eq!(
+            out.matches("venv/ is a Python environment").count(),
+            1,
+            "{out}"
+        );
+        if out.contains("kind ") {
+            full += 1;
+            assert!(
+                out.contains(&format!("{} files", thousands(env_files))),
+                "{out}"
+            );
+        } else {
+            assert!(
+                out.contains("reported in full with the first batch"),
+                "{out}"
+            );
+            assert!(out.lines().count() <= 3, "{out}");
+        }
+    }
+    assert_eq!(full, 1, "exactly one batch reports the environment in full");
+
+    // A batch holding only site-packages files still finds the root on disk.
+    let middle: Vec<&str> = staged
+        .iter()
         .filter(|p| p.contains("site-packages/pip/_internal/"))
+        .map(String::as_str)
         .take(50)
         .collect();
     let mut args = vec!["hook"];
-    args.extend(batch.iter().map(String::as_str));
-    let run = repo.guard(&args);
-    assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.all().contains("venv/ is a Python environment"));
-    assert!(run.all().contains("50 files"), "{}", run.all());
+    args.extend(middle);
+    assert_eq!(repo.guard(&args).code, 1);
 
-    let run = repo.guard(&["hook", "app.py"]);
+    let run = repo.guard(&["hook", "app.py", "zzz.py"]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
 

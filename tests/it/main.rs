@@ -3,5 +3,6 @@
 mod common;
 mod fix;
 mod hook;
+mod install;
 mod layouts;
 mod scan;

@@ -53,6 +53,24 @@ pub enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Install the native pre-commit hook into the directory git runs hooks from
+    /// (core.hooksPath, or the common git directory's hooks/ shared by linked worktrees).
+    ///
+    /// A hook already there is kept and chained: it runs first, and its failure fails the
+    /// commit. Running it again changes nothing. `venv-guard uninstall` restores what was there.
+    Install {
+        /// Replace an existing hook instead of chaining it (it is kept aside for uninstall).
+        #[arg(long)]
+        force: bool,
+
+        /// Print configuration for husky, lefthook and the pre-commit framework instead of
+        /// installing.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Remove the hook `venv-guard install` wrote and put back the one that was there before,
+    /// byte for byte.
+    Uninstall,
     /// Fix the environments `scan` reports: ignore each one and untrack it, keeping every
     /// working file.
     ///

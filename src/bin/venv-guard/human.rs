@@ -26,6 +26,10 @@ const EVIDENCE_SHOWN: usize = 4;
 
 pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
+        if finding.continued {
+            render_continued(finding, out)?;
+            continue;
+        }
         render_finding(finding, mode != Mode::HookFix, out)?;
         writeln!(out)?;
     }
@@ -198,6 +202,24 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
         writeln!(out, "Review with `git status`, then commit again.")?;
     }
     Ok(())
+}
+
+/// A later batch of the same environment: one line, the full report came with the first.
+fn render_continued(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
+    let label = match finding.severity {
+        Severity::Error => "error:".red().bold(),
+        Severity::Note => "note:".yellow().bold(),
+    };
+    let place = if finding.env.root.is_empty() {
+        "the repository root".to_owned()
+    } else {
+        format!("{}/", escape::display(&finding.env.root))
+    };
+    writeln!(
+        out,
+        "{label} {} is a Python environment (more of its files; reported in full with the first batch)",
+        place.bold()
+    )
 }
 
 fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io::Result<()> {

@@ -11,6 +11,8 @@ use clap::Parser;
 
 use args::{Cli, ColorChoice, Command};
 use venv_guard::fix::{self, FixOptions, Style, Target};
+use venv_guard::git::Repo;
+use venv_guard::install::{self, Installed, Uninstalled};
 use venv_guard::scan::{self, Options, Report};
 
 /// One meaning per exit code.
@@ -52,6 +54,12 @@ fn main() -> ExitCode {
         }
         Command::Hook { files, .. } if files.is_empty() => (human::Mode::Hook, scan::staged(&opts)),
         Command::Hook { files, .. } => (human::Mode::Hook, scan::files(files, &opts)),
+        Command::Install { print: true, .. } => {
+            let _ = io::stdout().write_all(install::SNIPPETS.as_bytes());
+            return Exit::Clean.into();
+        }
+        Command::Install { force, .. } => return run_install(Some(*force)),
+        Command::Uninstall => return run_install(None),
         Command::Fix {
             path,
             inner,
@@ -119,6 +127,46 @@ fn run_fix(
         _ => Exit::Clean,
     }
     .into()
+}
+
+/// `install` (`Some(force)`) and `uninstall` (`None`).
+fn run_install(force: Option<bool>) -> ExitCode {
+    let result = Repo::open_from_env().map_err(install::Error::from).and_then(|repo| {
+        Ok(match force {
+            Some(force) => {
+                let exe = std::env::current_exe().unwrap_or_else(|_| "venv-guard".into());
+                match install::install(&repo, force, &exe)? {
+                    Installed::Fresh(p) => format!("installed {}", p.display()),
+                    Installed::Chained(p) => format!(
+                        "installed {}; the hook that was there runs first (moved to pre-commit.before-venv-guard)",
+                        p.display()
+                    ),
+                    Installed::Replaced(p) => format!(
+                        "installed {}; the hook that was there was replaced (kept as pre-commit.replaced-by-venv-guard)",
+                        p.display()
+                    ),
+                    Installed::Already(p) => format!("already installed: {}", p.display()),
+                }
+            }
+            None => match install::uninstall(&repo)? {
+                Uninstalled::Restored(p) => format!("removed; the earlier hook is back at {}", p.display()),
+                Uninstalled::Removed(p) => format!("removed {}", p.display()),
+                Uninstalled::NotInstalled(p) => {
+                    format!("no venv-guard hook at {}; nothing changed", p.display())
+                }
+            },
+        })
+    });
+    match result {
+        Ok(message) => {
+            let _ = writeln!(io::stdout(), "venv-guard: {message}");
+            Exit::Clean.into()
+        }
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
+            Exit::Error.into()
+        }
+    }
 }
 
 fn finish(report: &Report, mode: human::Mode) -> Exit {

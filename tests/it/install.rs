@@ -1,0 +1,186 @@
+//! `venv-guard install` / `uninstall`: the hook lands where git runs hooks from, a foreign hook
+//! is chained (and its failure fails the commit), and uninstall restores it byte for byte.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::common::TestRepo;
+
+/// Where git itself runs hooks from, seen from `dir`.
+fn git_hooks_dir(repo: &TestRepo, dir: &Path) -> PathBuf {
+    let out = repo.git_in(dir, &["rev-parse", "--git-path", "hooks"]);
+    assert_eq!(out.code, 0);
+    let path = PathBuf::from(out.stdout.trim());
+    if path.is_absolute() {
+        path
+    } else {
+        dir.join(path)
+    }
+}
+
+fn write_hook(path: &Path, body: &str) {
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(path, body).unwrap();
+    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+#[test]
+fn installs_where_git_runs_hooks() {
+    // The default, core.hooksPath relative and absolute, and a linked worktree.
+    let plain = TestRepo::without_hook();
+    let relative = TestRepo::without_hook();
+    relative.git_ok(&["config", "core.hooksPath", ".githooks"]);
+    let absolute = TestRepo::without_hook();
+    let abs_dir = absolute.sibling("shared-hooks");
+    absolute.git_ok(&["config", "core.hooksPath", abs_dir.to_str().unwrap()]);
+    let main = TestRepo::without_hook();
+    main.write("a", "a\n");
+    main.git_ok(&["add", "a"]);
+    main.git_ok(&["commit", "-q", "-m", "a"]);
+    let wt = main.sibling("wt");
+    main.git_ok(&["worktree", "add", "-q", wt.to_str().unwrap()]);
+
+    for (repo, dir) in [
+        (&plain, plain.root.clone()),
+        (&relative, relative.root.clone()),
+        (&absolute, absolute.root.clone()),
+        (&main, wt.clone()),
+    ] {
+        let run = repo.guard_in(&dir, &["install"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        let hook = git_hooks_dir(repo, &dir).join("pre-commit");
+        assert!(
+            hook.exists(),
+            "no hook at {} ({})",
+            hook.display(),
+            run.stdout
+        );
+        let mode = fs::metadata(&hook).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "the hook is executable");
+    }
+    assert!(relative.root.join(".githooks/pre-commit").exists());
+    assert!(abs_dir.join("pre-commit").exists());
+    assert!(
+        main.root.join(".git/hooks/pre-commit").exists(),
+        "worktrees share the common hooks"
+    );
+
+    // The hook installed from the worktree blocks a venv committed there.
+    let out = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(wt.join("venv"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(main.git_in(&wt, &["add", "-A"]).code, 0);
+    let run = main.git_in(&wt, &["commit", "-q", "-m", "venv"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("venv/ is a Python environment"));
+}
+
+#[test]
+fn a_foreign_hook_is_chained_and_restored_byte_for_byte() {
+    let repo = TestRepo::without_hook();
+    let hook = repo.root.join(".git/hooks/pre-commit");
+    let old = "#!/bin/sh\n# the team's lint hook\necho ran >> \"$(git rev-parse --git-dir)/old-hook-ran\"\nexit ${OLD_HOOK_EXIT:-0}\n";
+    write_hook(&hook, old);
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o750)).unwrap();
+    let ran = repo.root.join(".git/old-hook-ran");
+
+    let run = repo.guard(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("runs first"), "{}", run.stdout);
+    let installed = fs::read(&hook).unwrap();
+    let run = repo.guard(&["install"]);
+    assert!(run.stdout.contains("already installed"), "{}", run.stdout);
+    assert_eq!(
+        fs::read(&hook).unwrap(),
+        installed,
+        "installing twice changes nothing"
+    );
+
+    // A venv: blocked, and the old hook ran first.
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let run = repo.commit(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("venv/ is a Python environment"));
+    assert_eq!(fs::read_to_string(&ran).unwrap(), "ran\n");
+
+    // --no-verify skips both.
+    assert_eq!(repo.commit(&["--no-verify"]).code, 0);
+    assert_eq!(fs::read_to_string(&ran).unwrap(), "ran\n");
+
+    // The old hook's failure fails a clean commit.
+    repo.write("app.py", "x\n");
+    repo.git_ok(&["add", "app.py"]);
+    let run = crate::common::isolated("git", &repo.root)
+        .args(["commit", "-q", "-m", "x"])
+        .env("OLD_HOOK_EXIT", "3")
+        .output()
+        .unwrap();
+    assert!(
+        !run.status.success(),
+        "the chained hook's failure fails the commit"
+    );
+    assert_eq!(repo.commit(&[]).code, 0);
+
+    let run = repo.guard(&["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(fs::read_to_string(&hook).unwrap(), old);
+    assert_eq!(
+        fs::metadata(&hook).unwrap().permissions().mode() & 0o777,
+        0o750
+    );
+    assert!(!repo
+        .root
+        .join(".git/hooks/pre-commit.before-venv-guard")
+        .exists());
+    let run = repo.guard(&["uninstall"]);
+    assert!(run.stdout.contains("no venv-guard hook"), "{}", run.stdout);
+    assert_eq!(
+        fs::read_to_string(&hook).unwrap(),
+        old,
+        "a foreign hook is left alone"
+    );
+}
+
+#[test]
+fn force_replaces_and_uninstall_still_restores() {
+    let repo = TestRepo::without_hook();
+    let hook = repo.root.join(".git/hooks/pre-commit");
+    let old = "#!/bin/sh\nexit 7\n";
+    write_hook(&hook, old);
+    let run = repo.guard(&["install", "--force"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("replaced"), "{}", run.stdout);
+    repo.write("app.py", "x\n");
+    repo.git_ok(&["add", "app.py"]);
+    assert_eq!(repo.commit(&[]).code, 0, "the replaced hook does not run");
+    assert_eq!(repo.guard(&["uninstall"]).code, 0);
+    assert_eq!(fs::read_to_string(&hook).unwrap(), old);
+}
+
+#[test]
+fn uninstall_without_an_earlier_hook_removes_ours() {
+    let repo = TestRepo::without_hook();
+    assert_eq!(repo.guard(&["install"]).code, 0);
+    let run = repo.guard(&["uninstall"]);
+    assert_eq!(run.code, 0);
+    assert!(!repo.root.join(".git/hooks/pre-commit").exists());
+}
+
+#[test]
+fn print_shows_husky_and_lefthook_snippets() {
+    let repo = TestRepo::without_hook();
+    let run = repo.guard(&["install", "--print"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains(".husky/pre-commit"));
+    assert!(run.stdout.contains("lefthook.yml"));
+    assert!(run.stdout.contains("run: venv-guard hook"));
+    assert!(
+        !repo.root.join(".git/hooks/pre-commit").exists(),
+        "--print installs nothing"
+    );
+}
