@@ -1,0 +1,160 @@
+//! The real clients: the pre-commit framework (`pre-commit try-repo` building this repository
+//! with cargo) and pip (a maturin-built wheel). Slow and reliant on PyPI, so they are
+//! `#[ignore]`d for the everyday `cargo test`; the README's test command runs them with
+//! `--include-ignored`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use tempfile::TempDir;
+
+use crate::common::{isolated, Run, TestRepo};
+
+/// A throwaway venv with pre-commit and maturin installed from PyPI, made once per run, with
+/// its own pre-commit cache and cargo target directory.
+struct Tools {
+    dir: TempDir,
+}
+
+impl Tools {
+    fn bin(&self, name: &str) -> PathBuf {
+        self.dir.path().join("venv/bin").join(name)
+    }
+
+    /// A command that finds the tools but not the venv-guard under test: what the clients
+    /// install is what runs.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+        let mut cmd = isolated(program, dir);
+        let system = std::env::var_os("PATH").unwrap_or_default();
+        let mut path = vec![self.dir.path().join("venv/bin")];
+        path.extend(std::env::split_paths(&system));
+        cmd.env("PATH", std::env::join_paths(path).unwrap())
+            .env("PRE_COMMIT_HOME", self.dir.path().join("pre-commit-home"))
+            .env("CARGO_TARGET_DIR", self.dir.path().join("target"))
+            .env_remove("PRE_COMMIT_FROM_REF")
+            .env_remove("PRE_COMMIT_TO_REF");
+        cmd
+    }
+}
+
+fn tools() -> &'static Tools {
+    static TOOLS: OnceLock<Tools> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        let dir = tempfile::Builder::new().prefix("vg-tools").tempdir().unwrap();
+        let venv = dir.path().join("venv");
+        run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+        run_ok(
+            Command::new(venv.join("bin/python"))
+                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args(["pre-commit", "maturin>=1.5,<2"]),
+        );
+        Tools { dir }
+    })
+}
+
+fn run_ok(cmd: &mut Command) -> Run {
+    let run = run(cmd);
+    assert_eq!(run.code, 0, "{cmd:?} failed: {}", run.all());
+    run
+}
+
+fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn project() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `pre-commit try-repo <this repository> venv-guard [extra...]` in `repo`.
+fn try_repo(repo: &TestRepo, extra: &[&str]) -> Run {
+    let t = tools();
+    run(t
+        .command(t.bin("pre-commit"), &repo.root)
+        .arg("try-repo")
+        .arg(project())
+        .arg("venv-guard")
+        .args(extra))
+}
+
+#[test]
+#[ignore = "slow: installs pre-commit from PyPI and builds venv-guard with cargo install"]
+fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    let venv = repo.venv_with_pip("venv");
+    // Django makes the venv large enough (about 6,000 files) for several batches.
+    run_ok(
+        isolated(venv.join("bin/python"), &repo.root)
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "django"]),
+    );
+    repo.git_ok(&["add", "-A"]);
+    let staged = repo.tracked().len();
+    assert!(staged > 3000, "only {staged} files staged");
+
+    let run = try_repo(&repo, &[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = run.all();
+    assert!(out.contains("Failed"), "{out}");
+    assert_eq!(out.matches("error: venv/ is a Python environment, among the files to commit").count(), 1, "{out}");
+    assert!(
+        out.contains("reported in full with the first batch"),
+        "the framework did not split the list; no later batch seen:\n{out}"
+    );
+    assert!(!out.contains("app.py"), "{out}");
+
+    // A clean repository passes.
+    let clean = TestRepo::without_hook();
+    clean.write("app.py", "print(1)\n");
+    clean.git_ok(&["add", "-A"]);
+    let run = try_repo(&clean, &[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("Passed"), "{}", run.all());
+
+    // --all-files over a repository whose venv was committed earlier: a whole-repo check.
+    let old = TestRepo::without_hook();
+    old.write("app.py", "print(1)\n");
+    old.venv("env");
+    old.git_ok(&["add", "-A"]);
+    old.git_ok(&["commit", "-q", "-m", "old"]);
+    let run = try_repo(&old, &[]);
+    assert_eq!(run.code, 0, "nothing staged: {}", run.all());
+    let run = try_repo(&old, &["--all-files"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("env/ is a Python environment"), "{}", run.all());
+}
+
+#[test]
+#[ignore = "slow: installs maturin from PyPI and builds a release wheel"]
+fn pip_installs_the_binary_through_maturin() {
+    let t = tools();
+    let work = tempfile::tempdir().unwrap();
+    let dist = work.path().join("dist");
+    run_ok(
+        t.command(t.bin("python"), project())
+            .args(["-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w"])
+            .arg(&dist)
+            .arg(project()),
+    );
+    let wheel = std::fs::read_dir(&dist)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"))
+        .expect("a wheel was built");
+
+    let fresh = work.path().join("fresh");
+    run_ok(Command::new("python3").args(["-m", "venv"]).arg(&fresh));
+    run_ok(
+        Command::new(fresh.join("bin/python"))
+            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .arg(&wheel),
+    );
+    let run = run_ok(&mut Command::new(fresh.join("bin/venv-guard")).arg("--version"));
+    assert_eq!(run.stdout.trim(), format!("venv-guard {}", env!("CARGO_PKG_VERSION")));
+}
