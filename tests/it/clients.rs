@@ -41,12 +41,21 @@ impl Tools {
 fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let dir = tempfile::Builder::new().prefix("vg-tools").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("vg-tools")
+            .tempdir()
+            .unwrap();
         let venv = dir.path().join("venv");
         run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
         run_ok(
             Command::new(venv.join("bin/python"))
-                .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
                 .args(["pre-commit", "maturin>=1.5,<2"]),
         );
         Tools { dir }
@@ -90,10 +99,14 @@ fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
     repo.write("app.py", "print(1)\n");
     let venv = repo.venv_with_pip("venv");
     // Django makes the venv large enough (about 6,000 files) for several batches.
-    run_ok(
-        isolated(venv.join("bin/python"), &repo.root)
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "django"]),
-    );
+    run_ok(isolated(venv.join("bin/python"), &repo.root).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "django",
+    ]));
     repo.git_ok(&["add", "-A"]);
     let staged = repo.tracked().len();
     assert!(staged > 3000, "only {staged} files staged");
@@ -102,7 +115,12 @@ fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
     assert_eq!(run.code, 1, "{}", run.all());
     let out = run.all();
     assert!(out.contains("Failed"), "{out}");
-    assert_eq!(out.matches("error: venv/ is a Python environment, among the files to commit").count(), 1, "{out}");
+    assert_eq!(
+        out.matches("error: venv/ is a Python environment, among the files to commit")
+            .count(),
+        1,
+        "{out}"
+    );
     assert!(
         out.contains("reported in full with the first batch"),
         "the framework did not split the list; no later batch seen:\n{out}"
@@ -127,7 +145,11 @@ fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
     assert_eq!(run.code, 0, "nothing staged: {}", run.all());
     let run = try_repo(&old, &["--all-files"]);
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.all().contains("env/ is a Python environment"), "{}", run.all());
+    assert!(
+        run.all().contains("env/ is a Python environment"),
+        "{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -138,7 +160,15 @@ fn pip_installs_the_binary_through_maturin() {
     let dist = work.path().join("dist");
     run_ok(
         t.command(t.bin("python"), project())
-            .args(["-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w"])
+            .args([
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "-w",
+            ])
             .arg(&dist)
             .arg(project()),
     );
@@ -152,9 +182,18 @@ fn pip_installs_the_binary_through_maturin() {
     run_ok(Command::new("python3").args(["-m", "venv"]).arg(&fresh));
     run_ok(
         Command::new(fresh.join("bin/python"))
-            .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+            ])
             .arg(&wheel),
     );
     let run = run_ok(&mut Command::new(fresh.join("bin/venv-guard")).arg("--version"));
-    assert_eq!(run.stdout.trim(), format!("venv-guard {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        run.stdout.trim(),
+        format!("venv-guard {}", env!("CARGO_PKG_VERSION"))
+    );
 }
