@@ -191,7 +191,7 @@ fn pip_installs_the_binary_through_maturin() {
             ])
             .arg(&wheel),
     );
-    let run = run_ok(&mut Command::new(fresh.join("bin/venv-guard")).arg("--version"));
+    let run = run_ok(Command::new(fresh.join("bin/venv-guard")).arg("--version"));
     assert_eq!(
         run.stdout.trim(),
         format!("venv-guard {}", env!("CARGO_PKG_VERSION"))
