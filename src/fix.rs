@@ -243,26 +243,16 @@ pub struct Outcome {
 /// made while holding the real index's lock; then only `.gitignore` is edited and the index
 /// commands are returned in [`Applied::deferred`].
 pub fn run(
+    repo: &Repo,
     target: Target<'_>,
     scan_opts: &crate::scan::Options,
     opts: &FixOptions,
     dry_run: bool,
 ) -> Result<Outcome, Error> {
-    let (report, repo) = match target {
-        Target::Tree(path) => {
-            let report = crate::scan::tree(path, scan_opts)?;
-            let start = path
-                .canonicalize()
-                .map_err(|e| Error::Io("cannot open", path.to_path_buf(), e))?;
-            let repo =
-                Repo::discover(&start)?.ok_or_else(|| git::Error::NotARepository(start.clone()))?;
-            (report, repo)
-        }
-        Target::Staged => (crate::scan::staged(scan_opts)?, Repo::open_from_env()?),
-        Target::Files(files) => (
-            crate::scan::files(files, scan_opts)?,
-            Repo::open_from_env()?,
-        ),
+    let report = match target {
+        Target::Tree(path) => crate::scan::tree(path, Some(repo), scan_opts)?,
+        Target::Staged => crate::scan::staged(repo, scan_opts)?,
+        Target::Files(files) => crate::scan::files(repo, files, scan_opts)?,
     };
     let top = repo.workdir()?.to_path_buf();
     let index = repo.index()?;
@@ -272,7 +262,7 @@ pub fn run(
         second: &index,
     };
     let plan = plan(
-        &repo,
+        repo,
         &top,
         &report.findings,
         &probe,
@@ -293,7 +283,7 @@ pub fn run(
                 }
             }
         };
-        Some(apply(&repo, &top, &plan, access)?)
+        Some(apply(repo, &top, &plan, access)?)
     };
     Ok(Outcome {
         report,
@@ -669,7 +659,13 @@ pub fn suggested_commands(finding: &Finding) -> Vec<String> {
         .iter()
         .map(|p| format!("echo {} >> .gitignore", escape::shell_word(p.as_bytes())))
         .collect();
-    if finding.status != Status::Unignored {
+    let in_index = match finding.status {
+        Status::Unignored => false,
+        // A history finding is only in the index if HEAD still has it.
+        Status::History => finding.history.as_ref().is_some_and(|h| h.in_head),
+        _ => true,
+    };
+    if in_index {
         let targets: Vec<String> = if finding.env.root.is_empty() {
             finding
                 .env
@@ -713,6 +709,7 @@ mod tests {
             status,
             severity: Severity::Error,
             continued: false,
+            history: None,
         }
     }
 

@@ -117,9 +117,8 @@ impl Repo {
             })
             .collect();
         Ok(Index {
-            repo: &self.repo,
+            objects: Objects::new(&self.repo, entries),
             index,
-            listing: Listing::new(entries),
         })
     }
 
@@ -152,7 +151,7 @@ impl Repo {
             let Some(path) = delta.new_file().path_bytes() else {
                 continue;
             };
-            let meta = index.listing.get(path).map(|e| e.meta);
+            let meta = index.objects.listing.get(path).map(|e| e.meta);
             out.push(PathEntry {
                 path: path.to_vec(),
                 meta,
@@ -204,6 +203,199 @@ impl Repo {
         }
     }
 
+    /// The tree of `rev` (a commit-ish), or `None` for an unborn `HEAD`.
+    pub fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
+        let object = match self.repo.revparse_single(rev) {
+            Ok(o) => o,
+            Err(e)
+                if rev == "HEAD"
+                    && matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(Error::Git("cannot resolve the revision", e)),
+        };
+        let tree = object
+            .peel_to_tree()
+            .map_err(|e| Error::Git("not a commit or tree", e))?;
+        let mut entries = Vec::new();
+        self.list_tree(&tree, &mut Vec::new(), &mut entries)?;
+        Ok(Some(Objects::new(&self.repo, entries)))
+    }
+
+    /// Lists a tree's blobs and links recursively, with raw-byte paths (names need not be
+    /// UTF-8); submodules are listed, not entered.
+    fn list_tree(
+        &self,
+        tree: &git2::Tree<'_>,
+        prefix: &mut Vec<u8>,
+        out: &mut Vec<Listed<Oid>>,
+    ) -> Result<(), Error> {
+        for entry in tree.iter() {
+            let len = prefix.len();
+            if !prefix.is_empty() {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(entry.name_bytes());
+            let mode = entry.filemode() as u32;
+            if mode & 0o170000 == 0o040000 {
+                let sub = self
+                    .repo
+                    .find_tree(entry.id())
+                    .map_err(|e| Error::Git("cannot read a tree", e))?;
+                self.list_tree(&sub, prefix, out)?;
+            } else if let Some(mode) = mode_of(mode) {
+                out.push(Listed {
+                    path: prefix.clone(),
+                    meta: Meta { mode, size: None },
+                    data: entry.id(),
+                });
+            }
+            prefix.truncate(len);
+        }
+        Ok(())
+    }
+
+    /// The entries added or changed by the commits in `from..to` (reachable from `to`, not from
+    /// `from`), each in its newest version; with the tree of `to` behind them for sibling
+    /// questions.
+    pub fn changed_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<(Objects<'_>, Option<Objects<'_>>), Error> {
+        let resolve = |rev: &str| {
+            self.repo
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map(|c| c.id())
+                .map_err(|e| Error::Git("cannot resolve the revision", e))
+        };
+        let (from_id, to_id) = (resolve(from)?, resolve(to)?);
+        let mut walk = self
+            .repo
+            .revwalk()
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        walk.push(to_id)
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        walk.hide(from_id)
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        let mut newest: std::collections::HashMap<Vec<u8>, Listed<Oid>> =
+            std::collections::HashMap::new();
+        for id in walk {
+            let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
+            self.for_each_change(id, |entry| {
+                newest.entry(entry.path.clone()).or_insert(entry);
+            })?;
+        }
+        let changed = Objects::new(&self.repo, newest.into_values().collect());
+        let tree = self.tree(&to_id.to_string())?;
+        Ok((changed, tree))
+    }
+
+    /// Calls `f` with every entry that commit `id` added or changed relative to its first
+    /// parent (everything, for a root commit).
+    fn for_each_change(&self, id: Oid, mut f: impl FnMut(Listed<Oid>)) -> Result<(), Error> {
+        let commit = self
+            .repo
+            .find_commit(id)
+            .map_err(|e| Error::Git("cannot read a commit", e))?;
+        let tree = commit
+            .tree()
+            .map_err(|e| Error::Git("cannot read a tree", e))?;
+        let parent_tree = match commit.parent(0) {
+            Ok(p) => Some(p.tree().map_err(|e| Error::Git("cannot read a tree", e))?),
+            Err(_) => None,
+        };
+        let mut opts = DiffOptions::new();
+        opts.include_typechange(true).ignore_submodules(true);
+        let diff = self
+            .repo
+            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
+            .map_err(|e| Error::Git("cannot compare commits", e))?;
+        for delta in diff.deltas() {
+            if !matches!(
+                delta.status(),
+                Delta::Added | Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied
+            ) {
+                continue;
+            }
+            let new = delta.new_file();
+            let (Some(path), Some(mode)) = (new.path_bytes(), mode_of(u32::from(new.mode())))
+            else {
+                continue;
+            };
+            f(Listed {
+                path: path.to_vec(),
+                meta: Meta { mode, size: None },
+                data: new.id(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
+    pub fn history(&self) -> Result<History<'_>, Error> {
+        let walk_err = |e| Error::Git("cannot walk the history", e);
+        let mut walk = self.repo.revwalk().map_err(walk_err)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
+            .map_err(walk_err)?;
+        walk.push_glob("*").map_err(walk_err)?;
+        if self.repo.head().is_ok() {
+            walk.push_head().map_err(walk_err)?;
+        }
+        let mut commits = Vec::new();
+        let mut seen: std::collections::HashMap<Vec<u8>, (Listed<Oid>, PathHistory)> =
+            std::collections::HashMap::new();
+        for id in walk {
+            let id = id.map_err(walk_err)?;
+            let index = commits.len();
+            let commit = self
+                .repo
+                .find_commit(id)
+                .map_err(|e| Error::Git("cannot read a commit", e))?;
+            let author = commit.author();
+            commits.push(CommitInfo {
+                id: id.to_string(),
+                time: author.when().seconds(),
+                offset_minutes: author.when().offset_minutes(),
+                author: format!(
+                    "{} <{}>",
+                    String::from_utf8_lossy(author.name_bytes()),
+                    String::from_utf8_lossy(author.email_bytes())
+                ),
+                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .into_owned(),
+            });
+            self.for_each_change(id, |entry| {
+                let slot = seen
+                    .entry(entry.path.clone())
+                    .or_insert_with(|| (entry.clone(), PathHistory::default()));
+                slot.1.commits.push(index);
+                if !slot.1.blobs.contains(&entry.data) {
+                    slot.1.blobs.push(entry.data);
+                }
+                slot.0 = entry;
+            })?;
+        }
+        let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
+        rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+        let paths = Objects::new(&self.repo, entries);
+        Ok(History {
+            commits,
+            paths,
+            versions,
+            shallow: self.repo.is_shallow(),
+        })
+    }
+
+    /// The size of a blob, from its header.
+    pub fn blob_size(&self, id: Oid) -> Option<u64> {
+        let odb = self.repo.odb().ok()?;
+        odb.read_header(id).ok().map(|(size, _)| size as u64)
+    }
+
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
     /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
     /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
@@ -234,15 +426,21 @@ impl Repo {
     }
 }
 
-/// The index, loaded once: a sorted listing of its entries for sibling questions, and the
-/// handle for diffs.
-pub struct Index<'r> {
+/// A sorted listing of blobs (from the index or a tree) that can read their content: answers
+/// detection's sibling questions from git's object store.
+pub struct Objects<'r> {
     repo: &'r Repository,
-    index: git2::Index,
     listing: Listing<Oid>,
 }
 
-impl Index<'_> {
+impl<'r> Objects<'r> {
+    fn new(repo: &'r Repository, entries: Vec<Listed<Oid>>) -> Objects<'r> {
+        Objects {
+            repo,
+            listing: Listing::new(entries),
+        }
+    }
+
     /// Every entry, as detection input.
     pub fn paths(&self) -> Vec<PathEntry> {
         self.listing
@@ -255,15 +453,36 @@ impl Index<'_> {
             .collect()
     }
 
+    /// How many entries there are.
+    pub fn len(&self) -> usize {
+        self.listing.entries().len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// How many entries are at or below `path`.
     pub fn count_under(&self, path: &[u8]) -> u64 {
         self.listing.count_under(path)
     }
 
-    /// How many entries are at or below `path`, and their total size.
+    /// How many entries are at or below `path`, and their total size (sizes the listing does
+    /// not know are read from the object headers).
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
         let run = self.listing.under(path);
-        let bytes = run.iter().filter_map(|e| e.meta.size).sum();
+        let odb = self.repo.odb().ok();
+        let bytes = run
+            .iter()
+            .map(|e| {
+                e.meta.size.unwrap_or_else(|| {
+                    odb.as_ref()
+                        .and_then(|o| o.read_header(e.data).ok())
+                        .map_or(0, |(size, _)| size as u64)
+                })
+            })
+            .sum();
         (run.len() as u64, bytes)
     }
 
@@ -272,23 +491,18 @@ impl Index<'_> {
         self.listing.before(path).map(|e| e.path.as_slice())
     }
 
-    /// How many entries the index holds.
-    pub fn len(&self) -> usize {
-        self.listing.entries().len()
-    }
-
-    /// Whether the index is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    /// The object ids of the entries at or below `path`.
+    pub fn ids_under(&self, path: &[u8]) -> impl Iterator<Item = Oid> + '_ {
+        self.listing.under(path).iter().map(|e| e.data)
     }
 }
 
-impl Probe for Index<'_> {
+impl Probe for Objects<'_> {
     fn meta(&self, path: &[u8]) -> Option<Meta> {
         self.listing.meta(path)
     }
 
-    /// Reads the staged blob, not the working file: what would be committed.
+    /// Reads the stored blob, not the working file: what is (or would be) committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         let entry = self.listing.get(path)?;
         let odb = self.repo.odb().ok()?;
@@ -303,6 +517,78 @@ impl Probe for Index<'_> {
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         self.listing.children(dir)
+    }
+}
+
+/// The index, loaded once: its entries as [`Objects`], and the handle for diffs.
+pub struct Index<'r> {
+    objects: Objects<'r>,
+    index: git2::Index,
+}
+
+impl<'r> std::ops::Deref for Index<'r> {
+    type Target = Objects<'r>;
+
+    fn deref(&self) -> &Objects<'r> {
+        &self.objects
+    }
+}
+
+impl Probe for Index<'_> {
+    fn meta(&self, path: &[u8]) -> Option<Meta> {
+        self.objects.meta(path)
+    }
+    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
+        self.objects.read_head(path, limit)
+    }
+    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        self.objects.children(dir)
+    }
+}
+
+/// A commit, as a report names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitInfo {
+    /// The full hash.
+    pub id: String,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    /// Author time zone offset, minutes east of UTC.
+    pub offset_minutes: i32,
+    /// `Name <email>`.
+    pub author: String,
+    /// The first line of the message.
+    pub subject: String,
+}
+
+/// What the history did to one path.
+#[derive(Clone, Debug, Default)]
+pub struct PathHistory {
+    /// Indexes in [`History::commits`] of the commits that added or changed it, oldest first.
+    pub commits: Vec<usize>,
+    /// Every distinct blob it had.
+    pub blobs: Vec<Oid>,
+}
+
+/// Every path that any commit added or changed, from the oldest commit on.
+pub struct History<'r> {
+    /// The commits seen, oldest first.
+    pub commits: Vec<CommitInfo>,
+    /// The latest version of every path ever added or changed.
+    pub paths: Objects<'r>,
+    /// For each entry of `paths` (same order): the commits that added or changed it and every
+    /// blob it ever had.
+    pub versions: Vec<PathHistory>,
+    /// The repository is a shallow clone: older commits are missing.
+    pub shallow: bool,
+}
+
+impl History<'_> {
+    /// The histories of the entries at or below `path`.
+    pub fn versions_under(&self, path: &[u8]) -> &[PathHistory] {
+        // `paths` was built from rows already sorted and unique, so its listing kept their
+        // order and `versions` lines up with it.
+        &self.versions[self.paths.listing.range_under(path)]
     }
 }
 

@@ -32,7 +32,10 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod atomic;
+pub mod baseline;
+pub mod config;
 pub mod detect;
+pub mod document;
 pub mod escape;
 pub mod fix;
 pub mod freeze;

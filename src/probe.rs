@@ -70,23 +70,27 @@ impl<T> Listing<T> {
         })
     }
 
-    /// The entries at or below `path` (all of them for the empty root): a contiguous run,
-    /// since `path/...` sorts together and `path` itself, if present, is not a directory.
+    /// The entries at or below `path` (all of them for the empty root).
     pub fn under(&self, path: &[u8]) -> &[Listed<T>] {
+        &self.entries[self.range_under(path)]
+    }
+
+    /// The positions of the entries at or below `path`: a contiguous run, since `path/...`
+    /// sorts together and `path` itself, if present, is not a directory.
+    pub fn range_under(&self, path: &[u8]) -> std::ops::Range<usize> {
         if path.is_empty() {
-            return &self.entries;
+            return 0..self.entries.len();
         }
         let start = self.lower_bound(path);
         let mut end_key = path.to_vec();
         end_key.push(b'/' + 1);
-        let end = self.lower_bound(&end_key);
-        let run = &self.entries[start..end.max(start)];
+        let end = self.lower_bound(&end_key).max(start);
         // Skip siblings that sort between `path` and `path/` (`path-x`, `path.txt`).
-        let first = run
+        let first = self.entries[start..end]
             .iter()
             .position(|e| crate::git::at_or_below(&e.path, path))
-            .unwrap_or(run.len());
-        &run[first..]
+            .map_or(end, |i| start + i);
+        first..end
     }
 
     /// How many entries are at or below `path`.

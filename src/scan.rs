@@ -5,8 +5,12 @@ use std::cell::OnceCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use globset::GlobSet;
+
+use crate::baseline::Baseline;
 use crate::detect::{self, Environment, Meta, PathEntry, Probe};
-use crate::git::{self, Index, Repo};
+use crate::escape;
+use crate::git::{self, Index, Objects, Repo};
 use crate::probe::{meta_of, path_to_bytes, DiskProbe, Layered};
 use crate::walk;
 
@@ -22,6 +26,10 @@ pub enum Status {
     /// Among the files a hook was handed (staged files, or every tracked file under
     /// `pre-commit run --all-files`).
     Checked,
+    /// Added by commits of a range (`scan --range`).
+    Added,
+    /// Committed at some point of the history (`scan --history`).
+    History,
 }
 
 impl Status {
@@ -32,6 +40,8 @@ impl Status {
             Status::Tracked => "tracked",
             Status::Unignored => "unignored",
             Status::Checked => "checked",
+            Status::Added => "added",
+            Status::History => "history",
         }
     }
 }
@@ -43,6 +53,8 @@ impl fmt::Display for Status {
             Status::Tracked => "tracked by git",
             Status::Unignored => "not ignored (one `git add .` away from a commit)",
             Status::Checked => "among the files to commit",
+            Status::Added => "added by the commits in the range",
+            Status::History => "committed in the history",
         })
     }
 }
@@ -70,6 +82,25 @@ pub struct Finding {
     /// into batches, and only the batch where the environment's files begin shows the whole
     /// finding; later batches name it in one line.
     pub continued: bool,
+    /// For `scan --history`: when it entered, what it costs, how to remove it.
+    pub history: Option<Box<HistoryInfo>>,
+}
+
+/// What the history says about an environment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryInfo {
+    /// The commit that first added one of its files.
+    pub first_commit: git::CommitInfo,
+    /// How many commits added or changed its files.
+    pub commits: u64,
+    /// Whether `HEAD` still has it.
+    pub in_head: bool,
+    /// Distinct blobs it put into the repository.
+    pub blobs: u64,
+    /// Their total (uncompressed) size.
+    pub bytes: u64,
+    /// The `git filter-repo` command that removes it from every commit (printed, never run).
+    pub remove_command: String,
 }
 
 /// The outcome of one run.
@@ -81,6 +112,11 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// How many paths were looked at.
     pub paths: u64,
+    /// Environments not reported because the configuration allows them or the baseline
+    /// records them.
+    pub suppressed: u64,
+    /// The history is incomplete (a shallow clone).
+    pub incomplete_history: bool,
 }
 
 impl Report {
@@ -89,7 +125,13 @@ impl Report {
         self.findings.iter().any(|f| f.severity == Severity::Error)
     }
 
-    fn push(&mut self, env: Environment, status: Status, opts: &Options) {
+    /// Adds a finding unless the configuration allows it or the baseline records it; returns
+    /// whether it was added.
+    fn push(&mut self, env: Environment, status: Status, opts: &Options) -> bool {
+        if opts.accepts(&env.root) {
+            self.suppressed += 1;
+            return false;
+        }
         let severity = if env.env.fixture && !opts.strict {
             Severity::Note
         } else {
@@ -100,7 +142,9 @@ impl Report {
             status,
             severity,
             continued: false,
+            history: None,
         });
+        true
     }
 
     fn finish(mut self) -> Report {
@@ -115,6 +159,21 @@ impl Report {
 pub struct Options {
     /// Test fixtures that imitate environments fail too.
     pub strict: bool,
+    /// Roots of environments committed on purpose (the configuration's `allow`).
+    pub allow: Option<GlobSet>,
+    /// Environments a baseline accepts.
+    pub baseline: Option<Baseline>,
+}
+
+impl Options {
+    /// Whether the environment at `root` is allowed or in the baseline.
+    fn accepts(&self, root: &[u8]) -> bool {
+        let allowed = self.allow.as_ref().is_some_and(|globs| {
+            let text = String::from_utf8_lossy(root);
+            globs.is_match(&*text) || globs.is_match(format!("{text}/"))
+        });
+        allowed || self.baseline.as_ref().is_some_and(|b| b.contains(root))
+    }
 }
 
 /// What can stop a run.
@@ -145,8 +204,7 @@ impl From<git::Error> for Error {
 
 /// The changes staged in the repository of the current directory (what `git commit` is about
 /// to record), judged against the index and the working tree.
-pub fn staged(opts: &Options) -> Result<Report, Error> {
-    let repo = Repo::open_from_env()?;
+pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
     let index = repo.index()?;
     let paths = repo.staged(&index)?;
     let mut report = Report {
@@ -170,8 +228,7 @@ pub fn staged(opts: &Options) -> Result<Report, Error> {
 /// The files a hook was handed (the pre-commit framework passes staged files in batches).
 /// Each batch is judged alone: siblings are looked up on disk first, and the index is only
 /// opened for a path that looks like an environment's when the disk cannot confirm it.
-pub fn files(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
-    let repo = Repo::open_from_env()?;
+pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     let top = repo.workdir()?.to_path_buf();
     let cwd = std::env::current_dir().map_err(|e| Error::BadPath(PathBuf::from("."), e))?;
     let mut paths = Vec::with_capacity(files.len());
@@ -194,7 +251,7 @@ pub fn files(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     }
     let probe = DiskThenIndex {
         disk: DiskProbe::new(&top),
-        repo: &repo,
+        repo,
         index: OnceCell::new(),
     };
     let mut report = Report {
@@ -229,9 +286,10 @@ pub fn files(files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
                 env.bytes_known = true;
             }
         }
-        report.push(env, Status::Checked, opts);
-        if let Some(last) = report.findings.last_mut() {
-            last.continued = !begins_here;
+        if report.push(env, Status::Checked, opts) {
+            if let Some(last) = report.findings.last_mut() {
+                last.continued = !begins_here;
+            }
         }
     }
     Ok(report.finish())
@@ -293,7 +351,7 @@ impl<'r> DiskThenIndex<'r> {
 
 /// A working tree: the environments tracked in the index, plus those the walk finds that git
 /// does not ignore. Outside a git repository, only the walk (honouring `.gitignore` files).
-pub fn tree(path: &Path, opts: &Options) -> Result<Report, Error> {
+pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, Error> {
     let start = path
         .canonicalize()
         .map_err(|e| Error::BadPath(path.to_path_buf(), e))?;
@@ -304,7 +362,7 @@ pub fn tree(path: &Path, opts: &Options) -> Result<Report, Error> {
         ));
     }
     let mut report = Report::default();
-    let Some(repo) = Repo::discover(&start)? else {
+    let Some(repo) = repo else {
         let walked = walk::find_envs(&start, &start);
         report.paths = walked.visited;
         report.warnings = walked.problems;
@@ -372,4 +430,154 @@ fn unentered(found: walk::WalkedEnv) -> Environment {
         bytes_known: false,
         entries: found.entries,
     }
+}
+
+/// Where `scan --tracked` reads the tracked files from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackedSource {
+    /// The tree of `HEAD`: what is committed.
+    Head,
+    /// The index: what the next commit will hold.
+    Index,
+}
+
+/// Every tracked file, with no working-tree walk: the tree of `HEAD`, or the index.
+pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let objects = match source {
+        TrackedSource::Head => match repo.tree("HEAD")? {
+            Some(tree) => tree,
+            None => return Ok(report),
+        },
+        TrackedSource::Index => {
+            let index = repo.index()?;
+            let paths = index.paths();
+            report.paths = paths.len() as u64;
+            for env in with_sizes(detect::detect(&paths, &*index), &index) {
+                report.push(env, Status::Tracked, opts);
+            }
+            return Ok(report.finish());
+        }
+    };
+    let paths = objects.paths();
+    report.paths = paths.len() as u64;
+    for env in with_sizes(detect::detect(&paths, &objects), &objects) {
+        report.push(env, Status::Tracked, opts);
+    }
+    Ok(report.finish())
+}
+
+/// Fills in file counts and sizes from the object store (tree entries carry no size).
+fn with_sizes(envs: Vec<Environment>, objects: &Objects<'_>) -> Vec<Environment> {
+    envs.into_iter()
+        .map(|mut env| {
+            let (files, bytes) = own_entries(&env)
+                .iter()
+                .map(|t| objects.sum_under(t))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            env.files = files;
+            env.bytes = bytes;
+            env.bytes_known = true;
+            env
+        })
+        .collect()
+}
+
+/// The environments whose files the commits in `from..to` added or changed: a pull-request
+/// check. An environment added and removed again inside the range is still reported: its
+/// blobs are in the history the range brings.
+pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report, Error> {
+    let (changed, tree) = repo.changed_between(from, to)?;
+    let paths = changed.paths();
+    let mut report = Report {
+        paths: paths.len() as u64,
+        ..Report::default()
+    };
+    let envs = match &tree {
+        Some(tree) => detect::detect(
+            &paths,
+            &Layered {
+                first: &changed,
+                second: tree,
+            },
+        ),
+        None => detect::detect(&paths, &changed),
+    };
+    for env in with_sizes(envs, &changed) {
+        report.push(env, Status::Added, opts);
+    }
+    Ok(report.finish())
+}
+
+/// Every environment that any commit reachable from any ref ever added: when it entered,
+/// whether `HEAD` still has it, what it costs, and the command that would remove it.
+pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
+    let history = repo.history()?;
+    let head = repo.tree("HEAD")?;
+    let paths = history.paths.paths();
+    let mut report = Report {
+        paths: paths.len() as u64,
+        incomplete_history: history.shallow,
+        ..Report::default()
+    };
+    if history.shallow {
+        report.warnings.push(
+            "shallow clone: commits before the shallow boundary were not seen, so the history \
+             is incomplete (git fetch --unshallow for a full answer)"
+                .to_owned(),
+        );
+    }
+    for mut env in detect::detect(&paths, &history.paths) {
+        let owned = own_entries(&env);
+        let mut commits = std::collections::BTreeSet::new();
+        let mut blobs = std::collections::HashSet::new();
+        let mut files = 0;
+        for target in &owned {
+            for path in history.versions_under(target) {
+                commits.extend(path.commits.iter().copied());
+                blobs.extend(path.blobs.iter().copied());
+                files += 1;
+            }
+        }
+        let first = commits.first().copied().unwrap_or(usize::MAX);
+        let bytes = blobs.iter().filter_map(|id| repo.blob_size(*id)).sum();
+        let in_head = head
+            .as_ref()
+            .is_some_and(|h| owned.iter().any(|t| h.count_under(t) > 0));
+        let Some(first_commit) = history.commits.get(first).cloned() else {
+            continue;
+        };
+        env.files = files;
+        env.bytes = bytes;
+        env.bytes_known = true;
+        let info = HistoryInfo {
+            first_commit,
+            commits: commits.len() as u64,
+            in_head,
+            blobs: blobs.len() as u64,
+            bytes,
+            remove_command: filter_repo_command(&env),
+        };
+        if report.push(env, Status::History, opts) {
+            if let Some(last) = report.findings.last_mut() {
+                last.history = Some(Box::new(info));
+            }
+        }
+    }
+    Ok(report.finish())
+}
+
+/// `git filter-repo --invert-paths --path venv/`: removes the environment from every commit.
+fn filter_repo_command(env: &Environment) -> String {
+    let mut command = String::from("git filter-repo --invert-paths");
+    for target in own_entries(env) {
+        let mut path = target.clone();
+        if !env.root.is_empty() || env.entries.len() > 1 {
+            // A directory is named with a trailing slash so that `venv2/` is not matched.
+            path.push(b'/');
+        }
+        command.push_str(" --path ");
+        command.push_str(&escape::shell_word(&path));
+    }
+    command
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Keeps Python virtual environments out of git.
 ///
@@ -14,6 +14,16 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "venv-guard", version, about, long_about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
     /// When to colour the output: auto (a terminal, NO_COLOR unset), always or never.
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
@@ -22,20 +32,36 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub strict: bool,
 
-    #[command(subcommand)]
-    pub command: Command,
+    /// Output format of `scan` and `hook`: human, json (schema 1), sarif (2.1.0) or github
+    /// (workflow commands; the default when GITHUB_ACTIONS=true).
+    #[arg(long, value_enum, value_name = "FORMAT", global = true)]
+    pub format: Option<Format>,
+
+    /// Read the configuration from FILE instead of the repository's .venv-guard.toml or
+    /// pyproject.toml [tool.venv-guard].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Use no configuration file (except one named by --config).
+    #[arg(long, global = true)]
+    pub isolated: bool,
+
+    /// Do not report the environments recorded in this baseline file (see `venv-guard
+    /// baseline`): CI then blocks only new ones.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub baseline: Option<PathBuf>,
 }
 
 /// What to check.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a working tree: environments tracked by git, and untracked ones that git does not
-    /// ignore. Outside a git repository, walks the directory (honouring .gitignore files).
-    Scan {
-        /// The directory to scan; a subdirectory limits the scan to it.
-        #[arg(default_value = ".")]
-        path: PathBuf,
-    },
+    /// Scan repositories: environments tracked by git, and untracked ones git does not ignore.
+    ///
+    /// Outside a git repository, walks the directory (honouring .gitignore files). With several
+    /// directories (a folder of student repositories, an organisation's checkout), prints one
+    /// summary row per repository and exits with one code: 2 if any could not be checked,
+    /// else 1 if any has a finding, else 0.
+    Scan(ScanArgs),
     /// Check what is about to be committed: the pre-commit hook.
     ///
     /// Without FILEs, reads the staged changes from the index git names (GIT_INDEX_FILE is
@@ -85,7 +111,8 @@ pub enum Command {
         path: PathBuf,
 
         /// Write a .gitignore holding `*` inside each environment instead of a rule in the
-        /// root .gitignore (as Python 3.13's venv, virtualenv and uv do themselves).
+        /// root .gitignore (as Python 3.13's venv, virtualenv and uv do themselves). Overrides
+        /// the configuration's fix.style.
         #[arg(long)]
         inner: bool,
 
@@ -102,6 +129,51 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Record the environments the repository tracks now in a baseline file, so that
+    /// `--baseline FILE` reports only new ones. The file is plain JSON, meant to be reviewed
+    /// and committed.
+    Baseline {
+        /// The repository.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+
+        /// Where to write the baseline (`-` for standard output).
+        #[arg(
+            short,
+            long,
+            value_name = "FILE",
+            default_value = ".venv-guard-baseline.json"
+        )]
+        output: PathBuf,
+    },
+}
+
+/// `venv-guard scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Directories to scan; a subdirectory of a repository limits the scan to it.
+    #[arg(default_value = ".")]
+    pub paths: Vec<PathBuf>,
+
+    /// Every tracked file of HEAD (with --index: of the index), without walking the working
+    /// tree.
+    #[arg(long, conflicts_with_all = ["range", "history"])]
+    pub tracked: bool,
+
+    /// With --tracked: read the index instead of HEAD.
+    #[arg(long, requires = "tracked")]
+    pub index: bool,
+
+    /// Only environments whose files the commits in A..B added or changed (a pull-request
+    /// check). Defaults to PRE_COMMIT_FROM_REF..PRE_COMMIT_TO_REF when both are set.
+    #[arg(long, value_name = "A..B", conflicts_with = "history")]
+    pub range: Option<String>,
+
+    /// Every commit reachable from any ref: each environment ever committed, the commit that
+    /// first added it, whether HEAD still has it, the blobs and bytes it adds, and the
+    /// `git filter-repo` command that would remove it (printed, never run).
+    #[arg(long)]
+    pub history: bool,
 }
 
 /// When to colour the output.
@@ -113,4 +185,17 @@ pub enum ColorChoice {
     Always,
     /// Never colour.
     Never,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: one block per environment.
+    Human,
+    /// Schema 1: one object per environment.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=...::`).
+    Github,
 }

@@ -4,6 +4,7 @@ use std::io::{self, Write};
 
 use colored::Colorize;
 
+use venv_guard::document::{iso8601, Checked};
 use venv_guard::escape;
 use venv_guard::fix::{self, Outcome};
 use venv_guard::scan::{Finding, Report, Severity, Status};
@@ -17,12 +18,86 @@ pub enum Mode {
     Hook,
     /// `venv-guard hook --fix`: the fix follows, so no commands are listed.
     HookFix,
-    /// `venv-guard fix`.
-    Fix,
 }
 
 /// How many pieces of evidence are listed.
 const EVIDENCE_SHOWN: usize = 4;
+
+/// One repository: its report. Several: a section each, then a summary table.
+pub fn render_all(checked: &[Checked<'_>], mode: Mode, out: &mut dyn Write) -> io::Result<()> {
+    if let [single] = checked {
+        return match &single.outcome {
+            Ok(report) => render(report, mode, out),
+            Err(e) => writeln!(out, "venv-guard: {}: {e}", single.path),
+        };
+    }
+    for c in checked {
+        writeln!(out, "{}", format!("== {} ==", c.path).bold())?;
+        match &c.outcome {
+            Ok(report) => render(report, mode, out)?,
+            Err(e) => writeln!(out, "{} {e}", "error:".red().bold())?,
+        }
+        writeln!(out)?;
+    }
+    let width = checked
+        .iter()
+        .map(|c| c.path.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max("repository".len());
+    writeln!(
+        out,
+        "{:<width$}  {:>12}  result",
+        "repository", "environments"
+    )?;
+    let mut failing = 0;
+    for c in checked {
+        let (count, result) = match &c.outcome {
+            Ok(report) => {
+                let errors = report
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                    .count();
+                if errors > 0 {
+                    failing += 1;
+                }
+                let mut parts: Vec<String> = Vec::new();
+                for status in [
+                    Status::Staged,
+                    Status::Checked,
+                    Status::Tracked,
+                    Status::Unignored,
+                    Status::Added,
+                    Status::History,
+                ] {
+                    let n = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.status == status && f.severity == Severity::Error)
+                        .count();
+                    if n > 0 {
+                        parts.push(format!("{n} {}", status.id()));
+                    }
+                }
+                let result = if parts.is_empty() {
+                    "clean".green().to_string()
+                } else {
+                    parts.join(", ").red().to_string()
+                };
+                (errors.to_string(), result)
+            }
+            Err(e) => ("-".to_owned(), format!("{} {e}", "error:".red())),
+        };
+        writeln!(out, "{:<width$}  {count:>12}  {result}", c.path)?;
+    }
+    writeln!(
+        out,
+        "venv-guard: {} of {} repositories have Python environments at risk.",
+        failing,
+        checked.len()
+    )
+}
 
 pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
@@ -46,11 +121,17 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
             format!("{n} Python environments")
         }
     };
-    let note_part = match notes {
+    let mut note_part = match notes {
         0 => String::new(),
         1 => " (and 1 test fixture, not blocking)".to_owned(),
         n => format!(" (and {n} test fixtures, not blocking)"),
     };
+    if report.suppressed > 0 {
+        note_part.push_str(&format!(
+            " ({} allowed by the configuration or the baseline)",
+            report.suppressed
+        ));
+    }
     match (mode, errors) {
         (Mode::Hook | Mode::HookFix, 0) if notes == 0 => {}
         (Mode::Hook | Mode::HookFix, 0) => writeln!(
@@ -69,7 +150,6 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
             "venv-guard:".bold(),
             envs(n)
         )?,
-        (Mode::Fix, _) => {}
         (Mode::Scan, 0) => writeln!(
             out,
             "venv-guard: no Python environment at risk of being committed{note_part} ({} paths checked).",
@@ -77,7 +157,7 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
         )?,
         (Mode::Scan, n) => writeln!(
             out,
-            "{} found {}{note_part}: tracked by git or not ignored.",
+            "{} found {}{note_part}.",
             "venv-guard:".bold(),
             envs(n)
         )?,
@@ -276,6 +356,38 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
             "  {}     {} {files}{size}",
             "files".dimmed(),
             thousands(env.files)
+        )?;
+    }
+    if let Some(h) = &finding.history {
+        let c = &h.first_commit;
+        writeln!(
+            out,
+            "  {}     {} {} {} \u{201c}{}\u{201d}",
+            "first".dimmed(),
+            &c.id[..c.id.len().min(12)],
+            iso8601(c.time, c.offset_minutes),
+            escape::display(c.author.as_bytes()),
+            escape::display(c.subject.as_bytes())
+        )?;
+        let head = if h.in_head {
+            "yes"
+        } else {
+            "no (removed since)"
+        };
+        writeln!(out, "  {}   {head}", "in HEAD".dimmed())?;
+        writeln!(
+            out,
+            "  {}      {} blobs, {} in {} commit(s)",
+            "cost".dimmed(),
+            thousands(h.blobs),
+            bytes(h.bytes),
+            thousands(h.commits)
+        )?;
+        writeln!(
+            out,
+            "  {}    {} (rewrites history; not run)",
+            "remove".dimmed(),
+            h.remove_command.cyan()
         )?;
     }
     if commands && finding.severity == Severity::Error {

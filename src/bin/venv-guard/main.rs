@@ -1,19 +1,26 @@
-//! The `venv-guard` command: parses the options, runs one check, prints the report and maps
-//! the outcome to an exit code.
+//! The `venv-guard` command: parses the options, resolves them into plain settings, runs one
+//! check, prints the report and maps the outcome to an exit code.
 
 mod args;
+mod github;
 mod human;
+mod sarif;
 
+use std::error::Error;
 use std::io::{self, IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, ColorChoice, Command};
+use args::{Cli, ColorChoice, Command, Format, Global, ScanArgs};
+use venv_guard::baseline::Baseline;
+use venv_guard::config;
+use venv_guard::document::{Checked, Document};
 use venv_guard::fix::{self, FixOptions, Style, Target};
 use venv_guard::git::Repo;
 use venv_guard::install::{self, Installed, Uninstalled};
-use venv_guard::scan::{self, Options, Report};
+use venv_guard::scan::{self, Options, Report, TrackedSource};
 
 /// One meaning per exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,34 +39,25 @@ impl From<Exit> for ExitCode {
     }
 }
 
+type Result<T> = std::result::Result<T, Box<dyn Error>>;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    configure_color(cli.color);
-    let opts = Options { strict: cli.strict };
-    let (mode, result) = match &cli.command {
-        Command::Scan { path } => (human::Mode::Scan, scan::tree(path, &opts)),
-        Command::Hook { files, fix: true } => {
-            let target = if files.is_empty() {
-                Target::Staged
-            } else {
-                Target::Files(files)
-            };
-            return run_fix(
-                target,
-                &opts,
-                &FixOptions::default(),
-                false,
-                human::Mode::HookFix,
-            );
+    configure_color(cli.global.color);
+    match run(&cli) {
+        Ok(exit) => exit.into(),
+        Err(err) => {
+            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
+            Exit::Error.into()
         }
-        Command::Hook { files, .. } if files.is_empty() => (human::Mode::Hook, scan::staged(&opts)),
-        Command::Hook { files, .. } => (human::Mode::Hook, scan::files(files, &opts)),
-        Command::Install { print: true, .. } => {
-            let _ = io::stdout().write_all(install::SNIPPETS.as_bytes());
-            return Exit::Clean.into();
-        }
-        Command::Install { force, .. } => return run_install(Some(*force)),
-        Command::Uninstall => return run_install(None),
+    }
+}
+
+fn run(cli: &Cli) -> Result<Exit> {
+    let global = &cli.global;
+    match &cli.command {
+        Command::Scan(args) => scan_command(global, args),
+        Command::Hook { files, fix } => hook_command(global, files, *fix),
         Command::Fix {
             path,
             inner,
@@ -67,121 +65,295 @@ fn main() -> ExitCode {
             force,
             dry_run,
         } => {
+            let repo = discover(path)?;
+            let (opts, loaded) = options(global, Some(repo.workdir()?))?;
+            let style = if *inner {
+                Style::Inner
+            } else {
+                loaded.config.fix.style.map(Style::from).unwrap_or_default()
+            };
             let fix_opts = FixOptions {
-                style: if *inner { Style::Inner } else { Style::Root },
+                style,
                 freeze: freeze.clone(),
                 force: *force,
             };
-            return run_fix(
-                Target::Tree(path),
-                &opts,
-                &fix_opts,
-                *dry_run,
-                human::Mode::Fix,
-            );
+            let outcome = fix::run(&repo, Target::Tree(path), &opts, &fix_opts, *dry_run)?;
+            let mut out = io::stdout().lock();
+            write_out(human::render_fix(&outcome, *dry_run, &mut out))?;
+            Ok(Exit::Clean)
         }
-    };
-    match result {
-        Ok(report) => finish(&report, mode).into(),
-        Err(err) => {
-            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
-            Exit::Error.into()
+        Command::Install { print: true, .. } => {
+            write_out(io::stdout().write_all(install::SNIPPETS.as_bytes()))?;
+            Ok(Exit::Clean)
         }
-    }
-}
-
-/// `venv-guard fix` and `venv-guard hook --fix`: the hook still fails after fixing, so the
-/// user reviews the change and commits again.
-fn run_fix(
-    target: Target<'_>,
-    opts: &Options,
-    fix_opts: &FixOptions,
-    dry_run: bool,
-    mode: human::Mode,
-) -> ExitCode {
-    let outcome = match fix::run(target, opts, fix_opts, dry_run) {
-        Ok(outcome) => outcome,
-        Err(err) => {
-            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
-            return Exit::Error.into();
+        Command::Install { force, .. } => {
+            let repo = Repo::open_from_env()?;
+            let exe = std::env::current_exe().unwrap_or_else(|_| "venv-guard".into());
+            let message = match install::install(&repo, *force, &exe)? {
+                Installed::Fresh(p) => format!("installed {}", p.display()),
+                Installed::Chained(p) => format!(
+                    "installed {}; the hook that was there runs first (moved to pre-commit.before-venv-guard)",
+                    p.display()
+                ),
+                Installed::Replaced(p) => format!(
+                    "installed {}; the hook that was there was replaced (kept as pre-commit.replaced-by-venv-guard)",
+                    p.display()
+                ),
+                Installed::Already(p) => format!("already installed: {}", p.display()),
+            };
+            write_out(writeln!(io::stdout(), "venv-guard: {message}"))?;
+            Ok(Exit::Clean)
         }
-    };
-    let mut stdout = io::stdout().lock();
-    let written = if mode == human::Mode::HookFix {
-        human::render(&outcome.report, mode, &mut stdout)
-            .and_then(|()| human::render_fix(&outcome, dry_run, &mut stdout))
-    } else {
-        human::render_fix(&outcome, dry_run, &mut stdout)
-    };
-    if let Err(err) = written.and_then(|()| stdout.flush()) {
-        if err.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(
-                io::stderr(),
-                "venv-guard: error: cannot write the report: {err}"
-            );
-            return Exit::Error.into();
-        }
-    }
-    match mode {
-        human::Mode::HookFix if outcome.report.fails() => Exit::Findings,
-        _ => Exit::Clean,
-    }
-    .into()
-}
-
-/// `install` (`Some(force)`) and `uninstall` (`None`).
-fn run_install(force: Option<bool>) -> ExitCode {
-    let result = Repo::open_from_env().map_err(install::Error::from).and_then(|repo| {
-        Ok(match force {
-            Some(force) => {
-                let exe = std::env::current_exe().unwrap_or_else(|_| "venv-guard".into());
-                match install::install(&repo, force, &exe)? {
-                    Installed::Fresh(p) => format!("installed {}", p.display()),
-                    Installed::Chained(p) => format!(
-                        "installed {}; the hook that was there runs first (moved to pre-commit.before-venv-guard)",
-                        p.display()
-                    ),
-                    Installed::Replaced(p) => format!(
-                        "installed {}; the hook that was there was replaced (kept as pre-commit.replaced-by-venv-guard)",
-                        p.display()
-                    ),
-                    Installed::Already(p) => format!("already installed: {}", p.display()),
+        Command::Uninstall => {
+            let repo = Repo::open_from_env()?;
+            let message = match install::uninstall(&repo)? {
+                Uninstalled::Restored(p) => {
+                    format!("removed; the earlier hook is back at {}", p.display())
                 }
-            }
-            None => match install::uninstall(&repo)? {
-                Uninstalled::Restored(p) => format!("removed; the earlier hook is back at {}", p.display()),
                 Uninstalled::Removed(p) => format!("removed {}", p.display()),
                 Uninstalled::NotInstalled(p) => {
                     format!("no venv-guard hook at {}; nothing changed", p.display())
                 }
-            },
-        })
-    });
-    match result {
-        Ok(message) => {
-            let _ = writeln!(io::stdout(), "venv-guard: {message}");
-            Exit::Clean.into()
+            };
+            write_out(writeln!(io::stdout(), "venv-guard: {message}"))?;
+            Ok(Exit::Clean)
         }
-        Err(err) => {
-            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
-            Exit::Error.into()
+        Command::Baseline { path, output } => {
+            let repo = discover(path)?;
+            let (mut opts, _) = options(global, Some(repo.workdir()?))?;
+            opts.baseline = None;
+            let report = scan::tracked(&repo, TrackedSource::Index, &opts)?;
+            let baseline = Baseline::from_report(&report);
+            let text = baseline.to_json();
+            if output == Path::new("-") {
+                write_out(io::stdout().write_all(text.as_bytes()))?;
+            } else {
+                venv_guard::atomic::write(output, text.as_bytes())
+                    .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+                write_out(writeln!(
+                    io::stdout(),
+                    "venv-guard: recorded {} environment(s) in {}",
+                    baseline.environments.len(),
+                    output.display()
+                ))?;
+            }
+            Ok(Exit::Clean)
         }
     }
 }
 
-fn finish(report: &Report, mode: human::Mode) -> Exit {
-    let mut stderr = io::stderr().lock();
-    for warning in &report.warnings {
-        let _ = writeln!(stderr, "venv-guard: warning: {warning}");
-    }
-    let mut stdout = io::stdout().lock();
-    if let Err(err) = human::render(report, mode, &mut stdout).and_then(|()| stdout.flush()) {
-        if err.kind() != io::ErrorKind::BrokenPipe {
-            let _ = writeln!(stderr, "venv-guard: error: cannot write the report: {err}");
-            return Exit::Error;
+/// The repository that holds `path`.
+fn discover(path: &Path) -> Result<Repo> {
+    let start = path
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Repo::discover(&start)?.ok_or(venv_guard::git::Error::NotARepository(start))?)
+}
+
+/// The settings for a repository whose working tree is `top`: the configuration file's,
+/// overridden by the command line.
+fn options(global: &Global, top: Option<&Path>) -> Result<(Options, config::Loaded)> {
+    let loaded = config::load(top, global.config.as_deref(), global.isolated)?;
+    let baseline = global.baseline.as_deref().map(Baseline::load).transpose()?;
+    let opts = Options {
+        strict: global.strict || loaded.config.strict.unwrap_or(false),
+        allow: loaded.allow.clone(),
+        baseline,
+    };
+    Ok((opts, loaded))
+}
+
+fn format(global: &Global) -> Format {
+    global.format.unwrap_or_else(|| {
+        if std::env::var_os("GITHUB_ACTIONS").is_some_and(|v| v == "true") {
+            Format::Github
+        } else {
+            Format::Human
+        }
+    })
+}
+
+/// What `scan` looks at.
+#[derive(Clone, Debug)]
+enum ScanMode {
+    Tree,
+    Tracked(TrackedSource),
+    Range(String, String),
+    History,
+}
+
+impl ScanMode {
+    fn name(&self) -> &'static str {
+        match self {
+            ScanMode::Tree => "scan",
+            ScanMode::Tracked(_) => "tracked",
+            ScanMode::Range(..) => "range",
+            ScanMode::History => "history",
         }
     }
-    if report.fails() {
+}
+
+fn scan_mode(args: &ScanArgs) -> Result<ScanMode> {
+    if args.tracked {
+        return Ok(ScanMode::Tracked(if args.index {
+            TrackedSource::Index
+        } else {
+            TrackedSource::Head
+        }));
+    }
+    if args.history {
+        return Ok(ScanMode::History);
+    }
+    let spec = args.range.clone().or_else(|| {
+        let from = std::env::var("PRE_COMMIT_FROM_REF").ok()?;
+        let to = std::env::var("PRE_COMMIT_TO_REF").ok()?;
+        Some(format!("{from}..{to}"))
+    });
+    match spec {
+        Some(spec) => {
+            let (from, to) = spec
+                .split_once("..")
+                .filter(|(a, b)| !a.is_empty() && !b.is_empty() && !b.starts_with('.'))
+                .ok_or_else(|| format!("--range wants A..B, got {spec:?}"))?;
+            Ok(ScanMode::Range(from.to_owned(), to.to_owned()))
+        }
+        None => Ok(ScanMode::Tree),
+    }
+}
+
+fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
+    let mode = scan_mode(args)?;
+    let single = args.paths.len() == 1;
+    let mut reports: Vec<(String, std::result::Result<Report, String>)> = Vec::new();
+    for path in &args.paths {
+        let outcome = scan_one(global, &mode, path);
+        if single {
+            // One repository: its error is the run's error.
+            let report = outcome?;
+            reports.push((path.display().to_string(), Ok(report)));
+        } else {
+            reports.push((
+                path.display().to_string(),
+                outcome.map_err(|e| e.to_string()),
+            ));
+        }
+    }
+    let checked: Vec<Checked<'_>> = reports
+        .iter()
+        .map(|(path, outcome)| Checked {
+            path: path.clone(),
+            outcome: outcome.as_ref().map_err(Clone::clone),
+        })
+        .collect();
+    emit(global, mode.name(), human::Mode::Scan, &checked)?;
+    Ok(exit_of(&checked))
+}
+
+fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
+    let start = path
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let repo = Repo::discover(&start)?;
+    let top = match &repo {
+        Some(r) => r.workdir().ok().map(Path::to_path_buf),
+        None => Some(start.clone()),
+    };
+    let (opts, _) = options(global, top.as_deref())?;
+    let need_repo = || {
+        repo.as_ref()
+            .ok_or_else(|| venv_guard::git::Error::NotARepository(start.clone()))
+    };
+    Ok(match mode {
+        ScanMode::Tree => scan::tree(path, repo.as_ref(), &opts)?,
+        ScanMode::Tracked(source) => scan::tracked(need_repo()?, *source, &opts)?,
+        ScanMode::Range(from, to) => scan::range(need_repo()?, from, to, &opts)?,
+        ScanMode::History => scan::history(need_repo()?, &opts)?,
+    })
+}
+
+fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
+    let repo = Repo::open_from_env()?;
+    let (opts, _) = options(global, repo.workdir().ok())?;
+    let target = if files.is_empty() {
+        Target::Staged
+    } else {
+        Target::Files(files)
+    };
+    if fix {
+        let outcome = fix::run(&repo, target, &opts, &FixOptions::default(), false)?;
+        let mut out = io::stdout().lock();
+        write_out(
+            human::render(&outcome.report, human::Mode::HookFix, &mut out)
+                .and_then(|()| human::render_fix(&outcome, false, &mut out)),
+        )?;
+        return Ok(if outcome.report.fails() {
+            Exit::Findings
+        } else {
+            Exit::Clean
+        });
+    }
+    let report = match target {
+        Target::Files(files) => scan::files(&repo, files, &opts)?,
+        _ => scan::staged(&repo, &opts)?,
+    };
+    let checked = [Checked {
+        path: ".".to_owned(),
+        outcome: Ok(&report),
+    }];
+    emit(global, "hook", human::Mode::Hook, &checked)?;
+    Ok(exit_of(&checked))
+}
+
+/// Prints the run in the chosen format: warnings on stderr, the report on stdout.
+fn emit(
+    global: &Global,
+    mode: &str,
+    human_mode: human::Mode,
+    checked: &[Checked<'_>],
+) -> Result<()> {
+    let fmt = format(global);
+    if fmt != Format::Github {
+        let mut stderr = io::stderr().lock();
+        for c in checked {
+            if let Ok(report) = c.outcome {
+                for warning in &report.warnings {
+                    let _ = writeln!(stderr, "venv-guard: warning: {warning}");
+                }
+            }
+        }
+    }
+    let mut out = io::stdout().lock();
+    let written = match fmt {
+        Format::Human => human::render_all(checked, human_mode, &mut out),
+        Format::Json => {
+            let doc = Document::new(mode, checked);
+            serde_json::to_writer_pretty(&mut out, &doc)
+                .map_err(io::Error::other)
+                .and_then(|()| writeln!(out))
+        }
+        Format::Sarif => sarif::render(checked, &mut out),
+        Format::Github => github::render(checked, &mut out),
+    };
+    write_out(written.and_then(|()| out.flush()))
+}
+
+/// A closed pipe (`venv-guard scan | head`) is not an error.
+fn write_out(result: io::Result<()>) -> Result<()> {
+    match result {
+        Err(err) if err.kind() != io::ErrorKind::BrokenPipe => {
+            Err(format!("cannot write the report: {err}").into())
+        }
+        _ => Ok(()),
+    }
+}
+
+fn exit_of(checked: &[Checked<'_>]) -> Exit {
+    if checked.iter().any(|c| c.outcome.is_err()) {
+        Exit::Error
+    } else if checked
+        .iter()
+        .any(|c| c.outcome.as_ref().is_ok_and(|r| r.fails()))
+    {
         Exit::Findings
     } else {
         Exit::Clean

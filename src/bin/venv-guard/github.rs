@@ -1,0 +1,100 @@
+//! GitHub Actions workflow commands: one `::error` (or `::notice` for a note) per environment,
+//! anchored on its marker file, so the run's summary and the pull request show it.
+
+use std::io::{self, Write};
+
+use venv_guard::document::{marker_path, Checked};
+use venv_guard::escape;
+use venv_guard::fix;
+use venv_guard::scan::{Finding, Severity};
+
+pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
+    let prefix_paths = checked.len() > 1;
+    for c in checked {
+        let report = match &c.outcome {
+            Ok(report) => report,
+            Err(e) => {
+                writeln!(
+                    out,
+                    "::error title={}::{}",
+                    property("venv-guard"),
+                    data(&format!("{}: {e}", c.path))
+                )?;
+                continue;
+            }
+        };
+        for warning in &report.warnings {
+            writeln!(out, "::warning title=venv-guard::{}", data(warning))?;
+        }
+        for f in &report.findings {
+            let mut file = escape::display(&marker_path(f));
+            if prefix_paths {
+                file = format!("{}/{file}", c.path.trim_end_matches('/'));
+            }
+            let command = match f.severity {
+                Severity::Error => "error",
+                Severity::Note => "notice",
+            };
+            writeln!(
+                out,
+                "::{command} file={},line=1,title={}::{}",
+                property(&file),
+                property(&format!("Python environment {}", f.status.id())),
+                data(&message(f))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn message(f: &Finding) -> String {
+    let root = if f.env.root.is_empty() {
+        "the repository root".to_owned()
+    } else {
+        format!("{}/", escape::display(&f.env.root))
+    };
+    let mut text = format!(
+        "{root} is a Python environment ({}), {}",
+        f.env.env.describe(),
+        f.status
+    );
+    if f.env.files > 0 {
+        text.push_str(&format!(": {} files", f.env.files));
+    }
+    if let Some(h) = &f.history {
+        text.push_str(&format!(
+            "; first added in {} ({}); remove from history: {}",
+            &h.first_commit.id[..h.first_commit.id.len().min(12)],
+            h.first_commit.subject,
+            h.remove_command
+        ));
+    }
+    let commands = fix::suggested_commands(f);
+    if f.severity == Severity::Error && !commands.is_empty() {
+        text.push_str(&format!(". Fix: {}", commands.join(" && ")));
+    }
+    text
+}
+
+/// Escapes a command's message, as the Actions runner reads it.
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (`file=`, `title=`): also `:` and `,`.
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_the_runner_would_split_on() {
+        assert_eq!(data("50% done\r\nnext"), "50%25 done%0D%0Anext");
+        assert_eq!(property("a,b:c"), "a%2Cb%3Ac");
+    }
+}
