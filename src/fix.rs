@@ -654,18 +654,16 @@ pub fn ignore_patterns(finding: &Finding) -> (Vec<String>, Vec<Vec<u8>>) {
 
 /// The shell commands, to run from the repository root, that fix `finding` by hand.
 pub fn suggested_commands(finding: &Finding) -> Vec<String> {
+    // An environment that HEAD no longer has needs a history rewrite, not a fix.
+    if finding.history.as_ref().is_some_and(|h| !h.in_head) {
+        return Vec::new();
+    }
     let (patterns, _) = ignore_patterns(finding);
     let mut commands: Vec<String> = patterns
         .iter()
         .map(|p| format!("echo {} >> .gitignore", escape::shell_word(p.as_bytes())))
         .collect();
-    let in_index = match finding.status {
-        Status::Unignored => false,
-        // A history finding is only in the index if HEAD still has it.
-        Status::History => finding.history.as_ref().is_some_and(|h| h.in_head),
-        _ => true,
-    };
-    if in_index {
+    if finding.status != Status::Unignored {
         let targets: Vec<String> = if finding.env.root.is_empty() {
             finding
                 .env

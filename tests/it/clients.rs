@@ -1,5 +1,5 @@
 //! The real clients: the pre-commit framework (`pre-commit try-repo` building this repository
-//! with cargo) and pip (a maturin-built wheel). Slow and reliant on PyPI, so they are
+//! with cargo), pip (a maturin-built wheel) and a SARIF consumer (sarif-tools). Slow and reliant on PyPI, so they are
 //! `#[ignore]`d for the everyday `cargo test`; the README's test command runs them with
 //! `--include-ignored`.
 
@@ -56,7 +56,7 @@ fn tools() -> &'static Tools {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(["pre-commit", "maturin>=1.5,<2"]),
+                .args(["pre-commit", "maturin>=1.5,<2", "sarif-tools"]),
         );
         Tools { dir }
     })
@@ -196,4 +196,58 @@ fn pip_installs_the_binary_through_maturin() {
         run.stdout.trim(),
         format!("venv-guard {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+#[ignore = "slow: installs sarif-tools from PyPI"]
+fn sarif_is_read_back_by_a_real_consumer() {
+    let t = tools();
+    let repo = TestRepo::new();
+    repo.fake_venv("legacy/venv");
+    repo.commit_all("legacy");
+    repo.fake_venv("tools/.venv");
+    crate::common::layout(
+        &repo.root.join("tests/fixtures/env"),
+        &[
+            ("pyvenv.cfg", "home = /usr/bin\n"),
+            ("bin/python", ""),
+            ("bin/activate", "x"),
+        ],
+    );
+    let scanned = repo.guard(&["--format", "sarif", "scan"]);
+    assert_eq!(scanned.code, 1, "{}", scanned.all());
+    let work = tempfile::tempdir().unwrap();
+    let sarif_file = work.path().join("venv-guard.sarif");
+    std::fs::write(&sarif_file, &scanned.stdout).unwrap();
+
+    let csv = work.path().join("out.csv");
+    run_ok(
+        t.command(t.bin("sarif"), work.path())
+            .args(["csv", "--output"])
+            .arg(&csv)
+            .arg(&sarif_file),
+    );
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = table.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("error,VG002") && r.contains("legacy/venv/pyvenv.cfg")),
+        "{table}"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("error,VG003") && r.contains("tools/.venv/pyvenv.cfg")),
+        "{table}"
+    );
+    assert!(rows.iter().any(|r| r.contains("note,VG006")), "{table}");
+
+    // The consumer's own gate fails on the errors, as a CI step would.
+    let gate = run(t
+        .command(t.bin("sarif"), work.path())
+        .args(["--check", "error", "summary"])
+        .arg(&sarif_file));
+    assert_ne!(gate.code, 0, "{}", gate.all());
+    assert!(gate.all().contains("due to issues at or above error severity"), "{}", gate.all());
+    assert!(gate.stdout.contains("error: 2"), "{}", gate.all());
 }

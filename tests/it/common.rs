@@ -35,6 +35,12 @@ pub fn isolated(program: impl AsRef<OsStr>, dir: &Path) -> Command {
         .env("GIT_AUTHOR_EMAIL", "test@example.com")
         .env("GIT_COMMITTER_NAME", "Test")
         .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        // Fixed dates make commit hashes, and so the reports that name them, reproducible.
+        .env("GIT_AUTHOR_DATE", "2024-03-01T10:00:00+01:00")
+        .env("GIT_COMMITTER_DATE", "2024-03-01T10:00:00+01:00")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("PRE_COMMIT_FROM_REF")
+        .env_remove("PRE_COMMIT_TO_REF")
         .env("NO_COLOR", "1")
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
@@ -161,6 +167,49 @@ impl TestRepo {
         let dir = self.root.join(rel);
         copy_tree(pip_venv(), &dir);
         dir
+    }
+
+    /// A hand-made POSIX venv with fixed content (reports that show it are reproducible).
+    pub fn fake_venv(&self, rel: &str) {
+        layout(
+            &self.root.join(rel),
+            &[
+                (
+                    "pyvenv.cfg",
+                    "home = /usr/bin\ninclude-system-site-packages = false\nversion = 3.11.7\n",
+                ),
+                (
+                    "bin/activate",
+                    "# This file must be used with \"source bin/activate\"\n",
+                ),
+                ("bin/python", "-> python3"),
+                ("bin/python3", "-> /usr/bin/python3"),
+                (
+                    "lib/python3.11/site-packages/demo/__init__.py",
+                    "VALUE = 1\n",
+                ),
+            ],
+        );
+    }
+
+    /// Stages everything and commits without the hook; returns the new commit's hash.
+    pub fn commit_all(&self, message: &str) -> String {
+        self.git_ok(&["add", "-A"]);
+        self.git_ok(&[
+            "commit",
+            "-q",
+            "--no-verify",
+            "--allow-empty",
+            "-m",
+            message,
+        ]);
+        self.git_ok(&["rev-parse", "HEAD"]).stdout.trim().to_owned()
+    }
+
+    /// Force-adds `path` (ignored or not), stages everything else, and commits.
+    pub fn commit_all_forced(&self, path: &str, message: &str) -> String {
+        self.git_ok(&["add", "-f", "--", path]);
+        self.commit_all(message)
     }
 
     /// Paths in the index.

@@ -1,8 +1,10 @@
 //! Integration tests: the `venv-guard` binary on real git repositories with real environments.
 
+mod ci;
 mod clients;
 mod common;
 mod fix;
+mod formats;
 mod hook;
 mod install;
 mod layouts;

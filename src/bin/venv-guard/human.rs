@@ -152,8 +152,9 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
         )?,
         (Mode::Scan, 0) => writeln!(
             out,
-            "venv-guard: no Python environment at risk of being committed{note_part} ({} paths checked).",
-            thousands(report.paths)
+            "venv-guard: no Python environment at risk of being committed{note_part} ({} {} checked).",
+            thousands(report.paths),
+            if report.paths == 1 { "path" } else { "paths" }
         )?,
         (Mode::Scan, n) => writeln!(
             out,
@@ -319,11 +320,10 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         )?,
         Severity::Note => writeln!(
             out,
-            "{} {} imitates a Python environment ({}): a test fixture with no real interpreter \
-             and no pip, not blocking (--strict blocks it)",
+            "{} {} imitates a Python environment: a test fixture with no real interpreter and \
+             no pip (not blocking; --strict blocks it)",
             "note:".yellow().bold(),
             place.bold(),
-            finding.status
         )?,
     }
     writeln!(out, "  {}      {}", "kind".dimmed(), env.env.describe())?;

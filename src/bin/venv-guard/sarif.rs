@@ -222,11 +222,15 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
             } else {
                 format!("{}/", escape::display(&f.env.root))
             };
-            let mut text = format!(
-                "{root} is a Python environment ({}), {}",
-                f.env.env.describe(),
-                f.status
-            );
+            let mut text = if f.severity == Severity::Note {
+                format!("{root} imitates a Python environment: a test fixture with no real interpreter and no pip")
+            } else {
+                format!(
+                    "{root} is a Python environment ({}), {}",
+                    f.env.env.describe(),
+                    f.status
+                )
+            };
             if f.env.files > 0 {
                 text.push_str(&format!(": {} files", f.env.files));
             }

@@ -1,0 +1,413 @@
+//! CI modes over whole repositories: `--tracked`, `--range`, `--history`, many repositories,
+//! configuration and baselines.
+
+use std::fs;
+
+use crate::common::{isolated, TestRepo};
+
+fn json(run: &crate::common::Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.all()))
+}
+
+#[test]
+fn history_reports_when_an_env_entered_what_it_costs_and_how_to_remove_it() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "v1\n");
+    repo.commit_all("start");
+    repo.fake_venv("venv");
+    let added = repo.commit_all("add the venv");
+    repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
+    repo.commit_all("remove the venv");
+    repo.write(
+        "venv/lib/python3.11/site-packages/demo/__init__.py",
+        "VALUE = 2\n",
+    );
+    repo.commit_all_forced("venv", "re-add the venv");
+    repo.fake_venv("old/env");
+    repo.commit_all("add old env");
+    fs::remove_dir_all(repo.root.join("old")).unwrap();
+    repo.commit_all("drop old env");
+
+    let run = repo.guard(&["--format", "json", "scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let doc = json(&run);
+    let envs = doc["repositories"][0]["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 2, "{doc:#}");
+    let old = &envs[0];
+    assert_eq!(old["root"], "old/env");
+    assert_eq!(old["history"]["in_head"], false);
+    assert_eq!(old["history"]["first_commit"]["subject"], "add old env");
+    assert_eq!(
+        old["fix"].as_array().unwrap().len(),
+        0,
+        "nothing to fix in HEAD"
+    );
+    assert_eq!(
+        old["history"]["remove_command"],
+        "git filter-repo --invert-paths --path old/env/"
+    );
+    let venv = &envs[1];
+    assert_eq!(venv["root"], "venv");
+    assert_eq!(venv["status"], "history");
+    assert_eq!(venv["history"]["first_commit"]["id"], added.as_str());
+    assert_eq!(
+        venv["history"]["first_commit"]["date"],
+        "2024-03-01T10:00:00+01:00"
+    );
+    assert_eq!(
+        venv["history"]["first_commit"]["author"],
+        "Test <test@example.com>"
+    );
+    assert_eq!(venv["history"]["in_head"], true);
+    assert_eq!(venv["history"]["commits"], 2);
+    // 5 paths, two symlinks with different targets, the package file in two versions: 6 blobs.
+    assert_eq!(venv["history"]["blobs"], 6);
+    assert!(venv["history"]["bytes"].as_u64().unwrap() > 100);
+    assert_eq!(doc["repositories"][0]["incomplete_history"], false);
+
+    let run = repo.guard(&["scan", "--history"]);
+    assert!(
+        run.stdout
+            .contains("remove    git filter-repo --invert-paths --path venv/"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("in HEAD   no (removed since)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_shallow_clone_says_its_history_is_incomplete() {
+    let repo = TestRepo::new();
+    repo.fake_venv("venv");
+    repo.commit_all("add");
+    repo.write("app.py", "x\n");
+    repo.commit_all("more");
+    let clone = repo.sibling("shallow");
+    let url = format!("file://{}", repo.root.display());
+    let run = repo.git_in(
+        repo.root.parent().unwrap(),
+        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = repo.guard_in(&clone, &["--format", "json", "scan", "--history"]);
+    let doc = json(&run);
+    assert_eq!(doc["repositories"][0]["incomplete_history"], true);
+    assert!(doc["repositories"][0]["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("shallow clone"));
+    // The venv is in the one commit the clone has.
+    assert_eq!(run.code, 1);
+    let run = repo.guard_in(&clone, &["scan", "--history"]);
+    assert!(
+        run.stderr.contains("warning: shallow clone"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn range_reports_only_what_the_commits_add() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "v1\n");
+    let base = repo.commit_all("base");
+    repo.write("app.py", "v2\n");
+    let clean = repo.commit_all("no env");
+    repo.fake_venv("venv");
+    let with_env = repo.commit_all("env");
+    repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
+    repo.write(".gitignore", "/venv/\n");
+    let removed = repo.commit_all("env removed");
+
+    let r = |a: &str, b: &str| format!("{a}..{b}");
+    let run = repo.guard(&["scan", "--range", &r(&base, &clean)]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = repo.guard(&["scan", "--range", &r(&clean, &with_env)]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run
+        .stdout
+        .contains("venv/ is a Python environment, added by the commits in the range"));
+    // Added and removed inside the range: its blobs still ride along.
+    let run = repo.guard(&["scan", "--range", &r(&clean, &removed)]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    // A range after it: clean.
+    let run = repo.guard(&["scan", "--range", &r(&with_env, &removed)]);
+    assert_eq!(run.code, 0, "{}", run.all());
+
+    // The pre-commit framework's refs select the range too.
+    let run = isolated(crate::common::bin(), &repo.root)
+        .args(["scan"])
+        .env("PRE_COMMIT_FROM_REF", &clean)
+        .env("PRE_COMMIT_TO_REF", &with_env)
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1));
+
+    let run = repo.guard(&["scan", "--range", "nope..HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot resolve the revision"),
+        "{}",
+        run.stderr
+    );
+    let run = repo.guard(&["scan", "--range", "HEAD"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--range wants A..B"), "{}", run.stderr);
+}
+
+#[test]
+fn tracked_reads_head_or_the_index_without_walking() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "x\n");
+    repo.commit_all("start");
+    repo.fake_venv("staged-env");
+    repo.git_ok(&["add", "staged-env"]);
+    repo.fake_venv("loose-env");
+    let run = repo.guard(&["scan", "--tracked"]);
+    assert_eq!(run.code, 0, "HEAD has no env: {}", run.all());
+    let run = repo.guard(&["--format", "json", "scan", "--tracked", "--index"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let doc = json(&run);
+    let envs = doc["repositories"][0]["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1, "the walk is not run: {doc:#}");
+    assert_eq!(envs[0]["root"], "staged-env");
+    assert_eq!(envs[0]["files"], 5);
+    repo.commit_all("commit it");
+    let run = repo.guard(&["scan", "--tracked"]);
+    assert_eq!(run.code, 1);
+    assert!(run
+        .stdout
+        .contains("staged-env/ is a Python environment, tracked by git"));
+    assert!(run.stdout.contains("5 files"), "{}", run.stdout);
+}
+
+#[test]
+fn many_repositories_give_a_table_and_one_exit_code() {
+    let parent = tempfile::tempdir().unwrap();
+    let mk = |name: &str| {
+        let repo = TestRepo::new();
+        let dest = parent.path().join(name);
+        fs::rename(&repo.root, &dest).unwrap();
+        (repo, dest)
+    };
+    let (alice_repo, alice) = mk("alice");
+    crate::common::layout(&alice, &[("main.py", "x\n")]);
+    alice_repo.git_in(&alice, &["add", "-A"]);
+    let (_bob_repo, bob) = mk("bob");
+    crate::common::layout(
+        &bob,
+        &[
+            ("pyvenv.cfg", "home = /usr/bin\n"),
+            ("bin/activate", "x"),
+            ("bin/python", "-> /usr/bin/python3"),
+        ],
+    );
+    let carol = parent.path().join("carol");
+    fs::create_dir(&carol).unwrap();
+
+    let run = alice_repo.guard_in(parent.path(), &["scan", "alice", "bob", "carol"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = &run.stdout;
+    assert!(out.contains("== bob =="), "{out}");
+    assert!(out.contains("repository"), "{out}");
+    let row = |name: &str| {
+        out.lines()
+            .find(|l| l.starts_with(name) && !l.starts_with("=="))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(row("alice").ends_with("clean"), "{out}");
+    assert!(row("bob").contains("1 unignored"), "{out}");
+    assert!(row("carol").ends_with("clean"), "{out}");
+    assert!(out.contains("1 of 3 repositories"), "{out}");
+
+    let run = alice_repo.guard_in(
+        parent.path(),
+        &["--format", "json", "scan", "alice", "missing"],
+    );
+    assert_eq!(
+        run.code,
+        2,
+        "one repository could not be checked: {}",
+        run.all()
+    );
+    let doc = json(&run);
+    assert_eq!(doc["summary"]["repositories"], 2);
+    assert_eq!(doc["summary"]["failed_repositories"], 1);
+    assert!(doc["repositories"][1]["error"]
+        .as_str()
+        .unwrap()
+        .contains("missing"));
+}
+
+#[test]
+fn github_format_is_chosen_under_github_actions() {
+    let repo = TestRepo::new();
+    repo.fake_venv("venv");
+    let run = isolated(crate::common::bin(), &repo.root)
+        .arg("scan")
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        out.starts_with("::error file=venv/pyvenv.cfg,line=1,title=Python environment unignored::"),
+        "{out}"
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let run = isolated(crate::common::bin(), &repo.root)
+        .args(["--format", "human", "scan"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&run.stdout).starts_with("error: venv/"));
+}
+
+#[test]
+fn configuration_allows_sets_strict_and_rejects_unknown_keys() {
+    let repo = TestRepo::new();
+    repo.fake_venv("vendor/python-env");
+    repo.fake_venv("venv");
+    repo.write(".venv-guard.toml", "allow = [\"vendor/*\"]\n");
+    let run = repo.guard(&["--format", "json", "scan"]);
+    assert_eq!(run.code, 1);
+    let doc = json(&run);
+    let envs = doc["repositories"][0]["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1);
+    assert_eq!(envs[0]["root"], "venv");
+    assert_eq!(doc["repositories"][0]["suppressed"], 1);
+    // --isolated ignores the file.
+    let run = repo.guard(&["--isolated", "--format", "json", "scan"]);
+    assert_eq!(
+        json(&run)["repositories"][0]["environments"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+
+    repo.write(
+        ".venv-guard.toml",
+        "allow = [\"vendor/*\"]\nstrikt = true\n",
+    );
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(
+        run.stderr.contains(".venv-guard.toml") && run.stderr.contains("strikt"),
+        "{}",
+        run.stderr
+    );
+    repo.write(".venv-guard.toml", "allow = [\"vendor/[\"]\n");
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("invalid allow glob"), "{}", run.stderr);
+    fs::remove_file(repo.root.join(".venv-guard.toml")).unwrap();
+
+    // pyproject.toml's [tool.venv-guard]: strict makes a fixture fail.
+    fs::remove_dir_all(repo.root.join("venv")).unwrap();
+    fs::remove_dir_all(repo.root.join("vendor")).unwrap();
+    crate::common::layout(
+        &repo.root.join("tests/fixtures/env"),
+        &[
+            ("pyvenv.cfg", "home = /usr/bin\n"),
+            ("bin/python", ""),
+            ("bin/activate", "x"),
+        ],
+    );
+    assert_eq!(repo.guard(&["scan"]).code, 0);
+    repo.write(
+        "pyproject.toml",
+        "[project]\nname = \"x\"\n\n[tool.venv-guard]\nstrict = true\n",
+    );
+    assert_eq!(repo.guard(&["scan"]).code, 1);
+    repo.write(
+        "pyproject.toml",
+        "[tool.venv-guard]\nstrict = true\nfix = { styel = \"inner\" }\n",
+    );
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("pyproject.toml") && run.stderr.contains("styel"),
+        "{}",
+        run.stderr
+    );
+
+    // --config names another file.
+    let other = repo.sibling("ci.toml");
+    fs::write(&other, "strict = false\n").unwrap();
+    let run = repo.guard(&["--config", other.to_str().unwrap(), "scan"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
+
+#[test]
+fn configured_fix_style_inner_is_used() {
+    let repo = TestRepo::new();
+    repo.fake_venv("venv");
+    repo.write(".venv-guard.toml", "[fix]\nstyle = \"inner\"\n");
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        fs::read_to_string(repo.root.join("venv/.gitignore")).unwrap(),
+        "*\n"
+    );
+}
+
+#[test]
+fn a_baseline_hides_old_environments_but_not_new_ones() {
+    let repo = TestRepo::new();
+    repo.fake_venv("legacy/venv");
+    repo.commit_all("legacy");
+    let run = repo.guard(&["baseline"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = fs::read_to_string(repo.root.join(".venv-guard-baseline.json")).unwrap();
+    assert_eq!(
+        text,
+        "{\n  \"schema\": 1,\n  \"environments\": [\n    {\n      \"root\": \"legacy/venv\",\n      \"kind\": \"venv\",\n      \"files\": 5\n    }\n  ]\n}\n"
+    );
+    let run = repo.guard(&[
+        "--baseline",
+        ".venv-guard-baseline.json",
+        "scan",
+        "--tracked",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("1 allowed by the configuration or the baseline"),
+        "{}",
+        run.stdout
+    );
+
+    repo.fake_venv("new/.venv");
+    repo.commit_all("new");
+    let run = repo.guard(&[
+        "--baseline",
+        ".venv-guard-baseline.json",
+        "--format",
+        "json",
+        "scan",
+        "--tracked",
+    ]);
+    assert_eq!(run.code, 1);
+    let doc = json(&run);
+    let envs = doc["repositories"][0]["environments"].as_array().unwrap();
+    assert_eq!(envs.len(), 1);
+    assert_eq!(envs[0]["root"], "new/.venv");
+
+    fs::write(
+        repo.root.join("bad.json"),
+        "{\"schema\": 1, \"environments\": [], \"extra\": 1}",
+    )
+    .unwrap();
+    let run = repo.guard(&["--baseline", "bad.json", "scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("not a venv-guard baseline"),
+        "{}",
+        run.stderr
+    );
+}
