@@ -248,6 +248,11 @@ fn sarif_is_read_back_by_a_real_consumer() {
         .args(["--check", "error", "summary"])
         .arg(&sarif_file));
     assert_ne!(gate.code, 0, "{}", gate.all());
-    assert!(gate.all().contains("due to issues at or above error severity"), "{}", gate.all());
+    assert!(
+        gate.all()
+            .contains("due to issues at or above error severity"),
+        "{}",
+        gate.all()
+    );
     assert!(gate.stdout.contains("error: 2"), "{}", gate.all());
 }
