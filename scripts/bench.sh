@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Benchmarks venv-guard against git itself, in the same run, on the corpus of
+# scripts/corpus.py, and prints the targets table (medians; ratio = venv-guard / git).
+#
+#   scripts/bench.sh [--scale S] [--runs N] [--dir DIR] [--keep] [--linearity]
+#
+# --linearity also runs the scans at 0.1x, 1x and 3x the corpus size and prints how the time
+# grows with the number of paths. Needs hyperfine and GNU time (/usr/bin/time).
+set -euo pipefail
+
+scale=1
+runs=15
+dir=""
+keep=0
+linearity=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --scale) scale=$2; shift 2 ;;
+        --runs) runs=$2; shift 2 ;;
+        --dir) dir=$2; shift 2 ;;
+        --keep) keep=1; shift ;;
+        --linearity) linearity=1; shift ;;
+        *) echo "usage: $0 [--scale S] [--runs N] [--dir DIR] [--keep] [--linearity]" >&2; exit 2 ;;
+    esac
+done
+command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get install hyperfine)" >&2; exit 2; }
+[ -x /usr/bin/time ] || { echo "bench: GNU time is needed (apt-get install time)" >&2; exit 2; }
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cargo build --release --quiet --manifest-path "$root/Cargo.toml"
+vg="$root/target/release/venv-guard"
+if [ -z "$dir" ]; then
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/venv-guard-bench.XXXXXX")
+fi
+results="$dir/results"
+mkdir -p "$results"
+if [ "$keep" = 0 ]; then trap 'rm -rf "$dir"' EXIT; fi
+
+# Benchmarks run with a clean git environment, as a hook or CI step would.
+export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
+unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE PRE_COMMIT_FROM_REF PRE_COMMIT_TO_REF GITHUB_ACTIONS
+
+# bench NAME TARGET CORPUS_DIR GIT_COMMAND VENV_GUARD_COMMAND [SHELL]
+# Times both commands in one hyperfine run (no shell unless SHELL is given, for commands with a
+# pipe) and records peak memory with GNU time.
+bench() {
+    local name=$1 target=$2 cwd=$3 gitcmd=$4 vgcmd=$5 shell=${6:-none}
+    (cd "$cwd" && hyperfine --shell="$shell" --ignore-failure --warmup 3 --runs "$runs" \
+        --export-json "$results/$name.json" --command-name git "$gitcmd" \
+        --command-name venv-guard "$vgcmd" >/dev/null 2>&1)
+    local gmem vmem
+    gmem=$(cd "$cwd" && peak "$gitcmd")
+    vmem=$(cd "$cwd" && peak "$vgcmd")
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$target" "$gmem" "$vmem" "$gitcmd" >> "$results/table.tsv"
+}
+
+# The median of five peak-RSS readings (KiB).
+peak() {
+    for _ in 1 2 3 4 5; do
+        { /usr/bin/time -f '%M' bash -c "$1" 2>&1 >/dev/null || true; } | tail -n 1
+    done | sort -n | sed -n 3p
+}
+
+run_suite() {
+    local corpus=$1
+    : > "$results/table.tsv"
+    local batch
+    batch=$(tr '\n' ' ' < "$corpus/small-env.batch")
+    bench "native hook, small" 1.5 "$corpus/small" \
+        "git diff --cached --name-only" "$vg hook"
+    bench "native hook, monorepo, env staged" 1.0 "$corpus/monorepo" \
+        "git diff --cached --name-only" "$vg hook"
+    bench "native hook, monorepo, 3 files staged" 1.5 "$corpus/monorepo" \
+        "env GIT_INDEX_FILE=.git/index-3 git diff --cached --name-only" \
+        "env GIT_INDEX_FILE=.git/index-3 $vg hook"
+    bench "hook FILE... (1,580 env paths)" 1.5 "$corpus/small-env" \
+        "git -C ../small diff --cached --name-only" "$vg hook $batch"
+    bench "scan --tracked, monorepo" 0.75 "$corpus/monorepo" \
+        "git ls-files | grep -E '(^|/)(pyvenv\\.cfg|site-packages/)' >/dev/null" \
+        "$vg --format json scan --tracked >/dev/null" bash
+    bench "scan ., worktree" 1.0 "$corpus/worktree" \
+        "git status --porcelain" "$vg --format json scan ."
+    bench "scan ., monorepo checkout" 0.6 "$corpus/monorepo" \
+        "git ls-files -o --exclude-standard" "$vg --format json scan ."
+    bench "scan --history, history" 1.0 "$corpus/history" \
+        "git log --all --name-only --format=" "$vg --format json scan --history"
+}
+
+print_table() {
+    python3 - "$results" <<'PY'
+import json, os, sys
+results = sys.argv[1]
+rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(results, "table.tsv"))]
+print(f"| operation | git (ms) | venv-guard (ms) | ratio | target | met | peak RSS git / venv-guard (MiB) | memory ratio |")
+print("|---|---:|---:|---:|---:|---|---:|---:|")
+for name, target, gmem, vmem, _ in rows:
+    data = json.load(open(os.path.join(results, name + ".json")))["results"]
+    med = {r["command"]: r["median"] * 1000 for r in data}
+    g, v = med["git"], med["venv-guard"]
+    ratio = v / g
+    mratio = int(vmem) / max(int(gmem), 1)
+    met = "yes" if ratio <= float(target) and mratio <= 2.0 else "no"
+    print(f"| {name} | {g:.1f} | {v:.1f} | {ratio:.2f}x | {target}x | {met} | "
+          f"{int(gmem)/1024:.1f} / {int(vmem)/1024:.1f} | {mratio:.2f}x |")
+PY
+}
+
+if [ ! -d "$dir/corpus/history" ]; then
+    echo "building the corpus at scale $scale in $dir ..." >&2
+    python3 "$root/scripts/corpus.py" "$dir/corpus" --scale "$scale"
+fi
+run_suite "$dir/corpus"
+echo "## scale $scale ($(git --version), $(nproc) cores)"
+print_table
+
+if [ "$linearity" = 1 ]; then
+    echo
+    echo "## growth with the number of paths (venv-guard median, ms)"
+    echo "| scale | scan --tracked | scan . worktree | scan . monorepo | scan --history |"
+    echo "|---:|---:|---:|---:|---:|"
+    for s in 0.1 1 3; do
+        c="$dir/corpus-$s"
+        python3 "$root/scripts/corpus.py" "$c" --scale "$s" --only monorepo,worktree,history
+        line="| ${s}x"
+        for spec in "monorepo:--format json scan --tracked" "worktree:--format json scan ." \
+                    "monorepo:--format json scan ." "history:--format json scan --history"; do
+            repo=${spec%%:*}; args=${spec#*:}
+            (cd "$c/$repo" && hyperfine --shell=none --ignore-failure --warmup 1 --runs 5 \
+                --export-json "$results/lin.json" "$vg $args" >/dev/null 2>&1)
+            ms=$(python3 -c "import json;print('%.1f' % (json.load(open('$results/lin.json'))['results'][0]['median']*1000))")
+            line="$line | $ms"
+        done
+        echo "$line |"
+        rm -rf "$c"
+    done
+fi
