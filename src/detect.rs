@@ -19,6 +19,7 @@ use std::fmt;
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+use crate::probe::PathList;
 use crate::pyvenv::{self, PyvenvCfg};
 
 /// What kind of entry a path is, as git records it.
@@ -397,10 +398,10 @@ fn test_path_matcher() -> GlobSet {
 /// Candidates are the directories above each path whose next component is an environment's
 /// (`bin`, `lib`, `Scripts`, `pyvenv.cfg`, ...). Each candidate is examined once, shallowest
 /// first; paths under a confirmed root are assigned to it and not examined further.
-pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
+pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environment> {
     let mut candidates: HashMap<&[u8], bool> = HashMap::new();
-    for entry in paths {
-        collect_candidates(&entry.path, entry.meta, &mut candidates);
+    for i in 0..paths.len() {
+        collect_candidates(paths.path_at(i), paths.meta_at(i), &mut candidates);
     }
     let mut order: Vec<(&[u8], bool)> = candidates.into_iter().collect();
     order.sort_by(|a, b| depth(a.0).cmp(&depth(b.0)).then(a.0.cmp(b.0)));
@@ -428,8 +429,9 @@ pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
     }
 
     let mut tallies: HashMap<&[u8], Tally> = HashMap::new();
-    for entry in paths {
-        let Some(root) = claimed_by(&entry.path, &confirmed) else {
+    for i in 0..paths.len() {
+        let path = paths.path_at(i);
+        let Some(root) = claimed_by(path, &confirmed) else {
             continue;
         };
         let tally = tallies.entry(root).or_insert_with(|| Tally {
@@ -437,14 +439,14 @@ pub fn detect(paths: &[PathEntry], probe: &dyn Probe) -> Vec<Environment> {
             ..Tally::default()
         });
         tally.files += 1;
-        match entry.meta.and_then(|m| m.size) {
+        match paths.meta_at(i).and_then(|m| m.size) {
             Some(size) => tally.bytes += size,
             None => tally.bytes_known = false,
         }
         let below = if root.is_empty() {
-            &entry.path[..]
+            path
         } else {
-            &entry.path[root.len() + 1..]
+            &path[root.len() + 1..]
         };
         let top = below.split(|&b| b == b'/').next().unwrap_or(below);
         tally.entries.insert(top);

@@ -13,7 +13,8 @@ use git2::{
 };
 
 use crate::detect::{Meta, Mode, PathEntry, Probe};
-use crate::probe::{bytes_to_path, Listed, Listing};
+use crate::index::{CacheTree, IndexFile};
+use crate::probe::{bytes_to_path, Listed, Listing, PathList, SortedPaths};
 
 /// A blob larger than this is not read to answer a sibling question: no marker file is
 /// anywhere near it, and a 1 GB `pyvenv.cfg` must not cost 1 GB of memory.
@@ -32,6 +33,8 @@ pub enum Error {
     Locked(PathBuf),
     /// A file operation on the index or its lock failed.
     Io(&'static str, PathBuf, std::io::Error),
+    /// The index file could not be read.
+    Index(crate::index::Error),
 }
 
 impl fmt::Display for Error {
@@ -53,6 +56,7 @@ impl fmt::Display for Error {
                 p.display()
             ),
             Error::Io(what, p, e) => write!(f, "{what} {}: {e}", p.display()),
+            Error::Index(e) => e.fmt(f),
         }
     }
 }
@@ -62,6 +66,8 @@ impl std::error::Error for Error {}
 /// An open repository.
 pub struct Repo {
     repo: Repository,
+    /// Opened from a hook's environment: `GIT_INDEX_FILE` applies.
+    from_env: bool,
 }
 
 impl Repo {
@@ -70,7 +76,10 @@ impl Repo {
     /// `GIT_OBJECT_DIRECTORY` and `GIT_CEILING_DIRECTORIES`, from the current directory.
     pub fn open_from_env() -> Result<Repo, Error> {
         match Repository::open_from_env() {
-            Ok(repo) => Ok(Repo { repo }),
+            Ok(repo) => Ok(Repo {
+                repo,
+                from_env: true,
+            }),
             Err(e) if e.code() == ErrorCode::NotFound => Err(Error::NotARepository(
                 std::env::current_dir().unwrap_or_default(),
             )),
@@ -82,7 +91,10 @@ impl Repo {
     pub fn discover(path: &Path) -> Result<Option<Repo>, Error> {
         let ceilings: [&Path; 0] = [];
         match Repository::open_ext(path, RepositoryOpenFlags::empty(), ceilings) {
-            Ok(repo) => Ok(Some(Repo { repo })),
+            Ok(repo) => Ok(Some(Repo {
+                repo,
+                from_env: false,
+            })),
             Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
             Err(e) => Err(Error::Git("cannot open the repository", e)),
         }
@@ -97,67 +109,103 @@ impl Repo {
 
     /// Reads the index (the one `GIT_INDEX_FILE` names, when set).
     pub fn index(&self) -> Result<Index<'_>, Error> {
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| Error::Git("cannot read the index", e))?;
-        let entries = index
-            .iter()
-            .filter(|e| stage(e.flags) == 0)
-            .filter_map(|e| {
-                let mode = mode_of(e.mode)?;
-                Some(Listed {
-                    path: e.path,
-                    meta: Meta {
-                        mode,
-                        size: Some(u64::from(e.file_size)),
-                    },
-                    data: e.id,
-                })
-            })
-            .collect();
+        let (path, _) = self.index_path();
+        let file = IndexFile::read(&path).map_err(Error::Index)?;
         Ok(Index {
-            objects: Objects::new(&self.repo, entries),
-            index,
+            repo: &self.repo,
+            file,
         })
     }
 
     /// The entries that the next commit adds or changes: the index compared with `HEAD`
     /// (every entry when `HEAD` is unborn). Deletions do not count: a commit that removes a
     /// tracked environment is welcome.
+    ///
+    /// Like `git diff --cached`, the comparison skips every directory whose cache-tree entry
+    /// is valid and names the same tree as `HEAD`, so an everyday commit reads a handful of
+    /// tree objects however large the index is.
     pub fn staged(&self, index: &Index<'_>) -> Result<Vec<PathEntry>, Error> {
-        let head_tree = match self.repo.head() {
+        let head = match self.repo.head() {
             Ok(head) => Some(
                 head.peel_to_tree()
-                    .map_err(|e| Error::Git("cannot read HEAD's tree", e))?,
+                    .map_err(|e| Error::Git("cannot read HEAD's tree", e))?
+                    .id(),
             ),
             Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
             Err(e) => return Err(Error::Git("cannot read HEAD", e)),
         };
-        let mut opts = DiffOptions::new();
-        opts.include_typechange(true).ignore_submodules(true);
-        let diff = self
-            .repo
-            .diff_tree_to_index(head_tree.as_ref(), Some(&index.index), Some(&mut opts))
-            .map_err(|e| Error::Git("cannot compare the index with HEAD", e))?;
+        let file = &index.file;
         let mut out = Vec::new();
-        for delta in diff.deltas() {
-            if !matches!(
-                delta.status(),
-                Delta::Added | Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied
-            ) {
-                continue;
-            }
-            let Some(path) = delta.new_file().path_bytes() else {
-                continue;
-            };
-            let meta = index.objects.listing.get(path).map(|e| e.meta);
-            out.push(PathEntry {
-                path: path.to_vec(),
-                meta,
-            });
-        }
+        self.compare_dir(file, 0, 0..file.len(), file.cache_tree(), head, &mut out)?;
         Ok(out)
+    }
+
+    /// Compares the index entries `range`, all below the directory whose path is the first
+    /// `depth` bytes of their paths, with the tree `tree` of `HEAD`.
+    fn compare_dir(
+        &self,
+        file: &IndexFile,
+        depth: usize,
+        range: std::ops::Range<usize>,
+        node: Option<&CacheTree>,
+        tree: Option<Oid>,
+        out: &mut Vec<PathEntry>,
+    ) -> Result<(), Error> {
+        if let (Some(node), Some(tree)) = (node, tree) {
+            let same = node.oid.is_some_and(|oid| oid == tree.as_bytes())
+                && usize::try_from(node.entries) == Ok(range.len());
+            if same {
+                return Ok(());
+            }
+        }
+        let head: std::collections::HashMap<Vec<u8>, (u32, Oid)> = match tree {
+            Some(id) => self
+                .repo
+                .find_tree(id)
+                .map_err(|e| Error::Git("cannot read a tree", e))?
+                .iter()
+                .map(|e| (e.name_bytes().to_vec(), (e.filemode() as u32, e.id())))
+                .collect(),
+            None => std::collections::HashMap::new(),
+        };
+        let mut i = range.start;
+        while i < range.end {
+            let path = file.path_at(i);
+            let rest = &path[depth..];
+            match rest.iter().position(|&b| b == b'/') {
+                None => {
+                    let record = file.record(i);
+                    let unchanged = head.get(rest).is_some_and(|&(mode, id)| {
+                        canonical_mode(mode) == canonical_mode(record.mode)
+                            && id.as_bytes() == record.oid
+                    });
+                    if !unchanged {
+                        out.push(PathEntry {
+                            path: path.to_vec(),
+                            meta: file.meta_at(i),
+                        });
+                    }
+                    i += 1;
+                }
+                Some(slash) => {
+                    let name = &rest[..slash];
+                    let sub_depth = depth + slash + 1;
+                    let mut end_key = path[..sub_depth].to_vec();
+                    if let Some(last) = end_key.last_mut() {
+                        *last = b'/' + 1;
+                    }
+                    let end = file.lower_bound(&end_key).clamp(i + 1, range.end);
+                    let sub_tree = head
+                        .get(name)
+                        .filter(|(mode, _)| mode & 0o170000 == 0o040000)
+                        .map(|&(_, id)| id);
+                    let sub_node = node.and_then(|n| n.child(name));
+                    self.compare_dir(file, sub_depth, i..end, sub_node, sub_tree, out)?;
+                    i = end;
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The index file this repository uses (`GIT_INDEX_FILE` when opened from a hook's
@@ -166,12 +214,17 @@ impl Repo {
     /// while git holds the real index's lock).
     pub fn index_path(&self) -> (PathBuf, bool) {
         let own = self.repo.path().join("index");
-        let path = self
-            .repo
-            .index()
-            .ok()
-            .and_then(|i| i.path().map(Path::to_path_buf))
-            .unwrap_or_else(|| own.clone());
+        let path = match std::env::var_os("GIT_INDEX_FILE") {
+            Some(p) if self.from_env && !p.is_empty() => {
+                let p = PathBuf::from(p);
+                if p.is_absolute() {
+                    p
+                } else {
+                    std::env::current_dir().unwrap_or_default().join(p)
+                }
+            }
+            _ => own.clone(),
+        };
         let same = match (path.canonicalize(), own.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => path == own,
@@ -488,7 +541,9 @@ impl<'r> Objects<'r> {
 
     /// The path of the last entry that sorts before `path`.
     pub fn path_before(&self, path: &[u8]) -> Option<&[u8]> {
-        self.listing.before(path).map(|e| e.path.as_slice())
+        self.listing
+            .before(path)
+            .map(|i| self.listing.entries()[i].path.as_slice())
     }
 
     /// The object ids of the entries at or below `path`.
@@ -504,15 +559,7 @@ impl Probe for Objects<'_> {
 
     /// Reads the stored blob, not the working file: what is (or would be) committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        let entry = self.listing.get(path)?;
-        let odb = self.repo.odb().ok()?;
-        let (size, _) = odb.read_header(entry.data).ok()?;
-        if size > MAX_BLOB_READ {
-            return None;
-        }
-        let blob = self.repo.find_blob(entry.data).ok()?;
-        let content = blob.content();
-        Some(content[..content.len().min(limit)].to_vec())
+        read_blob_head(self.repo, self.listing.get(path)?.data, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
@@ -520,29 +567,84 @@ impl Probe for Objects<'_> {
     }
 }
 
-/// The index, loaded once: its entries as [`Objects`], and the handle for diffs.
+/// The index, read once: its entries, for sibling questions and counts.
 pub struct Index<'r> {
-    objects: Objects<'r>,
-    index: git2::Index,
+    repo: &'r Repository,
+    file: IndexFile,
 }
 
-impl<'r> std::ops::Deref for Index<'r> {
-    type Target = Objects<'r>;
+impl Index<'_> {
+    /// The parsed index file: the paths, as detection input.
+    pub fn file(&self) -> &IndexFile {
+        &self.file
+    }
 
-    fn deref(&self) -> &Objects<'r> {
-        &self.objects
+    /// How many entries the index holds.
+    pub fn len(&self) -> usize {
+        self.file.len()
+    }
+
+    /// Whether the index is empty.
+    pub fn is_empty(&self) -> bool {
+        self.file.is_empty()
+    }
+
+    /// How many entries are at or below `path`.
+    pub fn count_under(&self, path: &[u8]) -> u64 {
+        self.file.range_under(path).len() as u64
+    }
+
+    /// How many entries are at or below `path`, and their total size.
+    pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
+        let range = self.file.range_under(path);
+        let bytes = range
+            .clone()
+            .map(|i| u64::from(self.file.record(i).size))
+            .sum();
+        (range.len() as u64, bytes)
+    }
+
+    /// The path of the last entry that sorts before `path`.
+    pub fn path_before(&self, path: &[u8]) -> Option<&[u8]> {
+        self.file.before(path).map(|i| self.file.path_at(i))
     }
 }
 
 impl Probe for Index<'_> {
     fn meta(&self, path: &[u8]) -> Option<Meta> {
-        self.objects.meta(path)
+        self.file.meta_of(path)
     }
+
+    /// Reads the staged blob, not the working file: what would be committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        self.objects.read_head(path, limit)
+        let i = self.file.find(path)?;
+        let id = Oid::from_bytes(&self.file.record(i).oid).ok()?;
+        read_blob_head(self.repo, id, limit)
     }
+
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        self.objects.children(dir)
+        self.file.child_names(dir)
+    }
+}
+
+/// At most `limit` bytes of a blob; `None` for blobs too large to be a marker file.
+fn read_blob_head(repo: &Repository, id: Oid, limit: usize) -> Option<Vec<u8>> {
+    let odb = repo.odb().ok()?;
+    let (size, _) = odb.read_header(id).ok()?;
+    if size > MAX_BLOB_READ {
+        return None;
+    }
+    let blob = repo.find_blob(id).ok()?;
+    let content = blob.content();
+    Some(content[..content.len().min(limit)].to_vec())
+}
+
+/// `100644`/`100755` for files (git records only the executable bit), the type for the rest.
+fn canonical_mode(mode: u32) -> u32 {
+    match mode & 0o170000 {
+        0o100000 if mode & 0o111 != 0 => 0o100755,
+        0o100000 => 0o100644,
+        kind => kind,
     }
 }
 

@@ -40,6 +40,7 @@ pub mod escape;
 pub mod fix;
 pub mod freeze;
 pub mod git;
+pub mod index;
 pub mod install;
 pub mod probe;
 pub mod pyvenv;

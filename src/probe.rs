@@ -18,12 +18,143 @@ pub struct Listed<T> {
     pub data: T,
 }
 
+/// Paths with what is known of them, by position: the input of detection.
+pub trait PathList {
+    /// How many paths.
+    fn len(&self) -> usize;
+    /// The path at position `i`.
+    fn path_at(&self, i: usize) -> &[u8];
+    /// What is known of the entry at position `i`.
+    fn meta_at(&self, i: usize) -> Option<Meta>;
+    /// Whether there are no paths.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl PathList for [crate::detect::PathEntry] {
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+    fn path_at(&self, i: usize) -> &[u8] {
+        &self[i].path
+    }
+    fn meta_at(&self, i: usize) -> Option<Meta> {
+        self[i].meta
+    }
+}
+
+impl PathList for Vec<crate::detect::PathEntry> {
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+    fn path_at(&self, i: usize) -> &[u8] {
+        &self[i].path
+    }
+    fn meta_at(&self, i: usize) -> Option<Meta> {
+        self[i].meta
+    }
+}
+
+/// A [`PathList`] in git's order (bytewise, unique), as the index and trees keep it: lookups
+/// by binary search, directories implied by their files.
+pub trait SortedPaths: PathList {
+    /// Position of the first path not less than `key`.
+    fn lower_bound(&self, key: &[u8]) -> usize {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.path_at(mid) < key {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
+    /// Position of exactly `path`.
+    fn find(&self, path: &[u8]) -> Option<usize> {
+        let i = self.lower_bound(path);
+        (i < self.len() && self.path_at(i) == path).then_some(i)
+    }
+
+    /// The entry at `path`, or a directory when some entry lies below it.
+    fn meta_of(&self, path: &[u8]) -> Option<Meta> {
+        if let Some(i) = self.find(path) {
+            return self.meta_at(i);
+        }
+        let prefix = dir_prefix(path);
+        let i = self.lower_bound(&prefix);
+        (i < self.len() && self.path_at(i).starts_with(&prefix)).then_some(Meta {
+            mode: Mode::Dir,
+            size: None,
+        })
+    }
+
+    /// The positions of the entries at or below `path`: a contiguous run, since `path/...`
+    /// sorts together and `path` itself, if present, is not a directory.
+    fn range_under(&self, path: &[u8]) -> std::ops::Range<usize> {
+        if path.is_empty() {
+            return 0..self.len();
+        }
+        let start = self.lower_bound(path);
+        let mut end_key = path.to_vec();
+        end_key.push(b'/' + 1);
+        let end = self.lower_bound(&end_key).max(start);
+        // Skip siblings that sort between `path` and `path/` (`path-x`, `path.txt`).
+        let first = (start..end)
+            .find(|&i| crate::git::at_or_below(self.path_at(i), path))
+            .unwrap_or(end);
+        first..end
+    }
+
+    /// The position of the last entry that sorts before `path`.
+    fn before(&self, path: &[u8]) -> Option<usize> {
+        self.lower_bound(path).checked_sub(1)
+    }
+
+    /// The distinct names directly below `dir`, in O(children × log entries).
+    fn child_names(&self, dir: &[u8]) -> Vec<Vec<u8>> {
+        let prefix = dir_prefix(dir);
+        let mut out = Vec::new();
+        let mut i = self.lower_bound(&prefix);
+        while i < self.len() {
+            let Some(rest) = self.path_at(i).strip_prefix(prefix.as_slice()) else {
+                break;
+            };
+            let name = rest.split(|&b| b == b'/').next().unwrap_or(rest);
+            out.push(name.to_vec());
+            // Skip everything below `name/`: those paths sort before `name0` ('/' + 1).
+            let mut next = prefix.clone();
+            next.extend_from_slice(name);
+            next.push(b'/' + 1);
+            i = i.max(self.lower_bound(&next)).max(i + 1);
+        }
+        out
+    }
+}
+
 /// A sorted list of file paths, as the index or a tree holds them. Directories are implied by
 /// their files, as in git.
 #[derive(Clone, Debug)]
 pub struct Listing<T> {
     entries: Vec<Listed<T>>,
 }
+
+impl<T> PathList for Listing<T> {
+    fn len(&self) -> usize {
+        self.entries.len()
+    }
+    fn path_at(&self, i: usize) -> &[u8] {
+        &self.entries[i].path
+    }
+    fn meta_at(&self, i: usize) -> Option<Meta> {
+        Some(self.entries[i].meta)
+    }
+}
+
+impl<T> SortedPaths for Listing<T> {}
 
 impl<T> Listing<T> {
     /// Sorts the entries in git's order (bytewise) and keeps the first of duplicate paths.
@@ -42,32 +173,12 @@ impl<T> Listing<T> {
 
     /// The entry at exactly `path`.
     pub fn get(&self, path: &[u8]) -> Option<&Listed<T>> {
-        self.entries
-            .binary_search_by(|e| e.path.as_slice().cmp(path))
-            .ok()
-            .map(|i| &self.entries[i])
-    }
-
-    /// Index of the first entry whose path is not less than `key`.
-    fn lower_bound(&self, key: &[u8]) -> usize {
-        self.entries.partition_point(|e| e.path.as_slice() < key)
+        self.find(path).map(|i| &self.entries[i])
     }
 
     /// The entry at `path`, or a directory when some entry lies below it.
     pub fn meta(&self, path: &[u8]) -> Option<Meta> {
-        if let Some(e) = self.get(path) {
-            return Some(e.meta);
-        }
-        let prefix = dir_prefix(path);
-        let i = self.lower_bound(&prefix);
-        let below = self
-            .entries
-            .get(i)
-            .is_some_and(|e| e.path.starts_with(&prefix));
-        below.then_some(Meta {
-            mode: Mode::Dir,
-            size: None,
-        })
+        self.meta_of(path)
     }
 
     /// The entries at or below `path` (all of them for the empty root).
@@ -75,53 +186,14 @@ impl<T> Listing<T> {
         &self.entries[self.range_under(path)]
     }
 
-    /// The positions of the entries at or below `path`: a contiguous run, since `path/...`
-    /// sorts together and `path` itself, if present, is not a directory.
-    pub fn range_under(&self, path: &[u8]) -> std::ops::Range<usize> {
-        if path.is_empty() {
-            return 0..self.entries.len();
-        }
-        let start = self.lower_bound(path);
-        let mut end_key = path.to_vec();
-        end_key.push(b'/' + 1);
-        let end = self.lower_bound(&end_key).max(start);
-        // Skip siblings that sort between `path` and `path/` (`path-x`, `path.txt`).
-        let first = self.entries[start..end]
-            .iter()
-            .position(|e| crate::git::at_or_below(&e.path, path))
-            .map_or(end, |i| start + i);
-        first..end
-    }
-
     /// How many entries are at or below `path`.
     pub fn count_under(&self, path: &[u8]) -> u64 {
-        self.under(path).len() as u64
+        self.range_under(path).len() as u64
     }
 
-    /// The last entry that sorts before `path`.
-    pub fn before(&self, path: &[u8]) -> Option<&Listed<T>> {
-        let i = self.lower_bound(path);
-        i.checked_sub(1).map(|i| &self.entries[i])
-    }
-
-    /// The distinct names directly below `dir`, in O(children × log entries).
+    /// The distinct names directly below `dir`.
     pub fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        let prefix = dir_prefix(dir);
-        let mut out = Vec::new();
-        let mut i = self.lower_bound(&prefix);
-        while let Some(e) = self.entries.get(i) {
-            let Some(rest) = e.path.strip_prefix(prefix.as_slice()) else {
-                break;
-            };
-            let name = rest.split(|&b| b == b'/').next().unwrap_or(rest);
-            out.push(name.to_vec());
-            // Skip everything below `name/`: those paths sort before `name0` ('/' + 1).
-            let mut next = prefix.clone();
-            next.extend_from_slice(name);
-            next.push(b'/' + 1);
-            i = i.max(self.lower_bound(&next)).max(i + 1);
-        }
-        out
+        self.child_names(dir)
     }
 }
 

@@ -10,7 +10,8 @@ use globset::GlobSet;
 use crate::baseline::Baseline;
 use crate::detect::{self, Environment, Meta, PathEntry, Probe};
 use crate::escape;
-use crate::git::{self, Index, Objects, Repo};
+use crate::git::{self, Index, Repo};
+use crate::probe::PathList;
 use crate::probe::{meta_of, path_to_bytes, DiskProbe, Layered};
 use crate::walk;
 
@@ -380,24 +381,33 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
     let prefix = path_to_bytes(start.strip_prefix(&top).unwrap_or(Path::new("")));
 
     let index = repo.index()?;
-    let tracked: Vec<PathEntry> = index
-        .paths()
-        .into_iter()
-        .filter(|p| under(&p.path, &prefix))
-        .collect();
     let disk = DiskProbe::new(&top);
     let probe = Layered {
         first: &index,
         second: &disk,
     };
+    let (envs, tracked_count) = if prefix.is_empty() {
+        (detect::detect(index.file(), &probe), index.len())
+    } else {
+        let file = index.file();
+        let tracked: Vec<PathEntry> = (0..file.len())
+            .filter(|&i| under(file.path_at(i), &prefix))
+            .map(|i| PathEntry {
+                path: file.path_at(i).to_vec(),
+                meta: file.meta_at(i),
+            })
+            .collect();
+        let count = tracked.len();
+        (detect::detect(&tracked, &probe), count)
+    };
     let mut tracked_roots = Vec::new();
-    for env in detect::detect(&tracked, &probe) {
+    for env in envs {
         tracked_roots.push(env.root.clone());
         report.push(env, Status::Tracked, opts);
     }
 
     let walked = walk::find_envs(&top, &start);
-    report.paths = tracked.len() as u64 + walked.visited;
+    report.paths = tracked_count as u64 + walked.visited;
     report.warnings = walked.problems;
     for found in walked.envs {
         if tracked_roots.contains(&found.root) {
@@ -451,9 +461,9 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
         },
         TrackedSource::Index => {
             let index = repo.index()?;
-            let paths = index.paths();
-            report.paths = paths.len() as u64;
-            for env in with_sizes(detect::detect(&paths, &*index), &index) {
+            report.paths = index.len() as u64;
+            let envs = detect::detect(index.file(), &index);
+            for env in with_sizes(envs, &|p| index.sum_under(p)) {
                 report.push(env, Status::Tracked, opts);
             }
             return Ok(report.finish());
@@ -461,19 +471,19 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
     };
     let paths = objects.paths();
     report.paths = paths.len() as u64;
-    for env in with_sizes(detect::detect(&paths, &objects), &objects) {
+    for env in with_sizes(detect::detect(&paths, &objects), &|p| objects.sum_under(p)) {
         report.push(env, Status::Tracked, opts);
     }
     Ok(report.finish())
 }
 
-/// Fills in file counts and sizes from the object store (tree entries carry no size).
-fn with_sizes(envs: Vec<Environment>, objects: &Objects<'_>) -> Vec<Environment> {
+/// Fills in file counts and sizes from `sum_under` (tree entries carry no size).
+fn with_sizes(envs: Vec<Environment>, sum_under: &dyn Fn(&[u8]) -> (u64, u64)) -> Vec<Environment> {
     envs.into_iter()
         .map(|mut env| {
             let (files, bytes) = own_entries(&env)
                 .iter()
-                .map(|t| objects.sum_under(t))
+                .map(|t| sum_under(t))
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             env.files = files;
             env.bytes = bytes;
@@ -503,7 +513,7 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
         ),
         None => detect::detect(&paths, &changed),
     };
-    for env in with_sizes(envs, &changed) {
+    for env in with_sizes(envs, &|p| changed.sum_under(p)) {
         report.push(env, Status::Added, opts);
     }
     Ok(report.finish())

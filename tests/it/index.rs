@@ -1,0 +1,119 @@
+//! The index reader and the staged-changes comparison against git's own answer
+//! (`git diff --cached --name-only --diff-filter=AMT --no-renames`), across index versions and
+//! the states the cache-tree goes through.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use venv_guard::git::Repo;
+
+use crate::common::TestRepo;
+
+fn ours(repo: &TestRepo) -> Vec<String> {
+    let r = Repo::discover(&repo.root).unwrap().unwrap();
+    let index = r.index().unwrap();
+    let mut paths: Vec<String> = r
+        .staged(&index)
+        .unwrap()
+        .into_iter()
+        .map(|p| String::from_utf8(p.path).unwrap())
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn gits(repo: &TestRepo) -> Vec<String> {
+    let run = repo.git_ok(&[
+        "diff",
+        "--cached",
+        "--name-only",
+        "--diff-filter=AMT",
+        "--no-renames",
+    ]);
+    let mut paths: Vec<String> = run.stdout.lines().map(str::to_owned).collect();
+    paths.sort();
+    paths
+}
+
+fn agree(repo: &TestRepo, step: &str) {
+    assert_eq!(
+        ours(repo),
+        gits(repo),
+        "staged paths differ from git's after: {step}"
+    );
+}
+
+#[test]
+fn staged_changes_match_git_through_many_index_states() {
+    for version in ["2", "3", "4"] {
+        let repo = TestRepo::new();
+        repo.git_ok(&["config", "index.version", version]);
+        for i in 0..30 {
+            repo.write(
+                &format!("src/a{}/b{}/f{i}.py", i % 3, i % 5),
+                &format!("{i}\n"),
+            );
+        }
+        repo.write("top.txt", "top\n");
+        crate::common::symlink("top.txt", &repo.root.join("link"));
+        repo.git_ok(&["add", "-A"]);
+        agree(&repo, "unborn HEAD");
+        repo.commit_all("one");
+        agree(&repo, "a fresh commit (full cache-tree)");
+
+        repo.write("src/a1/b1/f1.py", "changed\n");
+        repo.write("src/new/dir/x.py", "new\n");
+        fs::remove_file(repo.root.join("src/a2/b2/f2.py")).unwrap();
+        let exe = repo.root.join("src/a0/b0/f0.py");
+        fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+        fs::remove_file(repo.root.join("top.txt")).unwrap();
+        crate::common::symlink("link", &repo.root.join("top.txt"));
+        repo.git_ok(&["add", "-A"]);
+        agree(&repo, "modify, add, delete, chmod, typechange");
+
+        repo.git_ok(&["read-tree", "HEAD"]);
+        agree(&repo, "read-tree HEAD");
+        repo.git_ok(&["add", "src/a1"]);
+        agree(&repo, "a partly invalidated cache-tree");
+        repo.git_ok(&["update-index", "--index-version", "4"]);
+        repo.git_ok(&["add", "-A"]);
+        agree(&repo, "index version 4");
+        repo.commit_all("two");
+        agree(&repo, "second commit");
+        repo.git_ok(&["rm", "-r", "-q", "--cached", "src/a0"]);
+        agree(&repo, "deletion only");
+    }
+}
+
+#[test]
+fn index_paths_and_modes_match_ls_files() {
+    let repo = TestRepo::new();
+    repo.venv("venv");
+    repo.write("a b/ünïcode.txt", "x\n");
+    repo.git_ok(&["add", "-A"]);
+    repo.git_ok(&["update-index", "--index-version", "4"]);
+    let r = Repo::discover(&repo.root).unwrap().unwrap();
+    let index = r.index().unwrap();
+    let file = index.file();
+    use venv_guard::probe::PathList;
+    let ours: Vec<String> = (0..file.len())
+        .map(|i| {
+            let rec = file.record(i);
+            format!(
+                "{:o} {}",
+                rec.mode,
+                String::from_utf8_lossy(file.path_at(i))
+            )
+        })
+        .collect();
+    let theirs: Vec<String> = repo
+        .git_ok(&["-c", "core.quotePath=false", "ls-files", "-s"])
+        .stdout
+        .lines()
+        .map(|l| {
+            let (meta, path) = l.split_once('\t').unwrap();
+            format!("{} {path}", meta.split(' ').next().unwrap())
+        })
+        .collect();
+    assert_eq!(ours, theirs);
+}
