@@ -16,6 +16,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
@@ -340,40 +341,48 @@ pub struct Environment {
     pub entries: Vec<Vec<u8>>,
 }
 
-/// Top-level names that belong to an environment rather than to a project (compared
-/// case-insensitively). An environment at the repository root claims only these.
-const ENV_OWNED: &[&str] = &[
-    "bin",
-    "scripts",
-    "lib",
-    "lib64",
-    "include",
-    "share",
-    "etc",
-    "man",
-    "pyvenv.cfg",
-    "pip-selfcheck.json",
-    ".python",
-    "conda-meta",
-    "cachedir.tag",
-    "library",
-    "dlls",
-    "libs",
-    "tcl",
-    "ssl",
-    "compiler_compat",
-    "python.exe",
-    "pythonw.exe",
-    ".tox-info.json",
-    ".tox-config1",
-];
-
-/// Whether `name` is a top-level entry that environments own (`bin`, `Lib`, `pyvenv.cfg`...),
-/// compared case-insensitively.
+/// Whether `name` is a top-level entry that environments own rather than a project, compared
+/// case-insensitively (an environment at the repository root claims only these): `bin`,
+/// `Scripts`, `lib`, `lib64`, `include`, `share`, `etc`, `man`, `pyvenv.cfg`,
+/// `pip-selfcheck.json`, `.Python`, `conda-meta`, `CACHEDIR.TAG`, `Library`, `DLLs`, `libs`,
+/// `tcl`, `ssl`, `compiler_compat`, `python.exe`, `pythonw.exe`, `.tox-info.json`,
+/// `.tox-config1`.
 pub fn is_env_owned(name: &[u8]) -> bool {
-    ENV_OWNED
-        .iter()
-        .any(|o| name.eq_ignore_ascii_case(o.as_bytes()))
+    // Called for many components of many paths: lower-case into a stack buffer and let the
+    // compiler dispatch on length and bytes.
+    let mut buf = [0u8; 18];
+    let Some(lower) = buf.get_mut(..name.len()) else {
+        return false;
+    };
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    matches!(
+        &*lower,
+        b"bin"
+            | b"scripts"
+            | b"lib"
+            | b"lib64"
+            | b"include"
+            | b"share"
+            | b"etc"
+            | b"man"
+            | b"pyvenv.cfg"
+            | b"pip-selfcheck.json"
+            | b".python"
+            | b"conda-meta"
+            | b"cachedir.tag"
+            | b"library"
+            | b"dlls"
+            | b"libs"
+            | b"tcl"
+            | b"ssl"
+            | b"compiler_compat"
+            | b"python.exe"
+            | b"pythonw.exe"
+            | b".tox-info.json"
+            | b".tox-config1"
+    )
 }
 
 /// Path components under which environment look-alikes are usually test data.
@@ -399,18 +408,28 @@ fn test_path_matcher() -> GlobSet {
 /// (`bin`, `lib`, `Scripts`, `pyvenv.cfg`, ...). Each candidate is examined once, shallowest
 /// first; paths under a confirmed root are assigned to it and not examined further.
 pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environment> {
-    let mut candidates: HashMap<&[u8], bool> = HashMap::new();
+    let mut candidates = Candidates::default();
+    let mut previous: &[u8] = &[];
     for i in 0..paths.len() {
-        collect_candidates(paths.path_at(i), paths.meta_at(i), &mut candidates);
+        let path = paths.path_at(i);
+        // Sorted inputs share their directories with the previous path: what those
+        // directories contribute is already collected.
+        let common = path
+            .iter()
+            .zip(previous)
+            .take_while(|(a, b)| a == b)
+            .count();
+        collect_candidates(path, paths.meta_at(i), common, &mut candidates);
+        previous = path;
     }
     let mut order: Vec<(&[u8], bool)> = candidates.into_iter().collect();
     order.sort_by(|a, b| depth(a.0).cmp(&depth(b.0)).then(a.0.cmp(b.0)));
 
     let tests = test_path_matcher();
     let mut roots: Vec<(&[u8], EnvRoot)> = Vec::new();
-    let mut confirmed: HashSet<&[u8]> = HashSet::new();
+    let mut confirmed = Roots::default();
     for (candidate, hinted) in order {
-        if claimed_by(candidate, &confirmed).is_some() {
+        if confirmed.owner(candidate).is_some() {
             continue;
         }
         let mut found = examine(candidate, hinted, probe, &tests);
@@ -431,7 +450,7 @@ pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environ
     let mut tallies: HashMap<&[u8], Tally> = HashMap::new();
     for i in 0..paths.len() {
         let path = paths.path_at(i);
-        let Some(root) = claimed_by(path, &confirmed) else {
+        let Some(root) = confirmed.owner(path) else {
             continue;
         };
         let tally = tallies.entry(root).or_insert_with(|| Tally {
@@ -481,8 +500,8 @@ struct Tally<'a> {
 /// The directories above `path` that its own shape marks as possible environment roots:
 /// `R` for `R/bin/activate`, `R/lib/python3.11/...`, `R/pyvenv.cfg`, `R/conda-meta/...`.
 pub fn hinted_roots(path: &[u8], meta: Option<Meta>) -> Vec<&[u8]> {
-    let mut candidates = HashMap::new();
-    collect_candidates(path, meta, &mut candidates);
+    let mut candidates = Candidates::default();
+    collect_candidates(path, meta, 0, &mut candidates);
     candidates
         .into_iter()
         .filter_map(|(root, hinted)| hinted.then_some(root))
@@ -504,62 +523,132 @@ fn depth(path: &[u8]) -> usize {
     }
 }
 
-/// The confirmed root that owns `path`, if any: the shallowest one above it. A root at the
-/// repository root owns only its environment-owned top-level entries.
-fn claimed_by<'a>(path: &[u8], confirmed: &HashSet<&'a [u8]>) -> Option<&'a [u8]> {
-    if confirmed.is_empty() {
-        return None;
-    }
-    if let Some(root) = confirmed.get(&b""[..]) {
-        let top = path.split(|&b| b == b'/').next().unwrap_or(path);
-        if is_env_owned(top) {
-            return Some(root);
+/// The confirmed roots, for asking which one owns a path.
+#[derive(Default)]
+struct Roots<'a> {
+    /// Whether the repository root itself is an environment.
+    top: bool,
+    /// `root/` for every other root, sorted. Roots are never nested (a candidate below a
+    /// confirmed root is not examined), so no key is a prefix of another.
+    keys: Vec<Vec<u8>>,
+    /// The roots, in the order of `keys`.
+    roots: Vec<&'a [u8]>,
+}
+
+impl<'a> Roots<'a> {
+    fn insert(&mut self, root: &'a [u8]) {
+        if root.is_empty() {
+            self.top = true;
+            return;
         }
+        let mut key = root.to_vec();
+        key.push(b'/');
+        let i = self.keys.partition_point(|k| k < &key);
+        self.keys.insert(i, key);
+        self.roots.insert(i, root);
     }
-    for (i, &b) in path.iter().enumerate() {
-        if b == b'/' {
-            if let Some(root) = confirmed.get(&path[..i]) {
-                return Some(root);
+
+    /// The root that owns `path`, if any. A root at the repository root owns only its
+    /// environment-owned top-level entries.
+    fn owner(&self, path: &[u8]) -> Option<&'a [u8]> {
+        if self.top {
+            let top = path.split(|&b| b == b'/').next().unwrap_or(path);
+            if is_env_owned(top) {
+                return Some(&b""[..]);
             }
         }
+        // The only key that can be a prefix of `path` is the greatest key not above it.
+        let i = self.keys.partition_point(|k| k.as_slice() <= path);
+        let i = i.checked_sub(1)?;
+        path.starts_with(&self.keys[i]).then(|| self.roots[i])
     }
-    None
+}
+
+/// Candidate roots, and whether a path's own shape hinted at each.
+type Candidates<'a> = HashMap<&'a [u8], bool, BuildHasherDefault<FxHasher>>;
+
+/// A small, fast, non-cryptographic hasher (the Fx hash of rustc) for the path-keyed maps of
+/// detection, which hash every directory of every path; the inputs are not adversarial in a
+/// way that matters (a slow path costs time, not correctness).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Adds the directories above `path` that could be environment roots. The flag says whether
 /// the path itself looks like an environment's file (so a costlier look is warranted).
-fn collect_candidates<'a>(path: &'a [u8], meta: Option<Meta>, out: &mut HashMap<&'a [u8], bool>) {
-    let comps: Vec<(usize, &[u8])> = components(path).collect();
-    for (i, &(start, name)) in comps.iter().enumerate() {
-        let parent = if start == 0 {
-            &path[..0]
+///
+/// A component whose following component and the `/` after it lie within the first `known`
+/// bytes (shared with a path already collected) adds nothing new and is skipped.
+fn collect_candidates<'a>(
+    path: &'a [u8],
+    meta: Option<Meta>,
+    known: usize,
+    out: &mut Candidates<'a>,
+) {
+    // Start at the component before the one where this path leaves the shared prefix: it is
+    // the first whose next component may be new.
+    let known = known.min(path.len());
+    let mut start = match path[..known].iter().rposition(|&b| b == b'/') {
+        Some(slash) => path[..slash]
+            .iter()
+            .rposition(|&b| b == b'/')
+            .map_or(0, |i| i + 1),
+        None => 0,
+    };
+    while start <= path.len() {
+        let end = path[start..]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(path.len(), |i| start + i);
+        let name = &path[start..end];
+        let last = end == path.len();
+        let next = if last {
+            None
         } else {
-            &path[..start - 1]
+            let rest = &path[end + 1..];
+            Some(rest.split(|&b| b == b'/').next().unwrap_or(rest))
         };
-        let next = comps.get(i + 1).map(|c| c.1);
-        let last = i + 1 == comps.len();
+        if next.is_some_and(|n| end + 1 + n.len() < known) {
+            start = end + 1;
+            continue;
+        }
         if is_env_owned(name) {
+            let parent = if start == 0 {
+                &path[..0]
+            } else {
+                &path[..start - 1]
+            };
             let hint = looks_like_env_file(name, next, last, meta);
             let slot = out.entry(parent).or_insert(false);
             *slot |= hint;
         }
-        if name == b"__pypackages__" && i + 2 < comps.len() {
-            if let Some(&(vstart, version)) = comps.get(i + 1) {
-                if is_python_version(version) {
-                    out.insert(&path[..vstart + version.len()], true);
+        if name == b"__pypackages__" {
+            if let Some(version) = next {
+                let version_end = end + 1 + version.len();
+                if version_end < path.len() && is_python_version(version) {
+                    out.insert(&path[..version_end], true);
                 }
             }
         }
+        start = end + 1;
     }
-}
-
-fn components(path: &[u8]) -> impl Iterator<Item = (usize, &[u8])> {
-    let mut start = 0;
-    path.split(|&b| b == b'/').map(move |c| {
-        let s = start;
-        start += c.len() + 1;
-        (s, c)
-    })
 }
 
 /// `name` is an environment-owned component; does the rest of the path make it an

@@ -53,7 +53,9 @@ impl CacheTree {
 /// A parsed index file: stage-0 entries in git's order.
 #[derive(Clone, Debug, Default)]
 pub struct IndexFile {
-    paths: Vec<u8>,
+    /// The file's bytes (versions 2 and 3: paths are read in place) followed by the paths
+    /// rebuilt from version 4's prefix compression.
+    data: Vec<u8>,
     records: Vec<Record>,
     tree: Option<CacheTree>,
     skipped: usize,
@@ -85,7 +87,7 @@ impl IndexFile {
     pub fn read(path: &Path) -> Result<IndexFile, Error> {
         match std::fs::read(path) {
             Ok(bytes) => {
-                IndexFile::parse(&bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
+                IndexFile::parse(bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IndexFile::default()),
             Err(e) => Err(Error::Io(path.to_path_buf(), e)),
@@ -93,7 +95,8 @@ impl IndexFile {
     }
 
     /// Parses an index file's bytes.
-    pub fn parse(data: &[u8]) -> Result<IndexFile, String> {
+    pub fn parse(bytes: Vec<u8>) -> Result<IndexFile, String> {
+        let data = bytes.as_slice();
         let mut r = Reader { data, pos: 0 };
         if r.take(4)? != b"DIRC" {
             return Err("not an index file (bad signature)".to_owned());
@@ -107,11 +110,11 @@ impl IndexFile {
             return Err("truncated".to_owned());
         }
         let body_end = data.len() - OID;
-        let mut file = IndexFile {
-            paths: Vec::with_capacity(count.min(1 << 20) * 48),
-            records: Vec::with_capacity(count.min(1 << 24)),
-            ..IndexFile::default()
-        };
+        let mut records = Vec::with_capacity(count.min(data.len() / 62));
+        let mut tree = None;
+        let mut skipped = 0;
+        // Version 4 paths are rebuilt here, to be appended after the file's bytes.
+        let mut rebuilt: Vec<u8> = Vec::new();
         let mut previous: (usize, usize) = (0, 0);
         for _ in 0..count {
             let entry_start = r.pos;
@@ -127,34 +130,35 @@ impl IndexFile {
                 }
                 r.take(2)?;
             }
-            let start = file.paths.len();
-            if version == 4 {
+            let (start, len) = if version == 4 {
                 let strip = r.varint()?;
                 let keep = previous
                     .1
                     .checked_sub(strip)
                     .ok_or("corrupt path compression")?;
-                let kept = previous.0..previous.0 + keep;
-                file.paths.extend_from_within(kept);
-                let suffix = r.until_nul()?;
-                file.paths.extend_from_slice(suffix);
+                let start = rebuilt.len();
+                rebuilt.extend_from_within(previous.0..previous.0 + keep);
+                rebuilt.extend_from_slice(r.until_nul()?);
+                let len = rebuilt.len() - start;
+                previous = (start, len);
+                // Offsets into `rebuilt` are shifted past the file's bytes below.
+                (data.len() + start, len)
             } else {
-                let name = r.until_nul()?;
-                file.paths.extend_from_slice(name);
+                let start = r.pos;
+                let len = r.until_nul()?.len();
                 // Entries are NUL-padded to a multiple of eight bytes.
                 let used = r.pos - entry_start;
                 let padded = used.div_ceil(8) * 8;
                 r.take(padded - used)?;
-            }
-            let len = file.paths.len() - start;
-            previous = (start, len);
+                (start, len)
+            };
             let stage = (flags >> 12) & 0x3;
             // Conflict stages and sparse-index directory entries are not files of a commit.
             if stage != 0 || mode & 0o170000 == 0o040000 {
-                file.skipped += 1;
+                skipped += 1;
                 continue;
             }
-            file.records.push(Record {
+            records.push(Record {
                 start: u32::try_from(start).map_err(|_| "index too large")?,
                 len: u32::try_from(len).map_err(|_| "path too long")?,
                 mode,
@@ -170,7 +174,7 @@ impl IndexFile {
             }
             let ext = &data[r.pos..r.pos + size];
             match signature {
-                b"TREE" => file.tree = parse_cache_tree(ext).ok(),
+                b"TREE" => tree = parse_cache_tree(ext).ok(),
                 b"link" => return Err("split index is not supported".to_owned()),
                 // A sparse index: its directory entries were skipped above.
                 b"sdir" => {}
@@ -187,7 +191,14 @@ impl IndexFile {
         if r.pos != body_end {
             return Err("trailing bytes before the checksum".to_owned());
         }
-        Ok(file)
+        let mut data = bytes;
+        data.extend_from_slice(&rebuilt);
+        Ok(IndexFile {
+            data,
+            records,
+            tree,
+            skipped,
+        })
     }
 
     /// The record at position `i`.
@@ -213,7 +224,7 @@ impl PathList for IndexFile {
 
     fn path_at(&self, i: usize) -> &[u8] {
         let r = &self.records[i];
-        &self.paths[r.start as usize..(r.start + r.len) as usize]
+        &self.data[r.start as usize..r.start as usize + r.len as usize]
     }
 
     fn meta_at(&self, i: usize) -> Option<Meta> {
@@ -336,14 +347,14 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_an_index() {
-        assert!(IndexFile::parse(b"").is_err());
-        assert!(IndexFile::parse(b"DIRX\0\0\0\x02\0\0\0\0").is_err());
-        assert!(IndexFile::parse(b"DIRC\0\0\0\x09\0\0\0\0")
+        assert!(IndexFile::parse(Vec::new()).is_err());
+        assert!(IndexFile::parse(b"DIRX\0\0\0\x02\0\0\0\0".to_vec()).is_err());
+        assert!(IndexFile::parse(b"DIRC\0\0\0\x09\0\0\0\0".to_vec())
             .unwrap_err()
             .contains("version"));
         let mut truncated = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
         truncated.extend_from_slice(&[0; 30]);
-        assert!(IndexFile::parse(&truncated).is_err());
+        assert!(IndexFile::parse(truncated).is_err());
     }
 
     #[test]

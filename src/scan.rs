@@ -454,11 +454,19 @@ pub enum TrackedSource {
 /// Every tracked file, with no working-tree walk: the tree of `HEAD`, or the index.
 pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Report, Error> {
     let mut report = Report::default();
-    let objects = match source {
-        TrackedSource::Head => match repo.tree("HEAD")? {
-            Some(tree) => tree,
-            None => return Ok(report),
-        },
+    match source {
+        TrackedSource::Head => {
+            let index = repo.index()?;
+            let Some(head) = repo.head_files(&index)? else {
+                return Ok(report);
+            };
+            report.paths = head.len() as u64;
+            let envs = detect::detect(&head, &head);
+            for env in with_sizes(envs, &|p| head.sum_under(p)) {
+                report.push(env, Status::Tracked, opts);
+            }
+            Ok(report.finish())
+        }
         TrackedSource::Index => {
             let index = repo.index()?;
             report.paths = index.len() as u64;
@@ -466,15 +474,9 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             for env in with_sizes(envs, &|p| index.sum_under(p)) {
                 report.push(env, Status::Tracked, opts);
             }
-            return Ok(report.finish());
+            Ok(report.finish())
         }
-    };
-    let paths = objects.paths();
-    report.paths = paths.len() as u64;
-    for env in with_sizes(detect::detect(&paths, &objects), &|p| objects.sum_under(p)) {
-        report.push(env, Status::Tracked, opts);
     }
-    Ok(report.finish())
 }
 
 /// Fills in file counts and sizes from `sum_under` (tree entries carry no size).
