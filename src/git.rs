@@ -8,9 +8,7 @@ use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use git2::{
-    Delta, DiffOptions, ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags,
-};
+use git2::{ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags};
 
 use crate::detect::{Meta, Mode, PathEntry, Probe};
 use crate::index::{CacheTree, IndexFile};
@@ -446,36 +444,68 @@ impl Repo {
             .repo
             .find_commit(id)
             .map_err(|e| Error::Git("cannot read a commit", e))?;
-        let tree = commit
-            .tree()
-            .map_err(|e| Error::Git("cannot read a tree", e))?;
-        let parent_tree = match commit.parent(0) {
-            Ok(p) => Some(p.tree().map_err(|e| Error::Git("cannot read a tree", e))?),
-            Err(_) => None,
+        let parent_tree = commit
+            .parent_ids()
+            .next()
+            .and_then(|p| self.repo.find_commit(p).ok().map(|c| c.tree_id()));
+        let mut prefix = Vec::new();
+        self.diff_trees(parent_tree, commit.tree_id(), &mut prefix, &mut f)
+    }
+
+    /// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
+    /// same id and mode, descending only into subtrees whose ids differ (as git does).
+    fn diff_trees(
+        &self,
+        old: Option<Oid>,
+        new: Oid,
+        prefix: &mut Vec<u8>,
+        f: &mut impl FnMut(Listed<Oid>),
+    ) -> Result<(), Error> {
+        if old == Some(new) {
+            return Ok(());
+        }
+        let read = |id| {
+            self.repo
+                .find_tree(id)
+                .map_err(|e| Error::Git("cannot read a tree", e))
         };
-        let mut opts = DiffOptions::new();
-        opts.include_typechange(true).ignore_submodules(true);
-        let diff = self
-            .repo
-            .diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))
-            .map_err(|e| Error::Git("cannot compare commits", e))?;
-        for delta in diff.deltas() {
-            if !matches!(
-                delta.status(),
-                Delta::Added | Delta::Modified | Delta::Typechange | Delta::Renamed | Delta::Copied
-            ) {
+        let old_tree = match old {
+            Some(id) => Some(read(id)?),
+            None => None,
+        };
+        for entry in read(new)?.iter() {
+            let mode = entry.filemode() as u32;
+            // Tree entries are sorted; git2 finds a name by binary search.
+            let before = old_tree.as_ref().and_then(|t| {
+                let e = get_entry(t, entry.name_bytes())?;
+                Some((e.filemode() as u32, e.id()))
+            });
+            if before == Some((mode, entry.id())) {
                 continue;
             }
-            let new = delta.new_file();
-            let (Some(path), Some(mode)) = (new.path_bytes(), mode_of(u32::from(new.mode())))
-            else {
-                continue;
-            };
-            f(Listed {
-                path: path.to_vec(),
-                meta: Meta { mode, size: None },
-                data: new.id(),
-            });
+            let len = prefix.len();
+            if len > 0 {
+                prefix.push(b'/');
+            }
+            prefix.extend_from_slice(entry.name_bytes());
+            if mode & 0o170000 == 0o040000 {
+                let old_sub = before
+                    .filter(|(m, _)| m & 0o170000 == 0o040000)
+                    .map(|(_, id)| id);
+                self.diff_trees(old_sub, entry.id(), prefix, f)?;
+            } else if let Some(kind) = mode_of(mode) {
+                if kind != Mode::Submodule {
+                    f(Listed {
+                        path: prefix.clone(),
+                        meta: Meta {
+                            mode: kind,
+                            size: None,
+                        },
+                        data: entry.id(),
+                    });
+                }
+            }
+            prefix.truncate(len);
         }
         Ok(())
     }
@@ -817,6 +847,15 @@ impl Probe for HeadFiles<'_> {
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         self.child_names(dir)
+    }
+}
+
+/// The entry named `name` (raw bytes) of a tree: git2's own lookup takes a `&str`, and tree
+/// names need not be UTF-8.
+fn get_entry<'t>(tree: &'t git2::Tree<'_>, name: &[u8]) -> Option<git2::TreeEntry<'t>> {
+    match std::str::from_utf8(name) {
+        Ok(text) => tree.get_name(text),
+        Err(_) => tree.iter().find(|e| e.name_bytes() == name),
     }
 }
 
