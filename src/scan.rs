@@ -12,7 +12,7 @@ use crate::detect::{self, Environment, Meta, PathEntry, Probe};
 use crate::escape;
 use crate::git::{self, Index, Repo};
 use crate::probe::PathList;
-use crate::probe::{meta_of, path_to_bytes, DiskProbe, Layered};
+use crate::probe::{path_to_bytes, DiskProbe, Layered};
 use crate::walk;
 
 /// Where a finding's files are.
@@ -232,23 +232,27 @@ pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
 pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, Error> {
     let top = repo.workdir()?.to_path_buf();
     let cwd = std::env::current_dir().map_err(|e| Error::BadPath(PathBuf::from("."), e))?;
+    // The pre-commit framework runs hooks at the top of the working tree with paths relative
+    // to it: take them as they are. Nothing is stat'ed here: detection asks the disk about the
+    // few paths that matter, and sizes come from the index when an environment is found.
+    let at_top = same_dir(&cwd, &top);
     let mut paths = Vec::with_capacity(files.len());
     for file in files {
-        let full = if file.is_absolute() {
-            file.clone()
+        let path = if at_top && file.is_relative() {
+            normalize(&path_to_bytes(file))
         } else {
-            cwd.join(file)
+            let full = if file.is_absolute() {
+                file.clone()
+            } else {
+                cwd.join(file)
+            };
+            match full.strip_prefix(&top) {
+                Ok(rel) => normalize(&path_to_bytes(rel)),
+                // Symlinked or differently spelled working trees: fall back to the given form.
+                Err(_) => normalize(&path_to_bytes(file)),
+            }
         };
-        let meta = std::fs::symlink_metadata(&full).ok().map(|m| meta_of(&m));
-        let rel = match full.strip_prefix(&top) {
-            Ok(rel) => rel.to_path_buf(),
-            // Symlinked or differently spelled working trees: fall back to the given form.
-            Err(_) => file.clone(),
-        };
-        paths.push(PathEntry {
-            path: normalize(&path_to_bytes(&rel)),
-            meta,
-        });
+        paths.push(PathEntry { path, meta: None });
     }
     let probe = DiskThenIndex {
         disk: DiskProbe::new(&top),
@@ -313,8 +317,20 @@ fn belongs(path: &[u8], env: &Environment) -> bool {
         .any(|own| git::at_or_below(path, own))
 }
 
+/// Whether two directory paths name the same directory (a trailing `/` aside).
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a.components().eq(b.components())
+}
+
 /// Strips `./` and duplicate slashes from a relative path.
 fn normalize(path: &[u8]) -> Vec<u8> {
+    let clean = !path.starts_with(b"./")
+        && !path.ends_with(b"/")
+        && !path.windows(2).any(|w| w == b"//")
+        && !path.windows(3).any(|w| w == b"/./");
+    if clean {
+        return path.to_vec();
+    }
     path.split(|&b| b == b'/')
         .filter(|c| !c.is_empty() && *c != b".")
         .collect::<Vec<_>>()

@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use ignore::WalkBuilder;
 
-use crate::detect::{examine_dir, hinted_roots, is_env_owned, EnvRoot, Probe};
+use crate::detect::{examine_dir, hinted_roots, is_env_owned, EnvRoot, Meta, Mode, Probe};
 use crate::escape;
-use crate::probe::{meta_of, path_to_bytes, DiskProbe};
+use crate::probe::{path_to_bytes, DiskProbe};
 
 /// An environment root met by the walk.
 #[derive(Clone, Debug)]
@@ -94,7 +94,7 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
     }
 
     let filter_state = Arc::clone(&state);
-    let filter_top = top.clone();
+    let top_len = top.as_os_str().len();
     let walker = WalkBuilder::new(start)
         .hidden(false)
         .ignore(false)
@@ -111,38 +111,50 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
             if entry.file_name() == ".git" {
                 return false;
             }
-            let disk = DiskProbe::new(&filter_top);
-            let rel = relative(&filter_top, entry.path());
+            // Repository-relative bytes without allocating: the walk's paths start with `top`.
+            let full = entry.path().as_os_str().as_encoded_bytes();
+            let rel = full.get(top_len..).unwrap_or(full);
+            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
             let mut st = filter_state.lock().unwrap_or_else(PoisonError::into_inner);
-            if st.claimed(&rel) {
+            if st.claimed(rel) {
                 return false;
             }
-            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if is_dir {
-                let mut cfg = rel.clone();
-                cfg.extend_from_slice(b"/pyvenv.cfg");
-                let mut conda = rel.clone();
-                conda.extend_from_slice(b"/conda-meta");
-                if disk.meta(&cfg).is_some() || disk.meta(&conda).is_some() {
-                    st.examined.insert(rel.clone());
-                    if let Some(env) = examine_dir(&rel, &disk) {
-                        st.record(rel, env, &disk);
+            let file_type = entry.file_type();
+            if file_type.is_some_and(|t| t.is_dir()) {
+                // Two lstat calls per directory: the root markers of every modern environment.
+                let dir = entry.path();
+                let marked = std::fs::symlink_metadata(dir.join("pyvenv.cfg")).is_ok()
+                    || std::fs::symlink_metadata(dir.join("conda-meta")).is_ok();
+                if marked {
+                    st.examined.insert(rel.to_vec());
+                    if let Some(env) = examine_dir(rel, &disk) {
+                        st.record(rel.to_vec(), env, &disk);
                         return false;
                     }
                 }
                 return true;
             }
             // Environments without a root file (legacy virtualenv, a Windows layout without
-            // pyvenv.cfg) show themselves through their files.
-            let meta = entry.metadata().ok().map(|m| meta_of(&m));
-            for root in hinted_roots(&rel, meta) {
+            // pyvenv.cfg) show themselves through their files; most files cannot.
+            if !may_hint(rel) {
+                return true;
+            }
+            let meta = file_type.map(|t| Meta {
+                mode: if t.is_symlink() {
+                    Mode::Symlink
+                } else {
+                    Mode::File
+                },
+                size: None,
+            });
+            for root in hinted_roots(rel, meta) {
                 if st.examined.insert(root.to_vec()) {
                     if let Some(env) = examine_dir(root, &disk) {
                         st.record(root.to_vec(), env, &disk);
                     }
                 }
             }
-            !st.claimed(&rel)
+            !st.claimed(rel)
         })
         .build();
 
@@ -158,6 +170,24 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
     let mut st = state.lock().unwrap_or_else(PoisonError::into_inner);
     walked.envs = std::mem::take(&mut st.envs);
     walked
+}
+
+/// Whether a file's path has the shape of an environment's file (so its directories are worth
+/// examining): a `bin/` or `Scripts/` entry, something under `lib/pythonX.Y`, `Lib/`,
+/// `include/pythonX.Y` or `conda-meta/`, or a root marker's name.
+fn may_hint(rel: &[u8]) -> bool {
+    let name = rel.rsplit(|&b| b == b'/').next().unwrap_or(rel);
+    if matches!(
+        name,
+        b"pyvenv.cfg" | b"pip-selfcheck.json" | b".Python" | b"lib64"
+    ) {
+        return true;
+    }
+    rel.windows(4).any(|w| {
+        [b"bin/", b"lib/", b"pts/", b"ude/", b"eta/"]
+            .iter()
+            .any(|pattern| w.eq_ignore_ascii_case(*pattern))
+    })
 }
 
 /// `path` relative to `top`, as repository bytes (empty for `top` itself).
