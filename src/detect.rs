@@ -18,8 +18,6 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-
 use crate::probe::PathList;
 use crate::pyvenv::{self, PyvenvCfg};
 
@@ -385,22 +383,20 @@ pub fn is_env_owned(name: &[u8]) -> bool {
     )
 }
 
-/// Path components under which environment look-alikes are usually test data.
-const TEST_DIRS: &str =
-    "{test,tests,testing,fixture,fixtures,__fixtures__,testdata,test_data,test-data,envlayouts}";
-
-fn test_path_matcher() -> GlobSet {
-    let mut b = GlobSetBuilder::new();
-    for pattern in [format!("{TEST_DIRS}/**"), format!("**/{TEST_DIRS}/**")] {
-        let glob = GlobBuilder::new(&pattern)
-            .case_insensitive(true)
-            .literal_separator(true)
-            .build()
-            .expect("static glob is valid");
-        b.add(glob);
-    }
-    b.build().expect("static globs are valid")
-}
+/// Path components under which environment look-alikes are usually test data (compared
+/// case-insensitively).
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "fixture",
+    "fixtures",
+    "__fixtures__",
+    "testdata",
+    "test_data",
+    "test-data",
+    "envlayouts",
+];
 
 /// Finds the environments that `paths` belong to, one [`Environment`] per root.
 ///
@@ -425,17 +421,16 @@ pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environ
     let mut order: Vec<(&[u8], bool)> = candidates.into_iter().collect();
     order.sort_by(|a, b| depth(a.0).cmp(&depth(b.0)).then(a.0.cmp(b.0)));
 
-    let tests = test_path_matcher();
     let mut roots: Vec<(&[u8], EnvRoot)> = Vec::new();
     let mut confirmed = Roots::default();
     for (candidate, hinted) in order {
         if confirmed.owner(candidate).is_some() {
             continue;
         }
-        let mut found = examine(candidate, hinted, probe, &tests);
+        let mut found = examine(candidate, hinted, probe);
         if found.is_none() && hinted {
             if let Some(deeper) = probe.fallback() {
-                found = examine(candidate, hinted, deeper, &tests);
+                found = examine(candidate, hinted, deeper);
             }
         }
         if let Some(env) = found {
@@ -447,7 +442,7 @@ pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environ
         return Vec::new();
     }
 
-    let mut tallies: HashMap<&[u8], Tally> = HashMap::new();
+    let mut tallies: HashMap<&[u8], Tally, BuildHasherDefault<FxHasher>> = HashMap::default();
     for i in 0..paths.len() {
         let path = paths.path_at(i);
         let Some(root) = confirmed.owner(path) else {
@@ -494,7 +489,7 @@ struct Tally<'a> {
     files: u64,
     bytes: u64,
     bytes_known: bool,
-    entries: HashSet<&'a [u8]>,
+    entries: HashSet<&'a [u8], BuildHasherDefault<FxHasher>>,
 }
 
 /// The directories above `path` that its own shape marks as possible environment roots:
@@ -512,7 +507,7 @@ pub fn hinted_roots(path: &[u8], meta: Option<Meta>) -> Vec<&[u8]> {
 ///
 /// Used by the working-tree walk, which meets directories before their files.
 pub fn examine_dir(dir: &[u8], probe: &dyn Probe) -> Option<EnvRoot> {
-    examine(dir, true, probe, &test_path_matcher())
+    examine(dir, true, probe)
 }
 
 fn depth(path: &[u8]) -> usize {
@@ -795,7 +790,7 @@ fn interpreter_rank(e: &Evidence) -> (bool, bool, usize, Vec<u8>) {
 /// Decides whether `root` is an environment root. Without `thorough`, only the root markers
 /// (`pyvenv.cfg`, `conda-meta`) are looked for; with it, the combinations of secondary
 /// markers as well.
-fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> Option<EnvRoot> {
+fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
     let top = child_map(probe, root);
     let has = |name: &[u8]| top.get(name);
     if !thorough && has(b"pyvenv.cfg").is_none() && has(b"conda-meta").is_none() {
@@ -1051,7 +1046,7 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
             })
         });
 
-    let fixture = is_under_test_dir(root, tests) && !real_interpreter && !pip_installed;
+    let fixture = is_under_test_dir(root) && !real_interpreter && !pip_installed;
     Some(EnvRoot {
         kind,
         implementation,
@@ -1061,11 +1056,12 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe, tests: &GlobSet) -> O
     })
 }
 
-fn is_under_test_dir(root: &[u8], tests: &GlobSet) -> bool {
-    let mut with_slash = root.to_vec();
-    with_slash.extend_from_slice(b"/x");
-    let text = String::from_utf8_lossy(&with_slash);
-    tests.is_match(&*text)
+fn is_under_test_dir(root: &[u8]) -> bool {
+    root.split(|&b| b == b'/').any(|c| {
+        TEST_DIRS
+            .iter()
+            .any(|t| c.eq_ignore_ascii_case(t.as_bytes()))
+    })
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {

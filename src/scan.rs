@@ -265,23 +265,25 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
     };
     let first_given = paths.iter().map(|p| p.path.as_slice()).min();
     for mut env in detect::detect(&paths, &probe) {
+        let own = own_entries(&env);
+        let belongs = |path: &[u8]| own.iter().any(|o| git::at_or_below(path, o));
         let first_own = paths
             .iter()
             .map(|p| p.path.as_slice())
-            .filter(|p| belongs(p, &env))
+            .filter(|p| belongs(p))
             .min();
         // The batch where the environment's run of paths begins reports it in full: either a
         // path outside it comes first in this batch, or the index has none of its entries
         // just before this batch's first one.
-        let begins_here = first_given.is_some_and(|f| !belongs(f, &env))
+        let begins_here = first_given.is_some_and(|f| !belongs(f))
             || match (probe.index(), first_own) {
-                (Some(index), Some(first)) => index
-                    .path_before(first)
-                    .is_none_or(|prev| !belongs(prev, &env)),
+                (Some(index), Some(first)) => {
+                    index.path_before(first).is_none_or(|prev| !belongs(prev))
+                }
                 _ => true,
             };
         if let Some(index) = probe.index() {
-            let (files, bytes) = own_entries(&env)
+            let (files, bytes) = own
                 .iter()
                 .map(|t| index.sum_under(t))
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
@@ -310,13 +312,6 @@ fn own_entries(env: &Environment) -> Vec<Vec<u8>> {
     }
 }
 
-/// Whether `path` is one of the environment's.
-fn belongs(path: &[u8], env: &Environment) -> bool {
-    own_entries(env)
-        .iter()
-        .any(|own| git::at_or_below(path, own))
-}
-
 /// Whether two directory paths name the same directory (a trailing `/` aside).
 fn same_dir(a: &Path, b: &Path) -> bool {
     a.components().eq(b.components())
@@ -324,10 +319,19 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 
 /// Strips `./` and duplicate slashes from a relative path.
 fn normalize(path: &[u8]) -> Vec<u8> {
-    let clean = !path.starts_with(b"./")
-        && !path.ends_with(b"/")
-        && !path.windows(2).any(|w| w == b"//")
-        && !path.windows(3).any(|w| w == b"/./");
+    // One pass to see whether anything needs stripping: almost every path is clean.
+    let mut clean = path.last() != Some(&b'/');
+    let mut component_start = 0;
+    for (i, &b) in path.iter().enumerate() {
+        if b == b'/' {
+            let component = &path[component_start..i];
+            if component.is_empty() || component == b"." {
+                clean = false;
+                break;
+            }
+            component_start = i + 1;
+        }
+    }
     if clean {
         return path.to_vec();
     }
