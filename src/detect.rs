@@ -14,9 +14,9 @@
 //!   `site-packages` next to `bin/` or `Scripts/`, `pip-selfcheck.json` or `.Python` at the root,
 //!   virtualenv's `_virtualenv.pth`, tox's `.tox-info.json`, pdm's `__pypackages__/X.Y/lib`.
 
-use std::collections::{HashMap, HashSet};
+use crate::fxhash::{FxHashMap, FxHashSet};
+use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::probe::PathList;
 use crate::pyvenv::{self, PyvenvCfg};
@@ -442,7 +442,7 @@ pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environ
         return Vec::new();
     }
 
-    let mut tallies: HashMap<&[u8], Tally, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut tallies: FxHashMap<&[u8], Tally> = FxHashMap::default();
     for i in 0..paths.len() {
         let path = paths.path_at(i);
         let Some(root) = confirmed.owner(path) else {
@@ -489,7 +489,7 @@ struct Tally<'a> {
     files: u64,
     bytes: u64,
     bytes_known: bool,
-    entries: HashSet<&'a [u8], BuildHasherDefault<FxHasher>>,
+    entries: FxHashSet<&'a [u8]>,
 }
 
 /// The directories above `path` that its own shape marks as possible environment roots:
@@ -560,31 +560,7 @@ impl<'a> Roots<'a> {
 }
 
 /// Candidate roots, and whether a path's own shape hinted at each.
-type Candidates<'a> = HashMap<&'a [u8], bool, BuildHasherDefault<FxHasher>>;
-
-/// A small, fast, non-cryptographic hasher (the Fx hash of rustc) for the path-keyed maps of
-/// detection, which hash every directory of every path; the inputs are not adversarial in a
-/// way that matters (a slow path costs time, not correctness).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
-            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+type Candidates<'a> = FxHashMap<&'a [u8], bool>;
 
 /// Adds the directories above `path` that could be environment roots. The flag says whether
 /// the path itself looks like an environment's file (so a costlier look is warranted).

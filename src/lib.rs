@@ -39,6 +39,7 @@ pub mod document;
 pub mod escape;
 pub mod fix;
 pub mod freeze;
+mod fxhash;
 pub mod git;
 pub mod index;
 pub mod install;

@@ -400,33 +400,25 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         .map_err(|e| Error::BadPath(path.to_path_buf(), e))?;
     let prefix = path_to_bytes(start.strip_prefix(&top).unwrap_or(Path::new("")));
 
-    let index = repo.index()?;
-    let disk = DiskProbe::new(&top);
-    let probe = Layered {
-        first: &index,
-        second: &disk,
-    };
-    let (envs, tracked_count) = if prefix.is_empty() {
-        (detect::detect(index.file(), &probe), index.len())
-    } else {
-        let file = index.file();
-        let tracked: Vec<PathEntry> = (0..file.len())
-            .filter(|&i| under(file.path_at(i), &prefix))
-            .map(|i| PathEntry {
-                path: file.path_at(i).to_vec(),
-                meta: file.meta_at(i),
-            })
-            .collect();
-        let count = tracked.len();
-        (detect::detect(&tracked, &probe), count)
-    };
+    // The walk needs nothing from the index: it runs on the second core while the tracked
+    // files are read and judged on this one.
+    let (tracked, walked) = std::thread::scope(|scope| {
+        let walk = scope.spawn(|| walk::find_envs(&top, &start));
+        let tracked = tracked_envs(repo, &top, &prefix);
+        (tracked, walk.join())
+    });
+    let (envs, tracked_count) = tracked?;
+    let walked = walked.map_err(|_| {
+        Error::BadPath(
+            start.clone(),
+            std::io::Error::other("the working-tree walk stopped unexpectedly"),
+        )
+    })?;
     let mut tracked_roots = Vec::new();
     for env in envs {
         tracked_roots.push(env.root.clone());
         report.push(env, Status::Tracked, opts);
     }
-
-    let walked = walk::find_envs(&top, &start);
     report.paths = tracked_count as u64 + walked.visited;
     report.warnings = walked.problems;
     for found in walked.envs {
@@ -444,6 +436,33 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         report.push(unentered(found), Status::Unignored, opts);
     }
     Ok(report.finish())
+}
+
+/// The environments among the tracked files at or below `prefix`, and how many files that is.
+fn tracked_envs(
+    repo: &Repo,
+    top: &Path,
+    prefix: &[u8],
+) -> Result<(Vec<Environment>, usize), Error> {
+    let index = repo.index()?;
+    let disk = DiskProbe::new(top);
+    let probe = Layered {
+        first: &index,
+        second: &disk,
+    };
+    if prefix.is_empty() {
+        return Ok((detect::detect(index.file(), &probe), index.len()));
+    }
+    let file = index.file();
+    let tracked: Vec<PathEntry> = (0..file.len())
+        .filter(|&i| under(file.path_at(i), prefix))
+        .map(|i| PathEntry {
+            path: file.path_at(i).to_vec(),
+            meta: file.meta_at(i),
+        })
+        .collect();
+    let count = tracked.len();
+    Ok((detect::detect(&tracked, &probe), count))
 }
 
 fn under(path: &[u8], prefix: &[u8]) -> bool {

@@ -1,14 +1,15 @@
 //! The working-tree walk: finds environment roots among the files git would see, honouring
 //! `.gitignore` files, and never descends into an environment once its root is known.
 
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::fs;
+use std::path::Path;
 
-use ignore::WalkBuilder;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use ignore::{Match, WalkBuilder};
 
 use crate::detect::{examine_dir, hinted_roots, is_env_owned, EnvRoot, Meta, Mode, Probe};
 use crate::escape;
+use crate::fxhash::FxHashSet;
 use crate::probe::{path_to_bytes, DiskProbe};
 
 /// An environment root met by the walk.
@@ -36,8 +37,8 @@ pub struct Walked {
 
 #[derive(Default)]
 struct State {
-    roots: HashSet<Vec<u8>>,
-    examined: HashSet<Vec<u8>>,
+    roots: FxHashSet<Vec<u8>>,
+    examined: FxHashSet<Vec<u8>>,
     envs: Vec<WalkedEnv>,
 }
 
@@ -74,120 +75,230 @@ impl State {
 /// hidden by an ignore rule above them. Paths are relative to `top`. An environment that
 /// ignores itself (a `.gitignore` holding `*` inside it) is still returned: whether its files
 /// are ignored is for the caller to ask.
+///
+/// The walk reads directories only: a directory's listing shows its root markers
+/// (`pyvenv.cfg`, `conda-meta`) without a `stat`, only directories are matched against the
+/// ignore rules (`.gitignore` at every level, `.git/info/exclude`, the global excludes file,
+/// deeper files first, as git applies them), and files are looked at only when their path has
+/// an environment's shape. Symlinks are never followed; nested repositories are not entered.
 pub fn find_envs(top: &Path, start: &Path) -> Walked {
     let disk = DiskProbe::new(top);
-    let top: PathBuf = top.to_path_buf();
-    let rel_start = relative(&top, start);
-    let state = Arc::new(Mutex::new(State::default()));
-    {
-        let mut st = state.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(env) = examine_dir(&rel_start, &disk) {
-            let nested = !rel_start.is_empty();
-            st.record(rel_start.clone(), env, &disk);
-            if nested {
-                return Walked {
-                    envs: std::mem::take(&mut st.envs),
-                    ..Walked::default()
-                };
-            }
+    let rel_start = relative(top, start);
+    let mut walker = Walker {
+        disk,
+        state: State::default(),
+        walked: Walked::default(),
+        rules: Vec::new(),
+        base: base_rules(top),
+    };
+    if let Some(env) = examine_dir(&rel_start, &walker.disk) {
+        let nested = !rel_start.is_empty();
+        walker.state.record(rel_start.clone(), env, &walker.disk);
+        if nested {
+            walker.walked.envs = std::mem::take(&mut walker.state.envs);
+            return walker.walked;
         }
     }
-
-    let filter_state = Arc::clone(&state);
-    let top_len = top.as_os_str().len();
-    let walker = WalkBuilder::new(start)
-        .hidden(false)
-        .ignore(false)
-        .parents(true)
-        .git_ignore(true)
-        .git_exclude(true)
-        .git_global(true)
-        .require_git(false)
-        .follow_links(false)
-        .filter_entry(move |entry| {
-            if entry.depth() == 0 {
-                return true;
-            }
-            if entry.file_name() == ".git" {
-                return false;
-            }
-            // Repository-relative bytes without allocating: the walk's paths start with `top`.
-            let full = entry.path().as_os_str().as_encoded_bytes();
-            let rel = full.get(top_len..).unwrap_or(full);
-            let rel = rel.strip_prefix(b"/").unwrap_or(rel);
-            let mut st = filter_state.lock().unwrap_or_else(PoisonError::into_inner);
-            if st.claimed(rel) {
-                return false;
-            }
-            let file_type = entry.file_type();
-            if file_type.is_some_and(|t| t.is_dir()) {
-                // Two lstat calls per directory: the root markers of every modern environment.
-                let dir = entry.path();
-                let marked = std::fs::symlink_metadata(dir.join("pyvenv.cfg")).is_ok()
-                    || std::fs::symlink_metadata(dir.join("conda-meta")).is_ok();
-                if marked {
-                    st.examined.insert(rel.to_vec());
-                    if let Some(env) = examine_dir(rel, &disk) {
-                        st.record(rel.to_vec(), env, &disk);
-                        return false;
-                    }
-                }
-                return true;
-            }
-            // Environments without a root file (legacy virtualenv, a Windows layout without
-            // pyvenv.cfg) show themselves through their files; most files cannot.
-            if !may_hint(rel) {
-                return true;
-            }
-            let meta = file_type.map(|t| Meta {
-                mode: if t.is_symlink() {
-                    Mode::Symlink
-                } else {
-                    Mode::File
-                },
-                size: None,
-            });
-            for root in hinted_roots(rel, meta) {
-                if st.examined.insert(root.to_vec()) {
-                    if let Some(env) = examine_dir(root, &disk) {
-                        st.record(root.to_vec(), env, &disk);
-                    }
-                }
-            }
-            !st.claimed(rel)
-        })
-        .build();
-
-    let mut walked = Walked::default();
-    for result in walker {
-        match result {
-            Ok(_) => walked.visited += 1,
-            Err(err) => walked
-                .problems
-                .push(escape::display(err.to_string().as_bytes())),
-        }
+    // The .gitignore files of the directories above `start` apply too.
+    let mut dir = top.to_path_buf();
+    for component in crate::probe::bytes_to_path(&rel_start).components() {
+        walker.push_rules(&dir);
+        dir.push(component);
     }
-    let mut st = state.lock().unwrap_or_else(PoisonError::into_inner);
-    walked.envs = std::mem::take(&mut st.envs);
-    walked
+    walker.visit(start, &mut rel_start.clone(), true);
+    walker.walked.problems.sort();
+    walker.walked.envs = std::mem::take(&mut walker.state.envs);
+    walker.walked
 }
 
-/// Whether a file's path has the shape of an environment's file (so its directories are worth
-/// examining): a `bin/` or `Scripts/` entry, something under `lib/pythonX.Y`, `Lib/`,
-/// `include/pythonX.Y` or `conda-meta/`, or a root marker's name.
+/// The rules below every `.gitignore`: `.git/info/exclude` and the global excludes file.
+fn base_rules(top: &Path) -> Vec<Gitignore> {
+    let mut rules = Vec::new();
+    let mut exclude = GitignoreBuilder::new(top);
+    if exclude.add(top.join(".git/info/exclude")).is_none() {
+        if let Ok(matcher) = exclude.build() {
+            rules.push(matcher);
+        }
+    }
+    let (global, _) = GitignoreBuilder::new(top).build_global();
+    if !global.is_empty() {
+        rules.push(global);
+    }
+    rules
+}
+
+struct Walker {
+    disk: DiskProbe,
+    state: State,
+    walked: Walked,
+    /// One matcher per directory with a `.gitignore` on the way down, deepest last.
+    rules: Vec<Gitignore>,
+    /// `.git/info/exclude` and the global excludes, consulted after every `.gitignore`.
+    base: Vec<Gitignore>,
+}
+
+impl Walker {
+    /// Pushes the `.gitignore` of `dir`, if it has one; returns whether it did.
+    fn push_rules(&mut self, dir: &Path) -> bool {
+        let file = dir.join(".gitignore");
+        if !fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()) {
+            return false;
+        }
+        let mut builder = GitignoreBuilder::new(dir);
+        if let Some(err) = builder.add(&file) {
+            self.walked
+                .problems
+                .push(escape::display(err.to_string().as_bytes()));
+        }
+        match builder.build() {
+            Ok(matcher) => {
+                self.rules.push(matcher);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Whether git ignores the directory at `path`: the deepest rule that matches decides.
+    fn ignored_dir(&self, path: &Path) -> bool {
+        for rules in self.rules.iter().rev().chain(self.base.iter()) {
+            match rules.matched(path, true) {
+                Match::Ignore(_) => return true,
+                Match::Whitelist(_) => return false,
+                Match::None => {}
+            }
+        }
+        false
+    }
+
+    fn visit(&mut self, dir: &Path, rel: &mut Vec<u8>, is_start: bool) {
+        let entries = match fs::read_dir(dir) {
+            Ok(rd) => rd,
+            Err(err) => {
+                let shown = escape::display(&path_to_bytes(dir));
+                self.walked.problems.push(format!("{shown}: {err}"));
+                return;
+            }
+        };
+        // Whether files here can hint at an environment depends on the directory's own path
+        // (`bin/`, `lib/python3.11/...`) or on a file's name; decided once per directory.
+        let dir_hints = may_hint(rel);
+        let mut files: Vec<(std::ffi::OsString, bool)> = Vec::new();
+        let mut dirs: Vec<std::ffi::OsString> = Vec::new();
+        let mut has_marker = false;
+        let mut has_rules = false;
+        let mut nested_repo = false;
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(err) => {
+                    let shown = escape::display(&path_to_bytes(dir));
+                    self.walked.problems.push(format!("{shown}: {err}"));
+                    continue;
+                }
+            };
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            self.walked.visited += 1;
+            let name = entry.file_name();
+            let bytes = name.as_encoded_bytes();
+            match bytes {
+                b".git" => {
+                    nested_repo = true;
+                    continue;
+                }
+                b"pyvenv.cfg" | b"conda-meta" => has_marker = true,
+                b".gitignore" => has_rules = file_type.is_file(),
+                _ => {}
+            }
+            if file_type.is_dir() {
+                dirs.push(name);
+            } else if dir_hints || is_marker_name(bytes) {
+                files.push((name, file_type.is_symlink()));
+            }
+        }
+        if !is_start {
+            if nested_repo {
+                // A submodule or another repository: its files are not this one's.
+                return;
+            }
+            if has_marker && self.state.examined.insert(rel.clone()) {
+                if let Some(env) = examine_dir(rel, &self.disk) {
+                    self.state.record(rel.clone(), env, &self.disk);
+                    return;
+                }
+            }
+        }
+        let pushed = has_rules && self.push_rules(dir);
+        let base_len = rel.len();
+        // Environments without a root file (legacy virtualenv, a Windows layout without
+        // pyvenv.cfg) show themselves through their files; most files cannot.
+        for (name, symlink) in &files {
+            join_name(rel, base_len, name.as_encoded_bytes());
+            if !self.state.claimed(rel) {
+                let meta = Meta {
+                    mode: if *symlink { Mode::Symlink } else { Mode::File },
+                    size: None,
+                };
+                let roots: Vec<Vec<u8>> = hinted_roots(rel, Some(meta))
+                    .into_iter()
+                    .map(<[u8]>::to_vec)
+                    .collect();
+                for root in roots {
+                    if self.state.examined.insert(root.clone()) {
+                        if let Some(env) = examine_dir(&root, &self.disk) {
+                            self.state.record(root, env, &self.disk);
+                        }
+                    }
+                }
+            }
+        }
+        dirs.sort();
+        for name in &dirs {
+            join_name(rel, base_len, name.as_encoded_bytes());
+            if self.state.claimed(rel) {
+                continue;
+            }
+            let child = dir.join(name);
+            if self.ignored_dir(&child) {
+                continue;
+            }
+            self.visit(&child, rel, false);
+        }
+        rel.truncate(base_len);
+        if pushed {
+            self.rules.pop();
+        }
+    }
+}
+
+/// Sets `rel` to its first `base_len` bytes followed by `/name` (or `name` at the top).
+fn join_name(rel: &mut Vec<u8>, base_len: usize, name: &[u8]) {
+    rel.truncate(base_len);
+    if base_len > 0 {
+        rel.push(b'/');
+    }
+    rel.extend_from_slice(name);
+}
+
+/// Whether files in the directory `rel` have the shape of an environment's files (so the
+/// directories above them are worth examining): below a `bin`, `Scripts`, `lib`, `Lib`,
+/// `include` or `conda-meta` directory.
 fn may_hint(rel: &[u8]) -> bool {
-    let name = rel.rsplit(|&b| b == b'/').next().unwrap_or(rel);
-    if matches!(
+    rel.split(|&b| b == b'/').any(|c| {
+        [&b"bin"[..], b"scripts", b"lib", b"include", b"conda-meta"]
+            .iter()
+            .any(|name| c.eq_ignore_ascii_case(name))
+    })
+}
+
+/// Root-marker file names that hint at an environment wherever they are.
+fn is_marker_name(name: &[u8]) -> bool {
+    matches!(
         name,
         b"pyvenv.cfg" | b"pip-selfcheck.json" | b".Python" | b"lib64"
-    ) {
-        return true;
-    }
-    rel.windows(4).any(|w| {
-        [b"bin/", b"lib/", b"pts/", b"ude/", b"eta/"]
-            .iter()
-            .any(|pattern| w.eq_ignore_ascii_case(*pattern))
-    })
+    )
 }
 
 /// `path` relative to `top`, as repository bytes (empty for `top` itself).
