@@ -196,3 +196,65 @@ fn bad_arguments_exit_2() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.starts_with("venv-guard "));
 }
+
+#[test]
+fn the_walk_agrees_with_git_on_what_is_ignored() {
+    let repo = TestRepo::new();
+    repo.write(
+        ".gitignore",
+        "/build/\nnode_modules/\n*.egg-info/\nenvs/*\n!envs/keep/\n/anchored-env/\n",
+    );
+    repo.write("services/.gitignore", "ignored-here/\n!re-included/\n");
+    repo.write("services/api/.gitignore", "/local-venv/\n");
+    repo.write(".git/info/exclude", "excluded-by-info/\n");
+    let envs = [
+        "build/venv",
+        "node_modules/pkg/venv",
+        "envs/a",
+        "envs/keep",
+        "anchored-env",
+        "deep/anchored-env",
+        "services/ignored-here",
+        "services/re-included",
+        "services/api/local-venv",
+        "services/api/other/local-venv",
+        "excluded-by-info",
+        "plain",
+        ".hidden-venv",
+    ];
+    for env in envs {
+        repo.fake_venv(env);
+    }
+    let run = repo.guard(&["--format", "json", "scan"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut reported: Vec<String> = doc["repositories"][0]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["root"].as_str().unwrap().to_owned())
+        .collect();
+    reported.sort();
+    let mut expected: Vec<String> = envs
+        .iter()
+        .filter(|env| {
+            repo.git(&["check-ignore", "-q", &format!("{env}/pyvenv.cfg")])
+                .code
+                != 0
+        })
+        .map(|env| env.to_string())
+        .collect();
+    expected.sort();
+    assert_eq!(reported, expected);
+    assert!(expected.contains(&"envs/keep".to_owned()) && expected.contains(&"plain".to_owned()));
+}
+
+#[test]
+fn nested_repositories_are_not_entered() {
+    let repo = TestRepo::new();
+    let inner = repo.root.join("vendor/other");
+    std::fs::create_dir_all(&inner).unwrap();
+    repo.git_in(&inner, &["init", "-q"]);
+    repo.fake_venv("vendor/other/venv");
+    let run = repo.guard(&["scan"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+}
