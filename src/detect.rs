@@ -403,21 +403,28 @@ const TEST_DIRS: &[&str] = &[
 /// Candidates are the directories above each path whose next component is an environment's
 /// (`bin`, `lib`, `Scripts`, `pyvenv.cfg`, ...). Each candidate is examined once, shallowest
 /// first; paths under a confirmed root are assigned to it and not examined further.
-pub fn detect<P: PathList + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environment> {
-    let mut candidates = Candidates::default();
-    let mut previous: &[u8] = &[];
-    for i in 0..paths.len() {
-        let path = paths.path_at(i);
-        // Sorted inputs share their directories with the previous path: what those
-        // directories contribute is already collected.
-        let common = path
-            .iter()
-            .zip(previous)
-            .take_while(|(a, b)| a == b)
-            .count();
-        collect_candidates(path, paths.meta_at(i), common, &mut candidates);
-        previous = path;
-    }
+pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<Environment> {
+    // Large inputs (a whole index) are split between two threads; the machine this runs on
+    // most often has two cores.
+    let candidates = if paths.len() >= PARALLEL_FROM {
+        let middle = paths.len() / 2;
+        let (mut first, second) = std::thread::scope(|scope| {
+            let second = scope.spawn(|| candidates_in(paths, middle..paths.len()));
+            (candidates_in(paths, 0..middle), second.join())
+        });
+        match second {
+            Ok(second) => {
+                for (root, hinted) in second {
+                    *first.entry(root).or_insert(false) |= hinted;
+                }
+                first
+            }
+            // Never expected; the work is redone rather than lost.
+            Err(_) => candidates_in(paths, 0..paths.len()),
+        }
+    } else {
+        candidates_in(paths, 0..paths.len())
+    };
     let mut order: Vec<(&[u8], bool)> = candidates.into_iter().collect();
     order.sort_by(|a, b| depth(a.0).cmp(&depth(b.0)).then(a.0.cmp(b.0)));
 
@@ -501,6 +508,31 @@ pub fn hinted_roots(path: &[u8], meta: Option<Meta>) -> Vec<&[u8]> {
         .into_iter()
         .filter_map(|(root, hinted)| hinted.then_some(root))
         .collect()
+}
+
+/// From how many paths candidate collection is split between two threads.
+const PARALLEL_FROM: usize = 50_000;
+
+/// The candidate roots of the paths at `range`.
+fn candidates_in<P: PathList + ?Sized>(paths: &P, range: std::ops::Range<usize>) -> Candidates<'_> {
+    let mut candidates = Candidates::default();
+    let mut previous: &[u8] = match range.start.checked_sub(1) {
+        Some(i) => paths.path_at(i),
+        None => &[],
+    };
+    for i in range {
+        let path = paths.path_at(i);
+        // Sorted inputs share their directories with the previous path: what those
+        // directories contribute is already collected.
+        let common = path
+            .iter()
+            .zip(previous)
+            .take_while(|(a, b)| a == b)
+            .count();
+        collect_candidates(path, paths.meta_at(i), common, &mut candidates);
+        previous = path;
+    }
+    candidates
 }
 
 /// Examines one directory with the probe alone: is it an environment root?

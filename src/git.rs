@@ -299,7 +299,6 @@ impl Repo {
             Err(e) => return Err(Error::Git("cannot read HEAD", e)),
         };
         let mut files = HeadFiles {
-            repo: &self.repo,
             index: &index.file,
             items: Vec::with_capacity(index.file.len()),
             extra: Vec::new(),
@@ -774,7 +773,6 @@ fn canonical_mode(mode: u32) -> u32 {
 /// The files of `HEAD`, in git's order: index entries where the index still matches `HEAD`,
 /// entries read from trees elsewhere.
 pub struct HeadFiles<'i> {
-    repo: &'i Repository,
     index: &'i IndexFile,
     items: Vec<HeadItem>,
     extra: Vec<Listed<Oid>>,
@@ -787,25 +785,42 @@ enum HeadItem {
 }
 
 impl HeadFiles<'_> {
+    /// Answers detection's questions about these files, reading blobs from `repo`.
+    pub fn probe<'a>(&'a self, repo: &'a Repo) -> HeadProbe<'a> {
+        HeadProbe {
+            repo: &repo.repo,
+            files: self,
+        }
+    }
+
     fn oid_at(&self, i: usize) -> Option<Oid> {
         match self.items[i] {
             HeadItem::Index(j) => Oid::from_bytes(&self.index.record(j as usize).oid).ok(),
             HeadItem::Extra(j) => Some(self.extra[j as usize].data),
         }
     }
+}
 
+/// [`HeadFiles`] with the object store behind them.
+pub struct HeadProbe<'a> {
+    repo: &'a Repository,
+    files: &'a HeadFiles<'a>,
+}
+
+impl HeadProbe<'_> {
     /// How many files are at or below `path`, and their total size (read from the object
     /// headers where the index does not know it).
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
-        let range = self.range_under(path);
+        let files = self.files;
+        let range = files.range_under(path);
         let odb = self.repo.odb().ok();
         let bytes = range
             .clone()
-            .map(|i| match self.items[i] {
-                HeadItem::Index(j) => u64::from(self.index.record(j as usize).size),
+            .map(|i| match files.items[i] {
+                HeadItem::Index(j) => u64::from(files.index.record(j as usize).size),
                 HeadItem::Extra(j) => odb
                     .as_ref()
-                    .and_then(|o| o.read_header(self.extra[j as usize].data).ok())
+                    .and_then(|o| o.read_header(files.extra[j as usize].data).ok())
                     .map_or(0, |(size, _)| size as u64),
             })
             .sum();
@@ -835,18 +850,18 @@ impl PathList for HeadFiles<'_> {
 
 impl SortedPaths for HeadFiles<'_> {}
 
-impl Probe for HeadFiles<'_> {
+impl Probe for HeadProbe<'_> {
     fn meta(&self, path: &[u8]) -> Option<Meta> {
-        self.meta_of(path)
+        self.files.meta_of(path)
     }
 
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        let i = self.find(path)?;
-        read_blob_head(self.repo, self.oid_at(i)?, limit)
+        let i = self.files.find(path)?;
+        read_blob_head(self.repo, self.files.oid_at(i)?, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        self.child_names(dir)
+        self.files.child_names(dir)
     }
 }
 

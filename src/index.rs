@@ -145,7 +145,14 @@ impl IndexFile {
                 (data.len() + start, len)
             } else {
                 let start = r.pos;
-                let len = r.until_nul()?.len();
+                // The flags hold the path's length when it is below 4095: no need to search.
+                let short = usize::from(flags & 0xfff);
+                let len = if short < 0xfff && data.get(start + short) == Some(&0) {
+                    r.pos += short + 1;
+                    short
+                } else {
+                    r.until_nul()?.len()
+                };
                 // Entries are NUL-padded to a multiple of eight bytes.
                 let used = r.pos - entry_start;
                 let padded = used.div_ceil(8) * 8;
