@@ -428,3 +428,25 @@ fn hook_script_explains_a_missing_binary() {
         .unwrap();
     assert_eq!(run.status.code(), Some(0), "VENV_GUARD names the binary");
 }
+
+#[test]
+fn file_names_that_look_like_options_go_through_the_full_parser() {
+    let repo = TestRepo::new();
+    repo.write("-odd.py", "x\n");
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    // After `--`, a name starting with '-' is a file, as clap has it.
+    let run = repo.guard(&["hook", "--", "-odd.py", "venv/pyvenv.cfg"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("venv/ is a Python environment"));
+    // Plain names, the pre-commit framework's case, give the same answer.
+    let run = repo.guard(&["hook", "app.py", "venv/pyvenv.cfg", "venv/bin/activate"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let run = repo.guard(&["hook", "--bogus", "venv/pyvenv.cfg"]);
+    assert_eq!(
+        run.code,
+        2,
+        "an unknown option is still an error: {}",
+        run.all()
+    );
+}
