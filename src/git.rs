@@ -7,6 +7,7 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use git2::{ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags};
 
@@ -72,7 +73,12 @@ pub struct Repo {
 /// from the user's own repository. Reading trees for a history scan costs a third less without.
 fn fast_object_reads() {
     static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| git2::opts::strict_hash_verification(false));
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        // Trees are read once or twice per walk and compared by id: libgit2's object cache
+        // only adds memory (it tripled the peak of a history scan).
+        git2::opts::enable_caching(false);
+    });
 }
 
 impl Repo {
@@ -423,11 +429,12 @@ impl Repo {
             .map_err(|e| Error::Git("cannot walk the history", e))?;
         walk.hide(from_id)
             .map_err(|e| Error::Git("cannot walk the history", e))?;
+        let mut trees = RecentTrees::default();
         let mut newest: std::collections::HashMap<Vec<u8>, Listed<Oid>> =
             std::collections::HashMap::new();
         for id in walk {
             let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
-            self.for_each_change(id, |entry| {
+            for_each_change(&self.repo, id, &mut trees, |entry| {
                 newest.entry(entry.path.clone()).or_insert(entry);
             })?;
         }
@@ -438,77 +445,6 @@ impl Repo {
 
     /// Calls `f` with every entry that commit `id` added or changed relative to its first
     /// parent (everything, for a root commit).
-    fn for_each_change(&self, id: Oid, mut f: impl FnMut(Listed<Oid>)) -> Result<(), Error> {
-        let commit = self
-            .repo
-            .find_commit(id)
-            .map_err(|e| Error::Git("cannot read a commit", e))?;
-        let parent_tree = commit
-            .parent_ids()
-            .next()
-            .and_then(|p| self.repo.find_commit(p).ok().map(|c| c.tree_id()));
-        let mut prefix = Vec::new();
-        self.diff_trees(parent_tree, commit.tree_id(), &mut prefix, &mut f)
-    }
-
-    /// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
-    /// same id and mode, descending only into subtrees whose ids differ (as git does).
-    fn diff_trees(
-        &self,
-        old: Option<Oid>,
-        new: Oid,
-        prefix: &mut Vec<u8>,
-        f: &mut impl FnMut(Listed<Oid>),
-    ) -> Result<(), Error> {
-        if old == Some(new) {
-            return Ok(());
-        }
-        let read = |id| {
-            self.repo
-                .find_tree(id)
-                .map_err(|e| Error::Git("cannot read a tree", e))
-        };
-        let old_tree = match old {
-            Some(id) => Some(read(id)?),
-            None => None,
-        };
-        for entry in read(new)?.iter() {
-            let mode = entry.filemode() as u32;
-            // Tree entries are sorted; git2 finds a name by binary search.
-            let before = old_tree.as_ref().and_then(|t| {
-                let e = get_entry(t, entry.name_bytes())?;
-                Some((e.filemode() as u32, e.id()))
-            });
-            if before == Some((mode, entry.id())) {
-                continue;
-            }
-            let len = prefix.len();
-            if len > 0 {
-                prefix.push(b'/');
-            }
-            prefix.extend_from_slice(entry.name_bytes());
-            if mode & 0o170000 == 0o040000 {
-                let old_sub = before
-                    .filter(|(m, _)| m & 0o170000 == 0o040000)
-                    .map(|(_, id)| id);
-                self.diff_trees(old_sub, entry.id(), prefix, f)?;
-            } else if let Some(kind) = mode_of(mode) {
-                if kind != Mode::Submodule {
-                    f(Listed {
-                        path: prefix.clone(),
-                        meta: Meta {
-                            mode: kind,
-                            size: None,
-                        },
-                        data: entry.id(),
-                    });
-                }
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
-    }
-
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
     pub fn history(&self) -> Result<History<'_>, Error> {
         let walk_err = |e| Error::Git("cannot walk the history", e);
@@ -519,30 +455,17 @@ impl Repo {
         if self.repo.head().is_ok() {
             walk.push_head().map_err(walk_err)?;
         }
-        let mut commits = Vec::new();
+        let ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(walk_err)?;
+        // Reading the commits on two threads with two repository handles was measured: each
+        // handle maps the packs anew, and the whole took longer than one thread.
+        let changes = commits_changes(&self.repo, &ids)?;
+        let mut commits = Vec::with_capacity(ids.len());
         let mut seen: std::collections::HashMap<Vec<u8>, (Listed<Oid>, PathHistory)> =
             std::collections::HashMap::new();
-        for id in walk {
-            let id = id.map_err(walk_err)?;
+        for (info, changes) in changes {
             let index = commits.len();
-            let commit = self
-                .repo
-                .find_commit(id)
-                .map_err(|e| Error::Git("cannot read a commit", e))?;
-            let author = commit.author();
-            commits.push(CommitInfo {
-                id: id.to_string(),
-                time: author.when().seconds(),
-                offset_minutes: author.when().offset_minutes(),
-                author: format!(
-                    "{} <{}>",
-                    String::from_utf8_lossy(author.name_bytes()),
-                    String::from_utf8_lossy(author.email_bytes())
-                ),
-                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                    .into_owned(),
-            });
-            self.for_each_change(id, |entry| {
+            commits.push(info);
+            for entry in changes {
                 let slot = seen
                     .entry(entry.path.clone())
                     .or_insert_with(|| (entry.clone(), PathHistory::default()));
@@ -551,7 +474,7 @@ impl Repo {
                     slot.1.blobs.push(entry.data);
                 }
                 slot.0 = entry;
-            })?;
+            }
         }
         let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
@@ -862,6 +785,149 @@ impl Probe for HeadProbe<'_> {
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         self.files.child_names(dir)
+    }
+}
+
+/// Calls `f` with every entry that commit `id` added or changed relative to its first parent
+/// (everything, for a root commit).
+fn for_each_change<'r>(
+    repo: &'r Repository,
+    id: Oid,
+    trees: &mut RecentTrees<'r>,
+    mut f: impl FnMut(Listed<Oid>),
+) -> Result<(), Error> {
+    let (tree, parent) = {
+        let commit = repo
+            .find_commit(id)
+            .map_err(|e| Error::Git("cannot read a commit", e))?;
+        (commit.tree_id(), commit.parent_ids().next())
+    };
+    trees.commit_trees.insert(id, tree);
+    let parent_tree = parent.and_then(|p| match trees.commit_trees.get(&p) {
+        Some(t) => Some(*t),
+        None => repo.find_commit(p).ok().map(|c| c.tree_id()),
+    });
+    let mut prefix = Vec::new();
+    trees.next_commit();
+    diff_trees(repo, parent_tree, tree, &mut prefix, trees, &mut f)
+}
+
+/// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
+/// same id and mode, descending only into subtrees whose ids differ (as git does).
+fn diff_trees<'r>(
+    repo: &'r Repository,
+    old: Option<Oid>,
+    new: Oid,
+    prefix: &mut Vec<u8>,
+    trees: &mut RecentTrees<'r>,
+    f: &mut impl FnMut(Listed<Oid>),
+) -> Result<(), Error> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    let old_tree = match old {
+        Some(id) => Some(trees.get(repo, id)?),
+        None => None,
+    };
+    let new_tree = trees.get(repo, new)?;
+    for entry in new_tree.iter() {
+        let mode = entry.filemode() as u32;
+        // Tree entries are sorted; git2 finds a name by binary search.
+        let before = old_tree.as_ref().and_then(|t| {
+            let e = get_entry(t, entry.name_bytes())?;
+            Some((e.filemode() as u32, e.id()))
+        });
+        if before == Some((mode, entry.id())) {
+            continue;
+        }
+        let len = prefix.len();
+        if len > 0 {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.name_bytes());
+        if mode & 0o170000 == 0o040000 {
+            let old_sub = before
+                .filter(|(m, _)| m & 0o170000 == 0o040000)
+                .map(|(_, id)| id);
+            diff_trees(repo, old_sub, entry.id(), prefix, trees, f)?;
+        } else if let Some(kind) = mode_of(mode) {
+            if kind != Mode::Submodule {
+                f(Listed {
+                    path: prefix.clone(),
+                    meta: Meta {
+                        mode: kind,
+                        size: None,
+                    },
+                    data: entry.id(),
+                });
+            }
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}
+
+/// A commit and the entries it added or changed.
+type CommitChanges = (CommitInfo, Vec<Listed<Oid>>);
+
+/// The changes of `ids`, in order, read from `repo`.
+fn commits_changes(repo: &Repository, ids: &[Oid]) -> Result<Vec<CommitChanges>, Error> {
+    let mut trees = RecentTrees::default();
+    let mut out = Vec::with_capacity(ids.len());
+    for &id in ids {
+        let info = {
+            let commit = repo
+                .find_commit(id)
+                .map_err(|e| Error::Git("cannot read a commit", e))?;
+            let author = commit.author();
+            CommitInfo {
+                id: id.to_string(),
+                time: author.when().seconds(),
+                offset_minutes: author.when().offset_minutes(),
+                author: format!(
+                    "{} <{}>",
+                    String::from_utf8_lossy(author.name_bytes()),
+                    String::from_utf8_lossy(author.email_bytes())
+                ),
+                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
+                    .into_owned(),
+            }
+        };
+        let mut changes = Vec::new();
+        for_each_change(repo, id, &mut trees, |entry| changes.push(entry))?;
+        out.push((info, changes));
+    }
+    Ok(out)
+}
+
+/// The trees read for the previous commit and the current one: in a walk from parents to
+/// children, a commit's parent trees are mostly the trees the previous commit read, so they
+/// are kept one commit long instead of in libgit2's (unbounded) object cache.
+#[derive(Default)]
+struct RecentTrees<'r> {
+    previous: std::collections::HashMap<Oid, Rc<git2::Tree<'r>>>,
+    current: std::collections::HashMap<Oid, Rc<git2::Tree<'r>>>,
+    /// Each commit's tree, so that a parent is not parsed again.
+    commit_trees: std::collections::HashMap<Oid, Oid>,
+}
+
+impl<'r> RecentTrees<'r> {
+    fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Rc<git2::Tree<'r>>, Error> {
+        if let Some(tree) = self.current.get(&id).or_else(|| self.previous.get(&id)) {
+            let tree = Rc::clone(tree);
+            self.current.insert(id, Rc::clone(&tree));
+            return Ok(tree);
+        }
+        let tree = Rc::new(
+            repo.find_tree(id)
+                .map_err(|e| Error::Git("cannot read a tree", e))?,
+        );
+        self.current.insert(id, Rc::clone(&tree));
+        Ok(tree)
     }
 }
 
