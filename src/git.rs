@@ -190,7 +190,7 @@ impl Repo {
                     let record = file.record(i);
                     let unchanged = head.get(rest).is_some_and(|&(mode, id)| {
                         canonical_mode(mode) == canonical_mode(record.mode)
-                            && id.as_bytes() == record.oid
+                            && id.as_bytes() == file.oid(i)
                     });
                     if !unchanged {
                         out.push(PathEntry {
@@ -663,7 +663,7 @@ impl Probe for Index<'_> {
     /// Reads the staged blob, not the working file: what would be committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         let i = self.file.find(path)?;
-        let id = Oid::from_bytes(&self.file.record(i).oid).ok()?;
+        let id = Oid::from_bytes(self.file.oid(i)).ok()?;
         read_blob_head(self.repo, id, limit)
     }
 
@@ -718,7 +718,7 @@ impl HeadFiles<'_> {
 
     fn oid_at(&self, i: usize) -> Option<Oid> {
         match self.items[i] {
-            HeadItem::Index(j) => Oid::from_bytes(&self.index.record(j as usize).oid).ok(),
+            HeadItem::Index(j) => Oid::from_bytes(self.index.oid(j as usize)).ok(),
             HeadItem::Extra(j) => Some(self.extra[j as usize].data),
         }
     }

@@ -26,8 +26,8 @@ pub struct Record {
     pub mode: u32,
     /// The file size recorded at staging time (truncated to 32 bits, as git stores it).
     pub size: u32,
-    /// The object id.
-    pub oid: [u8; OID],
+    /// Where the object id sits in the file's bytes.
+    oid_at: u32,
 }
 
 /// A node of the cache-tree: a directory whose entries hash to `oid`, when valid.
@@ -121,8 +121,7 @@ impl IndexFile {
             let fixed = r.take(62)?;
             let mode = be32(&fixed[24..28]);
             let size = be32(&fixed[36..40]);
-            let mut oid = [0; OID];
-            oid.copy_from_slice(&fixed[40..60]);
+            let oid_at = u32::try_from(entry_start + 40).map_err(|_| "index too large")?;
             let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
             if flags & 0x4000 != 0 {
                 if version < 3 {
@@ -170,7 +169,7 @@ impl IndexFile {
                 len: u32::try_from(len).map_err(|_| "path too long")?,
                 mode,
                 size,
-                oid,
+                oid_at,
             });
         }
         while r.pos + 8 <= body_end {
@@ -211,6 +210,12 @@ impl IndexFile {
     /// The record at position `i`.
     pub fn record(&self, i: usize) -> &Record {
         &self.records[i]
+    }
+
+    /// The object id of the entry at position `i`.
+    pub fn oid(&self, i: usize) -> &[u8] {
+        let at = self.records[i].oid_at as usize;
+        &self.data[at..at + OID]
     }
 
     /// The cache-tree, if the index has a valid one at its root.
