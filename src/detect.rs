@@ -18,7 +18,7 @@ use crate::fxhash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::probe::PathList;
+use crate::probe::{join, PathList};
 use crate::pyvenv::{self, PyvenvCfg};
 
 /// What kind of entry a path is, as git records it.
@@ -720,17 +720,6 @@ fn is_activate_name(name: &[u8]) -> bool {
             | b"activate.xsh"
             | b"activate_this.py"
     )
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    if dir.is_empty() {
-        return name.to_vec();
-    }
-    let mut out = Vec::with_capacity(dir.len() + 1 + name.len());
-    out.extend_from_slice(dir);
-    out.push(b'/');
-    out.extend_from_slice(name);
-    out
 }
 
 /// Child names of `dir` keyed by their lower-case form.

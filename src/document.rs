@@ -198,6 +198,43 @@ impl Document {
     }
 }
 
+/// How reports name an environment's root: `venv/`, or "the repository root".
+pub fn place(root: &[u8]) -> String {
+    if root.is_empty() {
+        "the repository root".to_owned()
+    } else {
+        format!("{}/", escape::display(root))
+    }
+}
+
+/// A finding in one sentence, for annotations and SARIF results.
+pub fn message(f: &Finding) -> String {
+    let root = place(&f.env.root);
+    if f.severity == Severity::Note {
+        return format!(
+            "{root} imitates a Python environment: a test fixture with no real interpreter and no \
+             pip (not blocking; --strict blocks it)"
+        );
+    }
+    let mut text = format!(
+        "{root} is a Python environment ({}), {}",
+        f.env.env.describe(),
+        f.status
+    );
+    if f.env.files > 0 {
+        text.push_str(&format!(": {} files", f.env.files));
+    }
+    if let Some(h) = &f.history {
+        text.push_str(&format!(
+            ". First added in commit {} ({}); remove it from the history with: {}",
+            &h.first_commit.id[..h.first_commit.id.len().min(12)],
+            escape::display(h.first_commit.subject.as_bytes()),
+            h.remove_command
+        ));
+    }
+    text
+}
+
 /// The repository-relative path of a finding's marker file.
 pub fn marker_path(f: &Finding) -> Vec<u8> {
     let mut path = f.env.root.clone();

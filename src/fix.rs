@@ -17,7 +17,7 @@ use crate::detect::Probe;
 use crate::escape;
 use crate::freeze;
 use crate::git::{self, Repo};
-use crate::probe::{bytes_to_path, DiskProbe};
+use crate::probe::{bytes_to_path, join, DiskProbe};
 use crate::scan::{Finding, Severity, Status};
 use crate::walk;
 
@@ -610,15 +610,6 @@ pub fn append_lines(existing: Option<&[u8]>, lines: &[String]) -> Vec<u8> {
 /// Replaces `path` with `bytes` atomically (see [`crate::atomic::write`]).
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     crate::atomic::write(path, bytes).map_err(|e| Error::Io("cannot write", path.to_path_buf(), e))
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = dir.to_vec();
-    if !out.is_empty() {
-        out.push(b'/');
-    }
-    out.extend_from_slice(name);
-    out
 }
 
 /// The anchored `.gitignore` patterns that ignore the environment of `finding`: `/venv/` for

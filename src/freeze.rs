@@ -3,6 +3,7 @@
 //! keep.
 
 use crate::detect::{Mode, Probe};
+use crate::probe::join;
 
 /// How much of a metadata file is read: the headers come first and are short.
 const HEADER_LIMIT: usize = 16 * 1024;
@@ -125,15 +126,6 @@ fn normalize(name: &str) -> String {
             out.push(c.to_ascii_lowercase());
         }
     }
-    out
-}
-
-fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = dir.to_vec();
-    if !out.is_empty() {
-        out.push(b'/');
-    }
-    out.extend_from_slice(name);
     out
 }
 

@@ -197,6 +197,17 @@ impl<T> Listing<T> {
     }
 }
 
+/// `dir/name`, or `name` in the root (repository paths are `/`-separated bytes).
+pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(dir.len() + 1 + name.len());
+    out.extend_from_slice(dir);
+    if !out.is_empty() {
+        out.push(b'/');
+    }
+    out.extend_from_slice(name);
+    out
+}
+
 /// `dir/`, or nothing for the root.
 fn dir_prefix(dir: &[u8]) -> Vec<u8> {
     let mut prefix = dir.to_vec();

@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use venv_guard::document::{marker_path, Checked};
+use venv_guard::document::{self, marker_path, Checked};
 use venv_guard::escape;
 use venv_guard::fix;
 use venv_guard::scan::{Finding, Severity};
@@ -48,27 +48,7 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn message(f: &Finding) -> String {
-    let root = if f.env.root.is_empty() {
-        "the repository root".to_owned()
-    } else {
-        format!("{}/", escape::display(&f.env.root))
-    };
-    let mut text = format!(
-        "{root} is a Python environment ({}), {}",
-        f.env.env.describe(),
-        f.status
-    );
-    if f.env.files > 0 {
-        text.push_str(&format!(": {} files", f.env.files));
-    }
-    if let Some(h) = &f.history {
-        text.push_str(&format!(
-            "; first added in {} ({}); remove from history: {}",
-            &h.first_commit.id[..h.first_commit.id.len().min(12)],
-            h.first_commit.subject,
-            h.remove_command
-        ));
-    }
+    let mut text = document::message(f);
     let commands = fix::suggested_commands(f);
     if f.severity == Severity::Error && !commands.is_empty() {
         text.push_str(&format!(". Fix: {}", commands.join(" && ")));

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use colored::Colorize;
 
-use venv_guard::document::{iso8601, Checked};
+use venv_guard::document::{self, iso8601, Checked};
 use venv_guard::escape;
 use venv_guard::fix::{self, Outcome};
 use venv_guard::scan::{Finding, Report, Severity, Status};
@@ -291,11 +291,7 @@ fn render_continued(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
         Severity::Error => "error:".red().bold(),
         Severity::Note => "note:".yellow().bold(),
     };
-    let place = if finding.env.root.is_empty() {
-        "the repository root".to_owned()
-    } else {
-        format!("{}/", escape::display(&finding.env.root))
-    };
+    let place = document::place(&finding.env.root);
     writeln!(
         out,
         "{label} {} is a Python environment (more of its files; reported in full with the first batch)",
@@ -305,11 +301,7 @@ fn render_continued(finding: &Finding, out: &mut dyn Write) -> io::Result<()> {
 
 fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io::Result<()> {
     let env = &finding.env;
-    let place = if env.root.is_empty() {
-        "the repository root".to_owned()
-    } else {
-        format!("{}/", escape::display(&env.root))
-    };
+    let place = document::place(&env.root);
     match finding.severity {
         Severity::Error => writeln!(
             out,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use venv_guard::document::{marker_path, Checked};
+use venv_guard::document::{self, marker_path, Checked};
 use venv_guard::escape;
 use venv_guard::scan::{Finding, Severity, Status};
 
@@ -217,29 +217,7 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
                 prefixed.extend_from_slice(&path);
                 path = prefixed;
             }
-            let root = if f.env.root.is_empty() {
-                "the repository root".to_owned()
-            } else {
-                format!("{}/", escape::display(&f.env.root))
-            };
-            let mut text = if f.severity == Severity::Note {
-                format!("{root} imitates a Python environment: a test fixture with no real interpreter and no pip")
-            } else {
-                format!(
-                    "{root} is a Python environment ({}), {}",
-                    f.env.env.describe(),
-                    f.status
-                )
-            };
-            if f.env.files > 0 {
-                text.push_str(&format!(": {} files", f.env.files));
-            }
-            if let Some(h) = &f.history {
-                text.push_str(&format!(
-                    ". First added in commit {}; remove it from the history with: {}",
-                    h.first_commit.id, h.remove_command
-                ));
-            }
+            let text = document::message(f);
             results.push(SarifResult {
                 rule_id: RULES[index].0,
                 rule_index: index,
