@@ -88,6 +88,19 @@ pub struct EnvDoc {
     pub continued: bool,
     /// For history mode.
     pub history: Option<HistoryDoc>,
+    /// Variables its activate scripts export beyond the stock ones (values never shown).
+    pub secrets: Vec<SecretDoc>,
+}
+
+/// A variable an activate script exports that its creator did not write.
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretDoc {
+    /// The script, repository-relative.
+    pub file: String,
+    /// The first line that assigns it.
+    pub line: usize,
+    /// The variable's name.
+    pub name: String,
 }
 
 /// When an environment entered the history and what it costs.
@@ -276,7 +289,40 @@ fn env_doc(f: &Finding) -> EnvDoc {
             bytes: h.bytes,
             remove_command: h.remove_command.clone(),
         }),
+        secrets: f
+            .secrets
+            .iter()
+            .map(|x| SecretDoc {
+                file: escape::display(&x.file),
+                line: x.line,
+                name: escape::display(x.name.as_bytes()),
+            })
+            .collect(),
     }
+}
+
+/// The secrets of a finding grouped by script: `(file, first line, names)`.
+pub fn secrets_by_file(f: &Finding) -> Vec<(Vec<u8>, usize, Vec<String>)> {
+    let mut out: Vec<(Vec<u8>, usize, Vec<String>)> = Vec::new();
+    for s in &f.secrets {
+        match out.iter_mut().find(|(file, _, _)| *file == s.file) {
+            Some((_, line, names)) => {
+                *line = (*line).min(s.line);
+                names.push(s.name.clone());
+            }
+            None => out.push((s.file.clone(), s.line, vec![s.name.clone()])),
+        }
+    }
+    out
+}
+
+/// The credentials warning for one script, in one sentence (values are never shown).
+pub fn secrets_message(file: &[u8], names: &[String]) -> String {
+    format!(
+        "{} exports {} (values not shown): committing this environment would publish credentials",
+        escape::display(file),
+        names.join(", ")
+    )
 }
 
 fn commit_doc(c: &CommitInfo) -> CommitDoc {

@@ -699,6 +699,7 @@ mod tests {
             severity: Severity::Error,
             continued: false,
             history: None,
+            secrets: Vec::new(),
         }
     }
 

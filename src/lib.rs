@@ -46,4 +46,5 @@ pub mod install;
 pub mod probe;
 pub mod pyvenv;
 pub mod scan;
+pub mod secrets;
 pub mod walk;

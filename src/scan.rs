@@ -13,6 +13,7 @@ use crate::escape;
 use crate::git::{self, Index, Repo};
 use crate::probe::PathList;
 use crate::probe::{path_to_bytes, DiskProbe, Layered};
+use crate::secrets::{self, Secret};
 use crate::walk;
 
 /// Where a finding's files are.
@@ -85,6 +86,9 @@ pub struct Finding {
     pub continued: bool,
     /// For `scan --history`: when it entered, what it costs, how to remove it.
     pub history: Option<Box<HistoryInfo>>,
+    /// Variables its activate scripts export beyond the stock ones: committing them would
+    /// publish credentials. Values are never kept.
+    pub secrets: Vec<Secret>,
 }
 
 /// What the history says about an environment.
@@ -128,7 +132,13 @@ impl Report {
 
     /// Adds a finding unless the configuration allows it or the baseline records it; returns
     /// whether it was added.
-    fn push(&mut self, env: Environment, status: Status, opts: &Options) -> bool {
+    fn push(
+        &mut self,
+        env: Environment,
+        status: Status,
+        opts: &Options,
+        probe: &dyn Probe,
+    ) -> bool {
         if opts.accepts(&env.root) {
             self.suppressed += 1;
             return false;
@@ -138,12 +148,14 @@ impl Report {
         } else {
             Severity::Error
         };
+        let secrets = secrets::find(&env.root, probe);
         self.findings.push(Finding {
             env,
             status,
             severity,
             continued: false,
             history: None,
+            secrets,
         });
         true
     }
@@ -221,7 +233,7 @@ pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
         second: &disk,
     };
     for env in detect::detect(&paths, &probe) {
-        report.push(env, Status::Staged, opts);
+        report.push(env, Status::Staged, opts, &probe);
     }
     Ok(report.finish())
 }
@@ -293,7 +305,7 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
                 env.bytes_known = true;
             }
         }
-        if report.push(env, Status::Checked, opts) {
+        if report.push(env, Status::Checked, opts, &probe) {
             if let Some(last) = report.findings.last_mut() {
                 last.continued = !begins_here;
             }
@@ -387,9 +399,10 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         let walked = walk::find_envs(&start, &start);
         report.paths = walked.visited;
         report.warnings = walked.problems;
+        let disk = DiskProbe::new(&start);
         for found in walked.envs {
             if !walk::ignores_itself(&start, &found.root, &found.env.marker()) {
-                report.push(unentered(found), Status::Unignored, opts);
+                report.push(unentered(found), Status::Unignored, opts, &disk);
             }
         }
         return Ok(report.finish());
@@ -407,7 +420,12 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         let tracked = tracked_envs(repo, &top, &prefix);
         (tracked, walk.join())
     });
-    let (envs, tracked_count) = tracked?;
+    let (envs, tracked_count, index) = tracked?;
+    let disk = DiskProbe::new(&top);
+    let probe = Layered {
+        first: &index,
+        second: &disk,
+    };
     let walked = walked.map_err(|_| {
         Error::BadPath(
             start.clone(),
@@ -417,7 +435,7 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
     let mut tracked_roots = Vec::new();
     for env in envs {
         tracked_roots.push(env.root.clone());
-        report.push(env, Status::Tracked, opts);
+        report.push(env, Status::Tracked, opts, &probe);
     }
     report.paths = tracked_count as u64 + walked.visited;
     report.warnings = walked.problems;
@@ -433,17 +451,17 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         if repo.is_ignored(&marker) {
             continue;
         }
-        report.push(unentered(found), Status::Unignored, opts);
+        report.push(unentered(found), Status::Unignored, opts, &disk);
     }
     Ok(report.finish())
 }
 
 /// The environments among the tracked files at or below `prefix`, and how many files that is.
-fn tracked_envs(
-    repo: &Repo,
+fn tracked_envs<'r>(
+    repo: &'r Repo,
     top: &Path,
     prefix: &[u8],
-) -> Result<(Vec<Environment>, usize), Error> {
+) -> Result<(Vec<Environment>, usize, Index<'r>), Error> {
     let index = repo.index()?;
     let disk = DiskProbe::new(top);
     let probe = Layered {
@@ -451,7 +469,9 @@ fn tracked_envs(
         second: &disk,
     };
     if prefix.is_empty() {
-        return Ok((detect::detect(index.file(), &probe), index.len()));
+        let envs = detect::detect(index.file(), &probe);
+        let count = index.len();
+        return Ok((envs, count, index));
     }
     let file = index.file();
     let tracked: Vec<PathEntry> = (0..file.len())
@@ -462,7 +482,8 @@ fn tracked_envs(
         })
         .collect();
     let count = tracked.len();
-    Ok((detect::detect(&tracked, &probe), count))
+    let envs = detect::detect(&tracked, &probe);
+    Ok((envs, count, index))
 }
 
 fn under(path: &[u8], prefix: &[u8]) -> bool {
@@ -503,7 +524,7 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             let probe = head.probe(repo);
             let envs = detect::detect(&head, &probe);
             for env in with_sizes(envs, &|p| probe.sum_under(p)) {
-                report.push(env, Status::Tracked, opts);
+                report.push(env, Status::Tracked, opts, &probe);
             }
             Ok(report.finish())
         }
@@ -512,7 +533,7 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             report.paths = index.len() as u64;
             let envs = detect::detect(index.file(), &index);
             for env in with_sizes(envs, &|p| index.sum_under(p)) {
-                report.push(env, Status::Tracked, opts);
+                report.push(env, Status::Tracked, opts, &index);
             }
             Ok(report.finish())
         }
@@ -545,18 +566,17 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
         paths: paths.len() as u64,
         ..Report::default()
     };
-    let envs = match &tree {
-        Some(tree) => detect::detect(
-            &paths,
-            &Layered {
-                first: &changed,
-                second: tree,
-            },
-        ),
-        None => detect::detect(&paths, &changed),
+    let behind: &dyn Probe = match &tree {
+        Some(tree) => tree,
+        None => &changed,
     };
+    let probe = Layered {
+        first: &changed,
+        second: behind,
+    };
+    let envs = detect::detect(&paths, &probe);
     for env in with_sizes(envs, &|p| changed.sum_under(p)) {
-        report.push(env, Status::Added, opts);
+        report.push(env, Status::Added, opts, &probe);
     }
     Ok(report.finish())
 }
@@ -610,7 +630,7 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             bytes,
             remove_command: filter_repo_command(&env),
         };
-        if report.push(env, Status::History, opts) {
+        if report.push(env, Status::History, opts, &history.paths) {
             if let Some(last) = report.findings.last_mut() {
                 last.history = Some(Box::new(info));
             }

@@ -450,3 +450,70 @@ fn file_names_that_look_like_options_go_through_the_full_parser() {
         run.all()
     );
 }
+
+#[test]
+fn credentials_in_activate_scripts_are_named_from_the_staged_blob_never_shown() {
+    let repo = TestRepo::new();
+    let venv = repo.venv("venv");
+    let activate = venv.join("bin/activate");
+    let stock = std::fs::read_to_string(&activate).unwrap();
+    std::fs::write(
+        &activate,
+        format!("{stock}export API_KEY=\"sk-live-abc123\"\n"),
+    )
+    .unwrap();
+    let fish = venv.join("bin/activate.fish");
+    let stock_fish = std::fs::read_to_string(&fish).unwrap();
+    std::fs::write(&fish, format!("{stock_fish}set -gx DB_PASSWORD hunter2\n")).unwrap();
+    repo.git_ok(&["add", "-A"]);
+    // The working file no longer has the secret, but the staged blob does.
+    std::fs::write(&activate, &stock).unwrap();
+
+    let run = repo.commit(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let out = run.all();
+    assert!(
+        out.contains("venv/bin/activate exports API_KEY (values not shown)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("venv/bin/activate.fish exports DB_PASSWORD"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("sk-live-abc123") && !out.contains("hunter2"),
+        "a value leaked: {out}"
+    );
+
+    let run = repo.guard(&["--format", "json", "hook"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let secrets = &doc["repositories"][0]["environments"][0]["secrets"];
+    assert_eq!(secrets.as_array().unwrap().len(), 2, "{doc:#}");
+    assert_eq!(secrets[0]["name"], "API_KEY");
+    assert!(!run.stdout.contains("sk-live-abc123"));
+
+    // A secret only in the working file is not part of the commit.
+    let repo = TestRepo::new();
+    let venv = repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let activate = venv.join("bin/activate");
+    let stock = std::fs::read_to_string(&activate).unwrap();
+    std::fs::write(&activate, format!("{stock}export LATER_TOKEN=x\n")).unwrap();
+    let run = repo.guard(&["hook"]);
+    assert_eq!(run.code, 1);
+    assert!(!run.stdout.contains("LATER_TOKEN"), "{}", run.stdout);
+}
+
+#[test]
+fn stock_activate_scripts_of_real_venvs_have_no_secrets() {
+    let repo = TestRepo::new();
+    repo.venv_with_pip("venv");
+    repo.git_ok(&["add", "-A"]);
+    let run = repo.guard(&["--format", "json", "hook"]);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        doc["repositories"][0]["environments"][0]["secrets"],
+        serde_json::json!([]),
+        "{doc:#}"
+    );
+}

@@ -238,3 +238,24 @@ fn look_alikes_pass() {
     ]);
     assert_passes(&[("configs/pyvenv.cfg", "# no home key here\nversion = 3.11\n")]);
 }
+
+#[test]
+fn conda_activate_d_variables_are_reported() {
+    let (code, out) = commit_layout(&[
+        ("envs/ml/conda-meta/history", "==> 2024-03-01 <==\n"),
+        ("envs/ml/bin/python3.11", ELF),
+        (
+            "envs/ml/etc/conda/activate.d/env_vars.sh",
+            "#!/bin/sh\nexport HF_TOKEN='hf_abc'\nexport CONDA_PROMPT_MODIFIER='(ml)'\n",
+        ),
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("envs/ml/etc/conda/activate.d/env_vars.sh exports HF_TOKEN"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("hf_abc") && !out.contains("CONDA_PROMPT_MODIFIER"),
+        "{out}"
+    );
+}

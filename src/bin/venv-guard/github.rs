@@ -42,6 +42,19 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
                 property(&format!("Python environment {}", f.status.id())),
                 data(&message(f))
             )?;
+            for (script, line, names) in document::secrets_by_file(f) {
+                let mut script_path = escape::display(&script);
+                if prefix_paths {
+                    script_path = format!("{}/{script_path}", c.path.trim_end_matches('/'));
+                }
+                writeln!(
+                    out,
+                    "::error file={},line={line},title={}::{}",
+                    property(&script_path),
+                    property("Credentials in an activate script"),
+                    data(&document::secrets_message(&script, &names))
+                )?;
+            }
         }
     }
     Ok(())

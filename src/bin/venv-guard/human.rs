@@ -350,6 +350,16 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
             thousands(env.files)
         )?;
     }
+    for (file, line, names) in document::secrets_by_file(finding) {
+        let text = document::secrets_message(&file, &names);
+        writeln!(
+            out,
+            "  {}   {} {}",
+            "secrets".red().bold(),
+            format!("line {line}:").red(),
+            text.red().bold()
+        )?;
+    }
     if let Some(h) = &finding.history {
         let c = &h.first_commit;
         writeln!(

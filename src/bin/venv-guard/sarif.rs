@@ -126,7 +126,7 @@ struct Notification {
 }
 
 /// The rules, one per kind of finding: `(id, name, description, level)`.
-const RULES: [(&str, &str, &str, &str); 6] = [
+const RULES: [(&str, &str, &str, &str); 7] = [
     (
         "VG001",
         "StagedEnvironment",
@@ -162,6 +162,12 @@ const RULES: [(&str, &str, &str, &str); 6] = [
         "EnvironmentLikeFixture",
         "A test fixture imitates a Python environment",
         "note",
+    ),
+    (
+        "VG007",
+        "CredentialsInActivateScript",
+        "An environment's activate script exports variables of its own, such as credentials",
+        "error",
     ),
 ];
 
@@ -236,6 +242,37 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
                     root: escape::display(&f.env.root),
                 },
             });
+            for (script, line, names) in document::secrets_by_file(f) {
+                let mut path = script.clone();
+                if prefix_paths {
+                    let mut prefixed = c.path.trim_end_matches('/').as_bytes().to_vec();
+                    prefixed.push(b'/');
+                    prefixed.extend_from_slice(&path);
+                    path = prefixed;
+                }
+                results.push(SarifResult {
+                    rule_id: RULES[6].0,
+                    rule_index: 6,
+                    level: RULES[6].3,
+                    message: Text {
+                        text: document::secrets_message(&script, &names),
+                    },
+                    locations: vec![Location {
+                        physical_location: PhysicalLocation {
+                            artifact_location: ArtifactLocation {
+                                uri: uri(&path),
+                                uri_base_id: "%SRCROOT%",
+                            },
+                            region: Region {
+                                start_line: u32::try_from(line).unwrap_or(u32::MAX),
+                            },
+                        },
+                    }],
+                    partial_fingerprints: Fingerprints {
+                        root: escape::display(&script),
+                    },
+                });
+            }
         }
     }
     let log = Log {
