@@ -34,6 +34,8 @@ pub enum Error {
     Io(&'static str, PathBuf, std::io::Error),
     /// The index file could not be read.
     Index(crate::index::Error),
+    /// A `.git` file or directory that is not a repository.
+    BrokenGitDir(PathBuf),
 }
 
 impl fmt::Display for Error {
@@ -56,6 +58,11 @@ impl fmt::Display for Error {
             ),
             Error::Io(what, p, e) => write!(f, "{what} {}: {e}", p.display()),
             Error::Index(e) => e.fmt(f),
+            Error::BrokenGitDir(p) => write!(
+                f,
+                "{} is not a git repository (a gitdir file pointing nowhere, or a damaged .git)",
+                p.display()
+            ),
         }
     }
 }
@@ -67,6 +74,13 @@ pub struct Repo {
     repo: Repository,
     /// Opened from a hook's environment: `GIT_INDEX_FILE` applies.
     from_env: bool,
+}
+
+/// The first `.git` at or above `path`, if there is one.
+fn broken_git_entry(path: &Path) -> Option<PathBuf> {
+    path.ancestors()
+        .map(|dir| dir.join(".git"))
+        .find(|dot_git| fs::symlink_metadata(dot_git).is_ok())
 }
 
 /// libgit2 re-hashes every object it reads by default; git does not, and the objects come
@@ -108,7 +122,12 @@ impl Repo {
                 repo,
                 from_env: false,
             })),
-            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            // A `.git` that libgit2 cannot open (a gitdir file pointing nowhere) is an error, as
+            // for git, not a directory outside any repository.
+            Err(e) if e.code() == ErrorCode::NotFound => match broken_git_entry(path) {
+                Some(dot_git) => Err(Error::BrokenGitDir(dot_git)),
+                None => Ok(None),
+            },
             Err(e) => Err(Error::Git("cannot open the repository", e)),
         }
     }

@@ -218,6 +218,8 @@ impl From<git::Error> for Error {
 /// The changes staged in the repository of the current directory (what `git commit` is about
 /// to record), judged against the index and the working tree.
 pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
+    // A bare repository has nothing staged and no commit can be made in it.
+    repo.workdir()?;
     let index = repo.index()?;
     let paths = repo.staged(&index)?;
     let mut report = Report {

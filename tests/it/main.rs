@@ -6,6 +6,7 @@ mod common;
 mod fix;
 mod formats;
 mod hook;
+mod hostile;
 mod index;
 mod install;
 mod layouts;

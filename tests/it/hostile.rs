@@ -1,0 +1,159 @@
+//! Hostile input: each gives a clear error (exit 2) or a correct result, never a panic.
+
+use std::fs;
+
+use crate::common::{layout, symlink, TestRepo};
+
+fn no_panic(run: &crate::common::Run) {
+    assert!(
+        !run.stderr.contains("panicked") && run.code != 101,
+        "panic: {}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_bare_repository_is_a_clear_error_for_the_hook_and_a_walk_for_scan() {
+    let repo = TestRepo::new();
+    repo.write("a", "a\n");
+    repo.commit_all("a");
+    let bare = repo.sibling("bare.git");
+    let run = repo.git_in(
+        repo.root.parent().unwrap(),
+        &[
+            "clone",
+            "-q",
+            "--bare",
+            repo.root.to_str().unwrap(),
+            bare.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = repo.guard_in(&bare, &["hook"]);
+    no_panic(&run);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("bare repository"), "{}", run.stderr);
+    let run = repo.guard_in(&bare, &["scan", "--tracked"]);
+    no_panic(&run);
+    assert_eq!(
+        run.code,
+        0,
+        "HEAD of a bare repository can be scanned: {}",
+        run.all()
+    );
+}
+
+#[test]
+fn a_git_file_pointing_nowhere_is_a_clear_error() {
+    let repo = TestRepo::new();
+    let broken = repo.sibling("broken");
+    fs::create_dir(&broken).unwrap();
+    fs::write(broken.join(".git"), "gitdir: /nonexistent/place\n").unwrap();
+    for args in [&["hook"][..], &["scan"]] {
+        let run = repo.guard_in(&broken, args);
+        no_panic(&run);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    }
+}
+
+#[test]
+fn symlink_loops_and_links_out_of_the_repository_are_never_followed() {
+    let repo = TestRepo::new();
+    fs::create_dir_all(repo.root.join("loop/a")).unwrap();
+    symlink("../../loop", &repo.root.join("loop/a/back"));
+    symlink("self", &repo.root.join("self"));
+    let outside = repo.sibling("outside-env");
+    repo.fake_venv("../outside-env");
+    symlink(outside.to_str().unwrap(), &repo.root.join("linked-env"));
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(
+        run.code,
+        0,
+        "a symlink to an env is not an env of this repository: {}",
+        run.all()
+    );
+}
+
+#[test]
+fn deep_trees_and_long_paths_work() {
+    let repo = TestRepo::new();
+    let mut deep = String::new();
+    for i in 0..500 {
+        deep.push_str(&format!("d{}/", i % 10));
+    }
+    let long_name = "x".repeat(250);
+    let mut long = String::new();
+    while long.len() < 3800 {
+        long.push_str(&long_name);
+        long.push('/');
+    }
+    repo.fake_venv(&format!("{deep}venv"));
+    layout(&repo.root, &[(&format!("{long}file.txt"), "x\n")]);
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("d9/venv/ is a Python environment"),
+        "{}",
+        run.stdout
+    );
+    repo.git_ok(&["add", "-A"]);
+    let run = repo.guard(&["hook"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+}
+
+#[test]
+fn huge_binary_or_directory_pyvenv_cfg_is_not_read_whole() {
+    let repo = TestRepo::new();
+    // A sparse 1 GiB file: reading it whole would take seconds and a gigabyte.
+    layout(
+        &repo.root,
+        &[
+            ("big/bin/activate", "x"),
+            ("big/bin/python", "-> /usr/bin/python3"),
+        ],
+    );
+    let big = fs::File::create(repo.root.join("big/pyvenv.cfg")).unwrap();
+    big.set_len(1 << 30).unwrap();
+    layout(
+        &repo.root,
+        &[("binary/pyvenv.cfg", "\0\u{1}\u{2}home = /usr/bin\0")],
+    );
+    fs::create_dir_all(repo.root.join("dir/pyvenv.cfg")).unwrap();
+    let started = std::time::Instant::now();
+    let run = repo.guard(&["--format", "json", "scan"]);
+    no_panic(&run);
+    assert!(started.elapsed().as_secs() < 20, "the 1 GiB file was read");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let envs = doc["repositories"][0]["environments"].as_array().unwrap();
+    // `big` still has an activate script next to an interpreter link: a (partial) environment.
+    assert_eq!(envs.len(), 1, "{doc:#}");
+    assert_eq!(envs[0]["root"], "big");
+    assert!(
+        envs[0]["evidence"].to_string().contains("pyvenv.cfg ("),
+        "{doc:#}"
+    );
+}
+
+#[test]
+fn bidi_and_control_characters_are_escaped_in_every_format() {
+    let repo = TestRepo::new();
+    repo.fake_venv("evil\u{202e}vne");
+    repo.fake_venv("bell\u{7}env");
+    for format in ["human", "json", "sarif", "github"] {
+        let run = repo.guard(&["--format", format, "scan"]);
+        no_panic(&run);
+        assert_eq!(run.code, 1, "{format}: {}", run.all());
+        assert!(
+            !run.stdout.contains('\u{202e}'),
+            "{format} printed a bidi control"
+        );
+        assert!(
+            !run.stdout.contains('\u{7}'),
+            "{format} printed a control character"
+        );
+    }
+}
