@@ -5,6 +5,7 @@ mod clients;
 mod common;
 mod fix;
 mod formats;
+mod fuzz;
 mod hook;
 mod hostile;
 mod index;
