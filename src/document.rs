@@ -118,6 +118,17 @@ pub struct HistoryDoc {
     pub bytes: u64,
     /// The command that removes it from every commit (never run by venv-guard).
     pub remove_command: String,
+    /// Commits whose activate scripts exported variables of their own, with their names.
+    pub secret_commits: Vec<SecretCommitDoc>,
+}
+
+/// A commit that put credentials into the history.
+#[derive(Clone, Debug, Serialize)]
+pub struct SecretCommitDoc {
+    /// The commit.
+    pub commit: CommitDoc,
+    /// The exported variables (values never shown).
+    pub names: Vec<String>,
 }
 
 /// A commit.
@@ -288,6 +299,17 @@ fn env_doc(f: &Finding) -> EnvDoc {
             blobs: h.blobs,
             bytes: h.bytes,
             remove_command: h.remove_command.clone(),
+            secret_commits: h
+                .secret_commits
+                .iter()
+                .map(|(c, names)| SecretCommitDoc {
+                    commit: commit_doc(c),
+                    names: names
+                        .iter()
+                        .map(|n| escape::display(n.as_bytes()))
+                        .collect(),
+                })
+                .collect(),
         }),
         secrets: f
             .secrets

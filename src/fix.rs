@@ -67,6 +67,8 @@ pub struct IgnoreEdit {
     /// Whether the file is staged afterwards (root `.gitignore` files are; one inside an
     /// environment is not, it ignores itself).
     pub stage: bool,
+    /// For each line, the root of the environment it ignores.
+    pub owners: Vec<Vec<u8>>,
 }
 
 /// The requirements file to write.
@@ -316,6 +318,7 @@ pub fn plan(
 ) -> Result<Plan, Error> {
     let mut plan = Plan::default();
     let mut root_lines: Vec<String> = Vec::new();
+    let mut root_owners: Vec<Vec<u8>> = Vec::new();
     for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
         let root = &finding.env.root;
         let targets: Vec<Vec<u8>> = if root.is_empty() {
@@ -334,11 +337,13 @@ pub fn plan(
                     file: join(root, b".gitignore"),
                     lines: vec!["*".to_owned()],
                     stage: false,
+                    owners: vec![root.clone()],
                 });
             } else {
                 for pattern in patterns {
                     if !root_lines.contains(&pattern) {
                         root_lines.push(pattern);
+                        root_owners.push(root.clone());
                     }
                 }
             }
@@ -366,6 +371,7 @@ pub fn plan(
                 file: b".gitignore".to_vec(),
                 lines: root_lines,
                 stage: true,
+                owners: root_owners,
             },
         );
     }
@@ -450,10 +456,31 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
             write_atomic(&freeze.path, freeze.content.as_bytes())?;
             applied.freeze = Some((freeze.path.clone(), freeze.count));
         }
+        // The lock is held now: a fix that ran meanwhile may have ignored some environments
+        // already, and its rules must not be written twice.
+        let done: Vec<&[u8]> = plan
+            .envs
+            .iter()
+            .filter(|e| !e.already_ignored && is_ignored(repo, top, &e.targets))
+            .map(|e| e.finding.env.root.as_slice())
+            .collect();
         for edit in &plan.edits {
+            let mut edit = edit.clone();
+            let keep: Vec<bool> = edit
+                .owners
+                .iter()
+                .map(|o| !done.contains(&o.as_slice()))
+                .collect();
+            let mut flags = keep.iter();
+            edit.lines.retain(|_| *flags.next().unwrap_or(&true));
+            let mut flags = keep.iter();
+            edit.owners.retain(|_| *flags.next().unwrap_or(&true));
+            if edit.lines.is_empty() {
+                continue;
+            }
             let path = top.join(bytes_to_path(&edit.file));
             append_to(&mut undo, &path, &edit.lines)?;
-            applied.edits.push(edit.clone());
+            applied.edits.push(edit);
         }
         for env in plan.envs.iter().filter(|e| !e.already_ignored) {
             if is_ignored(repo, top, &env.targets) {
@@ -472,6 +499,7 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
                 file: join(parent, b".gitignore"),
                 lines: vec![format!("/{literal}/")],
                 stage: true,
+                owners: vec![root.clone()],
             };
             append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
             if !is_ignored(repo, top, &env.targets) {

@@ -489,6 +489,7 @@ impl Repo {
                     .entry(entry.path.clone())
                     .or_insert_with(|| (entry.clone(), PathHistory::default()));
                 slot.1.commits.push(index);
+                slot.1.versions.push((index, entry.data));
                 if !slot.1.blobs.contains(&entry.data) {
                     slot.1.blobs.push(entry.data);
                 }
@@ -505,6 +506,11 @@ impl Repo {
             versions,
             shallow: self.repo.is_shallow(),
         })
+    }
+
+    /// At most `limit` bytes of a blob (`None` for one too large to be a marker or a script).
+    pub fn read_blob(&self, id: Oid, limit: usize) -> Option<Vec<u8>> {
+        read_blob_head(&self.repo, id, limit)
     }
 
     /// The size of a blob, from its header.
@@ -981,6 +987,8 @@ pub struct PathHistory {
     pub commits: Vec<usize>,
     /// Every distinct blob it had.
     pub blobs: Vec<Oid>,
+    /// Each change: the commit (index in [`History::commits`]) and the blob it wrote.
+    pub versions: Vec<(usize, Oid)>,
 }
 
 /// Every path that any commit added or changed, from the oldest commit on.

@@ -106,6 +106,9 @@ pub struct HistoryInfo {
     pub bytes: u64,
     /// The `git filter-repo` command that removes it from every commit (printed, never run).
     pub remove_command: String,
+    /// The commits whose activate scripts exported variables of their own (credentials that
+    /// the history publishes even if HEAD no longer has them), oldest first, with the names.
+    pub secret_commits: Vec<(git::CommitInfo, Vec<String>)>,
 }
 
 /// The outcome of one run.
@@ -631,6 +634,7 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             blobs: blobs.len() as u64,
             bytes,
             remove_command: filter_repo_command(&env),
+            secret_commits: secret_commits(repo, &history, &env),
         };
         if report.push(env, Status::History, opts, &history.paths) {
             if let Some(last) = report.findings.last_mut() {
@@ -639,6 +643,34 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
         }
     }
     Ok(report.finish())
+}
+
+/// Every commit that wrote an activate script of `env` exporting variables of its own.
+fn secret_commits(
+    repo: &Repo,
+    history: &git::History<'_>,
+    env: &Environment,
+) -> Vec<(git::CommitInfo, Vec<String>)> {
+    let mut found: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
+    for script in secrets::scripts(&env.root, &history.paths) {
+        for path in history.versions_under(&script) {
+            for &(commit, blob) in &path.versions {
+                let Some(content) = repo.read_blob(blob, secrets::SCRIPT_LIMIT) else {
+                    continue;
+                };
+                for (name, _) in secrets::exported(&script, &content) {
+                    let names = found.entry(commit).or_default();
+                    if !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .filter_map(|(commit, names)| Some((history.commits.get(commit)?.clone(), names)))
+        .collect()
 }
 
 /// `git filter-repo --invert-paths --path venv/`: removes the environment from every commit.

@@ -8,7 +8,7 @@ use crate::detect::Probe;
 use crate::probe::join;
 
 /// How much of a script is read; stock activate scripts are a few KiB.
-const SCRIPT_LIMIT: usize = 256 * 1024;
+pub const SCRIPT_LIMIT: usize = 256 * 1024;
 
 /// A variable an activate script exports that its creator did not write.
 #[derive(Clone, Debug, PartialEq, Eq)]

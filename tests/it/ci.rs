@@ -411,3 +411,33 @@ fn a_baseline_hides_old_environments_but_not_new_ones() {
         run.stderr
     );
 }
+
+#[test]
+fn history_names_the_commits_that_published_credentials() {
+    let repo = TestRepo::new();
+    repo.fake_venv("venv");
+    repo.commit_all("add venv");
+    repo.write(
+        "venv/bin/activate",
+        "# This file must be used with \"source bin/activate\"\nexport STRIPE_KEY=sk_live_xyz\n",
+    );
+    let leaked = repo.commit_all("set the key in activate");
+    repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
+    repo.commit_all("remove venv");
+    let run = repo.guard(&["--format", "json", "scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(!run.stdout.contains("sk_live_xyz"), "a value leaked");
+    let doc = json(&run);
+    let history = &doc["repositories"][0]["environments"][0]["history"];
+    let commits = history["secret_commits"].as_array().unwrap();
+    assert_eq!(commits.len(), 1, "{doc:#}");
+    assert_eq!(commits[0]["commit"]["id"], leaked.as_str());
+    assert_eq!(commits[0]["names"][0], "STRIPE_KEY");
+    let run = repo.guard(&["--color", "never", "scan", "--history"]);
+    assert!(
+        run.stdout
+            .contains("exports STRIPE_KEY (values not shown): the history publishes them"),
+        "{}",
+        run.stdout
+    );
+}

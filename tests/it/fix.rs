@@ -466,3 +466,48 @@ fn a_symlinked_gitignore_is_not_followed_and_permissions_are_kept() {
         .mode();
     assert_eq!(mode & 0o777, 0o640);
 }
+
+#[test]
+fn two_fixes_at_once_leave_a_correct_result() {
+    for _ in 0..10 {
+        let repo = TestRepo::new();
+        repo.write(".gitignore", "*.log\n");
+        repo.venv("venv");
+        repo.venv("other/.venv");
+        repo.git_ok(&["add", "-A"]);
+        let spawn = || {
+            isolated(crate::common::bin(), &repo.root)
+                .arg("fix")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        let (a, b) = (spawn(), spawn());
+        let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        let codes = [a.status.code(), b.status.code()];
+        assert!(codes.contains(&Some(0)), "one fix succeeds: {codes:?}");
+        for out in [&a, &b] {
+            if out.status.code() == Some(2) {
+                let err = String::from_utf8_lossy(&out.stderr);
+                assert!(err.contains("nothing was changed"), "{err}");
+            }
+        }
+        // Whatever the interleaving, a second pass finishes the job and the result is whole.
+        assert_eq!(repo.guard(&["fix"]).code, 0);
+        let gitignore = fs::read_to_string(repo.root.join(".gitignore")).unwrap();
+        assert_eq!(gitignore.matches("/venv/\n").count(), 1, "{gitignore}");
+        assert_eq!(
+            gitignore.matches("/other/.venv/\n").count(),
+            1,
+            "{gitignore}"
+        );
+        assert!(gitignore.starts_with("*.log\n"));
+        assert!(
+            repo.tracked().iter().all(|p| !p.contains("venv/")),
+            "{:?}",
+            repo.tracked()
+        );
+        assert!(repo.root.join("venv/pyvenv.cfg").exists());
+    }
+}

@@ -391,6 +391,19 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
             "remove".dimmed(),
             h.remove_command.cyan()
         )?;
+        for (commit, names) in &h.secret_commits {
+            writeln!(
+                out,
+                "  {}   {} {} exports {} (values not shown): the history publishes them",
+                "secrets".red().bold(),
+                &commit.id[..commit.id.len().min(12)],
+                format!(
+                    "\u{201c}{}\u{201d}",
+                    escape::display(commit.subject.as_bytes())
+                ),
+                names.join(", ").red().bold()
+            )?;
+        }
     }
     if commands && finding.severity == Severity::Error {
         let (_, inexpressible) = fix::ignore_patterns(finding);
