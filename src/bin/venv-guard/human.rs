@@ -394,13 +394,10 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         for (commit, names) in &h.secret_commits {
             writeln!(
                 out,
-                "  {}   {} {} exports {} (values not shown): the history publishes them",
+                "  {}   {} \u{201c}{}\u{201d} exports {} (values not shown): the history publishes them",
                 "secrets".red().bold(),
                 &commit.id[..commit.id.len().min(12)],
-                format!(
-                    "\u{201c}{}\u{201d}",
-                    escape::display(commit.subject.as_bytes())
-                ),
+                escape::display(commit.subject.as_bytes()),
                 names.join(", ").red().bold()
             )?;
         }
