@@ -464,13 +464,16 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             Some(size) => tally.bytes += size,
             None => tally.bytes_known = false,
         }
+        // The root itself (a submodule's entry) has no entry below it.
         let below = if root.is_empty() {
             path
         } else {
-            &path[root.len() + 1..]
+            path.get(root.len() + 1..).unwrap_or_default()
         };
-        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
-        tally.entries.insert(top);
+        if !below.is_empty() {
+            let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+            tally.entries.insert(top);
+        }
     }
     roots
         .into_iter()
@@ -584,6 +587,13 @@ impl<'a> Roots<'a> {
                 return Some(&b""[..]);
             }
         }
+        // The root itself (a submodule's entry): the first key not below `path` is `path/`.
+        let at = self.keys.partition_point(|k| k.as_slice() < path);
+        if let Some(key) = self.keys.get(at) {
+            if key.len() == path.len() + 1 && key.starts_with(path) {
+                return Some(self.roots[at]);
+            }
+        }
         // The only key that can be a prefix of `path` is the greatest key not above it.
         let i = self.keys.partition_point(|k| k.as_slice() <= path);
         let i = i.checked_sub(1)?;
@@ -608,6 +618,10 @@ fn collect_candidates<'a>(
     // Start at the component before the one where this path leaves the shared prefix: it is
     // the first whose next component may be new.
     let known = known.min(path.len());
+    // A submodule is a directory of its own: it may itself be an environment's root.
+    if meta.is_some_and(|m| m.mode == Mode::Submodule) {
+        out.insert(path, true);
+    }
     let mut start = match path[..known].iter().rposition(|&b| b == b'/') {
         Some(slash) => path[..slash]
             .iter()

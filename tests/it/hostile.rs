@@ -157,3 +157,46 @@ fn bidi_and_control_characters_are_escaped_in_every_format() {
         );
     }
 }
+
+#[test]
+fn a_submodule_that_is_an_environment_is_reported_but_not_entered() {
+    let env_repo = TestRepo::new();
+    crate::common::layout(
+        &env_repo.root,
+        &[
+            ("pyvenv.cfg", "home = /usr/bin\n"),
+            ("bin/activate", "# activate\n"),
+            ("bin/python", "-> /usr/bin/python3"),
+        ],
+    );
+    env_repo.commit_all("an environment as a repository");
+    let repo = TestRepo::new();
+    repo.write("app.py", "x\n");
+    repo.commit_all("start");
+    let url = format!("file://{}", env_repo.root.display());
+    repo.git_ok(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "vendor/env",
+    ]);
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("vendor/env/ is a Python environment, tracked by git"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("1 file"),
+        "only the submodule entry, not its files: {}",
+        run.stdout
+    );
+    let run = repo.guard(&["hook"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+}
