@@ -59,6 +59,7 @@ pub struct IndexFile {
     records: Vec<Record>,
     tree: Option<CacheTree>,
     skipped: usize,
+    sparse_dirs: usize,
 }
 
 /// Why an index file could not be read.
@@ -113,6 +114,7 @@ impl IndexFile {
         let mut records = Vec::with_capacity(count.min(data.len() / 62));
         let mut tree = None;
         let mut skipped = 0;
+        let mut sparse_dirs = 0;
         // Version 4 paths are rebuilt here, to be appended after the file's bytes.
         let mut rebuilt: Vec<u8> = Vec::new();
         let mut previous: (usize, usize) = (0, 0);
@@ -158,9 +160,24 @@ impl IndexFile {
                 r.take(padded - used)?;
                 (start, len)
             };
+            let path = if version == 4 {
+                &rebuilt[start - data.len()..start - data.len() + len]
+            } else {
+                &data[start..start + len]
+            };
             let stage = (flags >> 12) & 0x3;
-            // Conflict stages and sparse-index directory entries are not files of a commit.
-            if stage != 0 || mode & 0o170000 == 0o040000 {
+            // Sparse-index directory entries (`dir/`, mode 040000) stand for whole directories.
+            if mode & 0o170000 == 0o040000 {
+                sparse_dirs += 1;
+                continue;
+            }
+            if !is_valid_path(path) {
+                return Err(format!(
+                    "invalid path {} (git refuses such an index too)",
+                    crate::escape::display(path)
+                ));
+            }
+            if stage != 0 {
                 skipped += 1;
                 continue;
             }
@@ -204,6 +221,7 @@ impl IndexFile {
             records,
             tree,
             skipped,
+            sparse_dirs,
         })
     }
 
@@ -223,9 +241,15 @@ impl IndexFile {
         self.tree.as_ref()
     }
 
-    /// Entries that are not files of a commit (conflict stages, sparse directories).
+    /// Conflict entries (stages 1-3), which are not files of a commit.
     pub fn skipped(&self) -> usize {
         self.skipped
+    }
+
+    /// Directory entries of a sparse index: whole directories outside the sparse-checkout cone,
+    /// whose files this index does not list.
+    pub fn sparse_dirs(&self) -> usize {
+        self.sparse_dirs
     }
 }
 
@@ -249,6 +273,16 @@ impl PathList for IndexFile {
 }
 
 impl SortedPaths for IndexFile {}
+
+/// Whether `path` is a path git itself would accept in an index (its `verify_path`): relative,
+/// no empty, `.` or `..` component, no `.git` component. A crafted index with `../x` must not
+/// make the tool read or write outside the working tree.
+pub fn is_valid_path(path: &[u8]) -> bool {
+    !path.is_empty()
+        && path
+            .split(|&b| b == b'/')
+            .all(|c| !c.is_empty() && c != b"." && c != b".." && !c.eq_ignore_ascii_case(b".git"))
+}
 
 /// The detection mode of a git mode.
 pub fn mode_of(mode: u32) -> Option<Mode> {
@@ -367,6 +401,31 @@ mod tests {
         let mut truncated = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
         truncated.extend_from_slice(&[0; 30]);
         assert!(IndexFile::parse(truncated).is_err());
+    }
+
+    #[test]
+    fn paths_git_would_refuse_are_refused() {
+        for good in [
+            &b"a"[..],
+            b"venv/bin/python",
+            b".venv/pyvenv.cfg",
+            b"a..b/c",
+        ] {
+            assert!(is_valid_path(good), "{good:?}");
+        }
+        for bad in [
+            &b""[..],
+            b"/etc/passwd",
+            b"../x",
+            b"a/../b",
+            b"a//b",
+            b"./a",
+            b"a/.git/config",
+            b".GIT/x",
+            b"a/",
+        ] {
+            assert!(!is_valid_path(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -444,6 +444,7 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
     }
     report.paths = tracked_count as u64 + walked.visited;
     report.warnings = walked.problems;
+    report.warnings.extend(sparse_warning(&index));
     for found in walked.envs {
         if tracked_roots.contains(&found.root) {
             continue;
@@ -459,6 +460,19 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         report.push(unentered(found), Status::Unignored, opts, &disk);
     }
     Ok(report.finish())
+}
+
+/// A sparse index lists directories outside the sparse-checkout cone as one entry each; their
+/// files are not examined.
+fn sparse_warning(index: &Index<'_>) -> Option<String> {
+    let n = index.file().sparse_dirs();
+    (n > 0).then(|| {
+        format!(
+            "sparse index: {n} director{} outside the sparse-checkout cone were not examined; \
+             scan --tracked reads them from HEAD",
+            if n == 1 { "y" } else { "ies" }
+        )
+    })
 }
 
 /// The environments among the tracked files at or below `prefix`, and how many files that is.
@@ -536,6 +550,7 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
         TrackedSource::Index => {
             let index = repo.index()?;
             report.paths = index.len() as u64;
+            report.warnings.extend(sparse_warning(&index));
             let envs = detect::detect(index.file(), &index);
             for env in with_sizes(envs, &|p| index.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &index);

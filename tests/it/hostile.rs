@@ -200,3 +200,39 @@ fn a_submodule_that_is_an_environment_is_reported_but_not_entered() {
     let run = repo.guard(&["hook"]);
     assert_eq!(run.code, 1, "{}", run.all());
 }
+
+#[test]
+fn sparse_checkouts_find_environments_outside_the_cone() {
+    let repo = TestRepo::new();
+    repo.write("src/app.py", "x\n");
+    repo.fake_venv("tools/venv");
+    repo.commit_all("start");
+    repo.git_ok(&["sparse-checkout", "set", "--cone", "src"]);
+    assert!(
+        !repo.root.join("tools").exists(),
+        "tools/ is outside the cone"
+    );
+    // Files outside the cone stay in the index (skip-worktree): found from the index.
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout
+            .contains("tools/venv/ is a Python environment, tracked by git"),
+        "{}",
+        run.stdout
+    );
+    // A sparse index folds them into one directory entry: scan says so; --tracked reads HEAD.
+    repo.git_ok(&["sparse-checkout", "init", "--cone", "--sparse-index"]);
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert!(
+        run.stderr.contains("sparse index") || run.code == 1,
+        "{}",
+        run.all()
+    );
+    let run = repo.guard(&["scan", "--tracked"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("tools/venv/"), "{}", run.stdout);
+}
