@@ -236,3 +236,43 @@ fn sparse_checkouts_find_environments_outside_the_cone() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stdout.contains("tools/venv/"), "{}", run.stdout);
 }
+
+#[test]
+fn a_directory_the_walk_cannot_read_is_reported_and_the_scan_goes_on() {
+    let repo = TestRepo::new();
+    repo.fake_venv("loose");
+    // Nested beyond PATH_MAX (4096 bytes): reading it by its full path fails.
+    let name = "n".repeat(200);
+    let script = format!(
+        "import os\nfor _ in range(25):\n    os.mkdir('{name}')\n    os.chdir('{name}')\nopen('deep.txt', 'w').close()\n"
+    );
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(&repo.root)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(
+        run.code,
+        1,
+        "the scan goes on and finds the env: {}",
+        run.all()
+    );
+    assert!(
+        run.stdout.contains("loose/ is a Python environment"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.contains("venv-guard: warning:"),
+        "the unreadable directory is reported: {}",
+        run.stderr
+    );
+}
