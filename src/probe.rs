@@ -44,15 +44,16 @@ impl PathList for [crate::detect::PathEntry] {
     }
 }
 
+/// A vector of entries is its slice.
 impl PathList for Vec<crate::detect::PathEntry> {
     fn len(&self) -> usize {
-        <[_]>::len(self)
+        PathList::len(self.as_slice())
     }
     fn path_at(&self, i: usize) -> &[u8] {
-        &self[i].path
+        self.as_slice().path_at(i)
     }
     fn meta_at(&self, i: usize) -> Option<Meta> {
-        self[i].meta
+        self.as_slice().meta_at(i)
     }
 }
 
