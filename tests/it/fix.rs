@@ -511,3 +511,38 @@ fn two_fixes_at_once_leave_a_correct_result() {
         assert!(repo.root.join("venv/pyvenv.cfg").exists());
     }
 }
+
+#[test]
+fn a_failing_write_is_a_clear_error_and_the_old_gitignore_stays() {
+    // `ulimit -f 0` makes every write fail with EFBIG, as a full or read-only disk would fail
+    // it (with SIGXFSZ ignored, the write returns an error instead of killing the process).
+    let repo = TestRepo::new();
+    repo.write(".gitignore", "*.log\r\n");
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let index = index_bytes(&repo);
+    let out = isolated("sh", &repo.root)
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 0; exec \"$0\" fix")
+        .arg(crate::common::bin())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot write") && stderr.contains("nothing was changed"),
+        "{stderr}"
+    );
+    assert_eq!(
+        fs::read(repo.root.join(".gitignore")).unwrap(),
+        b"*.log\r\n"
+    );
+    assert_eq!(index_bytes(&repo), index);
+    assert!(!repo.root.join(".git/index.lock").exists());
+    let litter: Vec<_> = fs::read_dir(&repo.root)
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".venv-guard-"))
+        .collect();
+    assert!(litter.is_empty(), "temporary files are removed on error");
+}
