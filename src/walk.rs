@@ -114,8 +114,10 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
 /// The rules below every `.gitignore`: `.git/info/exclude` and the global excludes file.
 fn base_rules(top: &Path) -> Vec<Gitignore> {
     let mut rules = Vec::new();
-    let mut exclude = GitignoreBuilder::new(top);
-    if exclude.add(top.join(".git/info/exclude")).is_none() {
+    let exclude_file = top.join(".git/info/exclude");
+    if let Ok(bytes) = fs::read(&exclude_file) {
+        let mut exclude = GitignoreBuilder::new(top);
+        add_lines(&mut exclude, &exclude_file, &bytes);
         if let Ok(matcher) = exclude.build() {
             rules.push(matcher);
         }
@@ -126,6 +128,9 @@ fn base_rules(top: &Path) -> Vec<Gitignore> {
     }
     rules
 }
+
+/// Ignore files larger than this are not compiled into matchers for pruning.
+const MAX_RULES_FILE: u64 = 256 * 1024;
 
 struct Walker {
     disk: DiskProbe,
@@ -141,15 +146,29 @@ impl Walker {
     /// Pushes the `.gitignore` of `dir`, if it has one; returns whether it did.
     fn push_rules(&mut self, dir: &Path) -> bool {
         let file = dir.join(".gitignore");
-        if !fs::symlink_metadata(&file).is_ok_and(|m| m.is_file()) {
+        let Ok(md) = fs::symlink_metadata(&file) else {
+            return false;
+        };
+        if !md.is_file() {
             return false;
         }
-        let mut builder = GitignoreBuilder::new(dir);
-        if let Some(err) = builder.add(&file) {
-            self.walked
-                .problems
-                .push(escape::display(err.to_string().as_bytes()));
+        if md.len() > MAX_RULES_FILE {
+            // Compiling a few hundred thousand patterns would take longer than the walk: the
+            // walk enters what they would have pruned, and git's own matcher still decides
+            // whether each environment found is ignored.
+            self.walked.problems.push(format!(
+                "{}: {} bytes of ignore rules; the walk does not prune with them (git's matcher \
+                 still judges every environment found)",
+                escape::display(&path_to_bytes(&file)),
+                md.len()
+            ));
+            return false;
         }
+        let Ok(bytes) = fs::read(&file) else {
+            return false;
+        };
+        let mut builder = GitignoreBuilder::new(dir);
+        add_lines(&mut builder, &file, &bytes);
         match builder.build() {
             Ok(matcher) => {
                 self.rules.push(matcher);
@@ -269,6 +288,19 @@ impl Walker {
         rel.truncate(base_len);
         if pushed {
             self.rules.pop();
+        }
+    }
+}
+
+/// Adds the rules of an ignore file the way git reads it: line by line as bytes, a NUL ending
+/// the pattern; a line that is not UTF-8 cannot match a UTF-8 path and is skipped.
+fn add_lines(builder: &mut GitignoreBuilder, file: &Path, bytes: &[u8]) {
+    for line in bytes.split(|&b| b == b'\n') {
+        let line = line.split(|&b| b == 0).next().unwrap_or_default();
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if let Ok(text) = std::str::from_utf8(line) {
+            // An invalid glob is skipped, as git skips what it cannot use.
+            let _ = builder.add_line(Some(file.to_path_buf()), text);
         }
     }
 }

@@ -276,3 +276,47 @@ fn a_directory_the_walk_cannot_read_is_reported_and_the_scan_goes_on() {
         run.stderr
     );
 }
+
+#[test]
+fn huge_or_binary_gitignore_files_give_a_correct_result() {
+    let repo = TestRepo::new();
+    let mut rules = String::new();
+    for i in 0..40_000 {
+        rules.push_str(&format!("/build{i}/*.o\n"));
+    }
+    rules.push_str("/ignored-env/\n");
+    repo.write(".gitignore", &rules);
+    repo.fake_venv("ignored-env");
+    repo.fake_venv("loose-env");
+    let started = std::time::Instant::now();
+    let run = repo.guard(&["--format", "json", "scan"]);
+    no_panic(&run);
+    assert!(started.elapsed().as_secs() < 20, "too slow");
+    assert_eq!(run.code, 1, "{}", run.all());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let roots: Vec<&str> = doc["repositories"][0]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["root"].as_str().unwrap())
+        .collect();
+    assert_eq!(roots, ["loose-env"]);
+    assert!(doc["repositories"][0]["warnings"][0]
+        .as_str()
+        .unwrap()
+        .contains("does not prune"));
+
+    let repo = TestRepo::new();
+    std::fs::write(
+        repo.root.join(".gitignore"),
+        b"\0\xff\xfe binary \0\n/ignored-env/\n\x00",
+    )
+    .unwrap();
+    repo.fake_venv("ignored-env");
+    repo.fake_venv("loose-env");
+    let run = repo.guard(&["scan"]);
+    no_panic(&run);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.contains("loose-env/"), "{}", run.stdout);
+    assert!(!run.stdout.contains("ignored-env/"), "{}", run.stdout);
+}
