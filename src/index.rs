@@ -278,10 +278,24 @@ impl SortedPaths for IndexFile {}
 /// no empty, `.` or `..` component, no `.git` component. A crafted index with `../x` must not
 /// make the tool read or write outside the working tree.
 pub fn is_valid_path(path: &[u8]) -> bool {
-    !path.is_empty()
-        && path
-            .split(|&b| b == b'/')
-            .all(|c| !c.is_empty() && c != b"." && c != b".." && !c.eq_ignore_ascii_case(b".git"))
+    if path.is_empty() || path[path.len() - 1] == b'/' {
+        return false;
+    }
+    // One tight pass: only a component starting with '/' (an empty one) or '.' needs a look.
+    let mut at_start = true;
+    for (i, &b) in path.iter().enumerate() {
+        if at_start && (b == b'/' || (b == b'.' && !dot_component_ok(&path[i..]))) {
+            return false;
+        }
+        at_start = b == b'/';
+    }
+    true
+}
+
+/// Whether a component starting with '.' (at the start of `rest`) is allowed.
+fn dot_component_ok(rest: &[u8]) -> bool {
+    let component = rest.split(|&b| b == b'/').next().unwrap_or(rest);
+    !(component == b"." || component == b".." || component.eq_ignore_ascii_case(b".git"))
 }
 
 /// The detection mode of a git mode.

@@ -256,7 +256,7 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
     let mut paths = Vec::with_capacity(files.len());
     for file in files {
         let path = if at_top && file.is_relative() {
-            normalize(&path_to_bytes(file))
+            normalize(file.as_os_str().as_encoded_bytes())
         } else {
             let full = if file.is_absolute() {
                 file.clone()

@@ -58,7 +58,7 @@ fn main() -> ExitCode {
 /// check; a plain list of names after `hook` (nothing that looks like an option) is therefore
 /// taken as the `FILE...` values directly, and clap parses the rest as always.
 fn parse_cli() -> Cli {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let plain_files = args.len() > 3
         && args[1] == "hook"
         && args[2..]
@@ -67,9 +67,10 @@ fn parse_cli() -> Cli {
     if !plain_files {
         return Cli::parse_from(args);
     }
-    let mut cli = Cli::parse_from(&args[..2]);
+    let names: Vec<PathBuf> = args.drain(2..).map(PathBuf::from).collect();
+    let mut cli = Cli::parse_from(args);
     if let Command::Hook { files, .. } = &mut cli.command {
-        *files = args[2..].iter().map(PathBuf::from).collect();
+        *files = names;
     }
     cli
 }
