@@ -431,6 +431,11 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
     let mut roots: Vec<(&[u8], EnvRoot)> = Vec::new();
     let mut confirmed = Roots::default();
     for (candidate, hinted) in order {
+        // A path git would refuse (`..`, `.git`, empty components) is never examined: the
+        // probes would read outside the working tree, and a fix would write there.
+        if !candidate.is_empty() && !crate::index::is_valid_path(candidate) {
+            continue;
+        }
         if confirmed.owner(candidate).is_some() {
             continue;
         }

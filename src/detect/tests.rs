@@ -578,3 +578,11 @@ fn fallback_is_asked_only_about_paths_that_look_like_an_environment() {
         [("venv".to_owned(), Kind::Venv)]
     );
 }
+
+#[test]
+fn paths_git_would_refuse_are_never_examined() {
+    for root in ["../outside/venv", "a/../../venv", ".git/venv", "a//venv"] {
+        let spec = posix_venv(root, CFG);
+        nothing!(&owned(&spec));
+    }
+}
