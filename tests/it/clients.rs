@@ -7,19 +7,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use tempfile::TempDir;
-
 use crate::common::{isolated, Run, TestRepo};
 
 /// A throwaway venv with pre-commit and maturin installed from PyPI, made once per run, with
 /// its own pre-commit cache and cargo target directory.
 struct Tools {
-    dir: TempDir,
+    dir: PathBuf,
 }
 
 impl Tools {
     fn bin(&self, name: &str) -> PathBuf {
-        self.dir.path().join("venv/bin").join(name)
+        self.dir.join("venv/bin").join(name)
     }
 
     /// A command that finds the tools but not the venv-guard under test: what the clients
@@ -27,11 +25,11 @@ impl Tools {
     fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
         let mut cmd = isolated(program, dir);
         let system = std::env::var_os("PATH").unwrap_or_default();
-        let mut path = vec![self.dir.path().join("venv/bin")];
+        let mut path = vec![self.dir.join("venv/bin")];
         path.extend(std::env::split_paths(&system));
         cmd.env("PATH", std::env::join_paths(path).unwrap())
-            .env("PRE_COMMIT_HOME", self.dir.path().join("pre-commit-home"))
-            .env("CARGO_TARGET_DIR", self.dir.path().join("target"))
+            .env("PRE_COMMIT_HOME", self.dir.join("pre-commit-home"))
+            .env("CARGO_TARGET_DIR", self.dir.join("target"))
             .env_remove("PRE_COMMIT_FROM_REF")
             .env_remove("PRE_COMMIT_TO_REF");
         cmd
@@ -41,23 +39,21 @@ impl Tools {
 fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("vg-tools")
-            .tempdir()
-            .unwrap();
-        let venv = dir.path().join("venv");
-        run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-        run_ok(
-            Command::new(venv.join("bin/python"))
-                .args([
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                ])
-                .args(["pre-commit", "maturin>=1.5,<2", "sarif-tools"]),
-        );
+        let dir = crate::common::cached_dir("client-tools", |dir| {
+            let venv = dir.join("venv");
+            run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+            run_ok(
+                Command::new(venv.join("bin/python"))
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args(["pre-commit", "maturin>=1.5,<2", "sarif-tools"]),
+            );
+        });
         Tools { dir }
     })
 }

@@ -246,20 +246,30 @@ fn python_venv(dir: &Path, flags: &[&str]) {
     );
 }
 
-/// A venv with pip, made once per test process and kept for its duration.
+/// A venv with pip, made once and kept in cargo's temporary directory for tests (statics are
+/// never dropped, so a temporary directory here would be left behind by every run).
 fn pip_venv() -> &'static Path {
-    static VENV: OnceLock<(TempDir, PathBuf)> = OnceLock::new();
-    &VENV
-        .get_or_init(|| {
-            let tmp = tempfile::Builder::new()
-                .prefix("vg-pipvenv")
-                .tempdir()
-                .unwrap();
-            let dir = tmp.path().join("venv");
-            python_venv(&dir, &[]);
-            (tmp, dir)
-        })
-        .1
+    static VENV: OnceLock<PathBuf> = OnceLock::new();
+    VENV.get_or_init(|| {
+        cached_dir("pip-venv", |dir| python_venv(&dir.join("venv"), &[])).join("venv")
+    })
+}
+
+/// A directory under cargo's temporary directory for tests, built once by `build` and reused by
+/// later runs; a partial build (an interrupted run) is built again.
+pub fn cached_dir(name: &str, build: impl FnOnce(&Path)) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let complete = dir.join(".complete");
+    if complete.exists() {
+        return dir;
+    }
+    if dir.exists() {
+        fs::remove_dir_all(&dir).unwrap();
+    }
+    fs::create_dir_all(&dir).unwrap();
+    build(&dir);
+    fs::write(&complete, b"").unwrap();
+    dir
 }
 
 /// `cp -a`: keeps symlinks as symlinks.
