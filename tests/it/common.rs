@@ -232,6 +232,12 @@ pub fn symlink(target: &str, link: &Path) {
     std::os::unix::fs::symlink(target, link).unwrap();
 }
 
+/// Makes a real environment at `dir` (any path, the repository root included) with
+/// `python3 -m venv --without-pip`, without the package file `TestRepo::venv` adds.
+pub fn bare_venv(dir: &Path) {
+    python_venv(dir, &["--without-pip"]);
+}
+
 fn python_venv(dir: &Path, flags: &[&str]) {
     let out = Command::new("python3")
         .args(["-m", "venv"])

@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::{isolated, TestRepo};
 
@@ -146,12 +145,7 @@ fn fixes_a_venv_committed_three_commits_ago_and_twice_changes_nothing() {
 #[test]
 fn fixes_an_env_at_the_repository_root_keeping_the_project() {
     let repo = TestRepo::new();
-    let out = Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&repo.root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&repo.root);
     repo.write("app.py", "print(1)\n");
     repo.write("pyproject.toml", "[project]\nname = 'x'\n");
     repo.git_ok(&["add", "-A"]);

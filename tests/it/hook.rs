@@ -1,7 +1,5 @@
 //! The native hook (`hooks/pre-commit` running `venv-guard hook`) under real `git commit`.
 
-use std::process::Command;
-
 use crate::common::{isolated, layout, TestRepo};
 
 /// Runs the fix commands the report printed, from the repository root.
@@ -155,12 +153,7 @@ fn linked_worktree_uses_its_own_index() {
         wt.to_str().unwrap(),
     ]);
 
-    let out = Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(wt.join(".venv"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&wt.join(".venv"));
     assert_eq!(repo.git_in(&wt, &["add", "-A"]).code, 0);
     let run = repo.git_in(&wt, &["commit", "-q", "-m", "wt"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -208,12 +201,7 @@ fn nested_env_at_any_depth_is_found() {
 #[test]
 fn env_at_the_repository_root_flags_only_env_entries() {
     let repo = TestRepo::new();
-    let out = Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&repo.root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&repo.root);
     repo.write("app.py", "print(1)\n");
     repo.write("lib/python3.11/site-packages/demo/__init__.py", "x = 1\n");
     repo.git_ok(&["add", "-A"]);

@@ -67,12 +67,7 @@ fn installs_where_git_runs_hooks() {
     );
 
     // The hook installed from the worktree blocks a venv committed there.
-    let out = std::process::Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(wt.join("venv"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&wt.join("venv"));
     assert_eq!(main.git_in(&wt, &["add", "-A"]).code, 0);
     let run = main.git_in(&wt, &["commit", "-q", "-m", "venv"]);
     assert_eq!(run.code, 1, "{}", run.all());

@@ -70,12 +70,7 @@ fn outside_git_the_directory_is_still_walked() {
     let dir = tmp.path().join("project");
     std::fs::create_dir(&dir).unwrap();
     layout(&dir, &[("app.py", "x\n")]);
-    let out = std::process::Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(dir.join("env"))
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&dir.join("env"));
     let run = repo.guard_in(&dir, &["scan"]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stdout.contains("env/ is a Python environment"));
@@ -88,12 +83,7 @@ fn outside_git_the_directory_is_still_walked() {
 #[test]
 fn the_repository_root_as_an_env_is_reported_once() {
     let repo = TestRepo::new();
-    let out = std::process::Command::new("python3")
-        .args(["-m", "venv", "--without-pip"])
-        .arg(&repo.root)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
+    crate::common::bare_venv(&repo.root);
     repo.write("app.py", "x\n");
     let run = repo.guard(&["scan"]);
     assert_eq!(run.code, 1, "{}", run.all());
