@@ -615,11 +615,6 @@ impl<'r> Objects<'r> {
             .before(path)
             .map(|i| self.listing.entries()[i].path.as_slice())
     }
-
-    /// The object ids of the entries at or below `path`.
-    pub fn ids_under(&self, path: &[u8]) -> impl Iterator<Item = Oid> + '_ {
-        self.listing.under(path).iter().map(|e| e.data)
-    }
 }
 
 impl Probe for Objects<'_> {

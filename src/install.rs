@@ -106,13 +106,6 @@ exec "$guard" hook
     )
 }
 
-/// The directory git runs hooks from, resolved as `git rev-parse --git-path hooks` does:
-/// `core.hooksPath` (relative to the working tree, `~` expanded) or the common git
-/// directory's `hooks` (shared by linked worktrees).
-pub fn hooks_dir(repo: &Repo) -> Result<PathBuf, crate::git::Error> {
-    repo.hooks_dir()
-}
-
 fn is_ours(path: &Path) -> bool {
     fs::read(path)
         .map(|b| b.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()))
@@ -122,7 +115,7 @@ fn is_ours(path: &Path) -> bool {
 /// Installs the pre-commit hook. Idempotent; a foreign hook is chained, or with `force`
 /// replaced (and kept aside for `uninstall`).
 pub fn install(repo: &Repo, force: bool, installed_from: &Path) -> Result<Installed, Error> {
-    let dir = hooks_dir(repo)?;
+    let dir = repo.hooks_dir()?;
     fs::create_dir_all(&dir).map_err(|e| Error::Io("cannot create", dir.clone(), e))?;
     let hook = dir.join("pre-commit");
     let wanted = script(installed_from);
@@ -162,7 +155,7 @@ pub fn install(repo: &Repo, force: bool, installed_from: &Path) -> Result<Instal
 
 /// Removes venv-guard's hook and puts back the one that was there before, byte for byte.
 pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
-    let dir = hooks_dir(repo)?;
+    let dir = repo.hooks_dir()?;
     let hook = dir.join("pre-commit");
     if !is_ours(&hook) {
         return Ok(Uninstalled::NotInstalled(hook));

@@ -351,10 +351,12 @@ fn relative(top: &Path, path: &Path) -> Vec<u8> {
 pub fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
     let disk = DiskProbe::new(top);
     let dir = disk.full_path(root);
-    let mut builder = ignore::gitignore::GitignoreBuilder::new(&dir);
-    if builder.add(dir.join(".gitignore")).is_some() {
+    let file = dir.join(".gitignore");
+    let Ok(bytes) = fs::read(&file) else {
         return false;
-    }
+    };
+    let mut builder = GitignoreBuilder::new(&dir);
+    add_lines(&mut builder, &file, &bytes);
     let Ok(matcher) = builder.build() else {
         return false;
     };

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::common::{isolated, Run, TestRepo};
+use crate::common::{isolated, pip_install, run_ok, Run, TestRepo};
 
 /// A throwaway venv with pre-commit and maturin installed from PyPI, made once per run, with
 /// its own pre-commit cache and cargo target directory.
@@ -42,35 +42,18 @@ fn tools() -> &'static Tools {
         let dir = crate::common::cached_dir("client-tools", |dir| {
             let venv = dir.join("venv");
             run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
-            run_ok(
-                Command::new(venv.join("bin/python"))
-                    .args([
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                    ])
-                    .args(["pre-commit", "maturin>=1.5,<2", "sarif-tools"]),
-            );
+            run_ok(pip_install(&venv.join("bin/python"), dir).args([
+                "pre-commit",
+                "maturin>=1.5,<2",
+                "sarif-tools",
+            ]));
         });
         Tools { dir }
     })
 }
 
-fn run_ok(cmd: &mut Command) -> Run {
-    let run = run(cmd);
-    assert_eq!(run.code, 0, "{cmd:?} failed: {}", run.all());
-    run
-}
-
 fn run(cmd: &mut Command) -> Run {
-    let out = cmd.output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(cmd.output().unwrap())
 }
 
 fn project() -> &'static Path {
@@ -95,14 +78,7 @@ fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
     repo.write("app.py", "print(1)\n");
     let venv = repo.venv_with_pip("venv");
     // Django makes the venv large enough (about 6,000 files) for several batches.
-    run_ok(isolated(venv.join("bin/python"), &repo.root).args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "django",
-    ]));
+    run_ok(pip_install(&venv.join("bin/python"), &repo.root).arg("django"));
     repo.git_ok(&["add", "-A"]);
     let staged = repo.tracked().len();
     assert!(staged > 3000, "only {staged} files staged");
@@ -176,17 +152,7 @@ fn pip_installs_the_binary_through_maturin() {
 
     let fresh = work.path().join("fresh");
     run_ok(Command::new("python3").args(["-m", "venv"]).arg(&fresh));
-    run_ok(
-        Command::new(fresh.join("bin/python"))
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .arg(&wheel),
-    );
+    run_ok(pip_install(&fresh.join("bin/python"), work.path()).arg(&wheel));
     let run = run_ok(Command::new(fresh.join("bin/venv-guard")).arg("--version"));
     assert_eq!(
         run.stdout.trim(),

@@ -58,7 +58,7 @@ pub struct Run {
 }
 
 impl Run {
-    fn from(out: Output) -> Run {
+    pub fn from(out: Output) -> Run {
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -222,6 +222,26 @@ impl TestRepo {
     }
 }
 
+/// Runs `cmd` and fails the test, with its stderr, if it fails.
+pub fn run_ok(cmd: &mut Command) -> Run {
+    let run = Run::from(cmd.output().expect("the command starts"));
+    assert_eq!(run.code, 0, "{cmd:?} failed: {}", run.all());
+    run
+}
+
+/// `python -m pip install --quiet` with the given interpreter; the caller adds the packages.
+pub fn pip_install(python: &Path, dir: &Path) -> Command {
+    let mut cmd = isolated(python, dir);
+    cmd.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    cmd
+}
+
 pub fn write_file(path: &Path, content: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, content).unwrap();
@@ -239,16 +259,11 @@ pub fn bare_venv(dir: &Path) {
 }
 
 fn python_venv(dir: &Path, flags: &[&str]) {
-    let out = Command::new("python3")
-        .args(["-m", "venv"])
-        .args(flags)
-        .arg(dir)
-        .output()
-        .expect("python3 must be installed to run these tests");
-    assert!(
-        out.status.success(),
-        "python3 -m venv failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    run_ok(
+        Command::new("python3")
+            .args(["-m", "venv"])
+            .args(flags)
+            .arg(dir),
     );
 }
 
@@ -281,17 +296,7 @@ pub fn cached_dir(name: &str, build: impl FnOnce(&Path)) -> PathBuf {
 /// `cp -a`: keeps symlinks as symlinks.
 pub fn copy_tree(from: &Path, to: &Path) {
     fs::create_dir_all(to.parent().unwrap()).unwrap();
-    let out = Command::new("cp")
-        .arg("-a")
-        .arg(from)
-        .arg(to)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(Command::new("cp").arg("-a").arg(from).arg(to));
 }
 
 /// Builds a tree of files from `(path, content)` pairs; content `-> target` makes a symlink.

@@ -333,21 +333,8 @@ fn inner_style_writes_a_self_ignore() {
 fn freeze_lists_a_package_installed_from_pypi() {
     let repo = TestRepo::new();
     let venv = repo.venv_with_pip("venv");
-    let out = isolated(venv.join("bin/python"), &repo.root)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "six==1.16.0",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "pip install: {}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::common::run_ok(
+        crate::common::pip_install(&venv.join("bin/python"), &repo.root).arg("six==1.16.0"),
     );
     repo.git_ok(&["add", "-A"]);
     let run = repo.guard(&["fix", "--freeze", "requirements.txt"]);

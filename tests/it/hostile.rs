@@ -246,16 +246,11 @@ fn a_directory_the_walk_cannot_read_is_reported_and_the_scan_goes_on() {
     let script = format!(
         "import os\nfor _ in range(25):\n    os.mkdir('{name}')\n    os.chdir('{name}')\nopen('deep.txt', 'w').close()\n"
     );
-    let out = std::process::Command::new("python3")
-        .arg("-c")
-        .arg(&script)
-        .current_dir(&repo.root)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    crate::common::run_ok(
+        std::process::Command::new("python3")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(&repo.root),
     );
     let run = repo.guard(&["scan"]);
     no_panic(&run);
