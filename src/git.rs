@@ -7,13 +7,17 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use git2::{ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags};
 
+mod commits;
+
 use crate::detect::{Meta, Mode, PathEntry, Probe};
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::index::{CacheTree, IndexFile};
+use crate::odb::Id;
 use crate::probe::{bytes_to_path, Listed, Listing, PathList, SortedPaths};
+use commits::{RecentTrees, Store};
 
 /// A blob larger than this is not read to answer a sibling question: no marker file is
 /// anywhere near it, and a 1 GB `pyvenv.cfg` must not cost 1 GB of memory.
@@ -36,6 +40,8 @@ pub enum Error {
     Index(crate::index::Error),
     /// A `.git` file or directory that is not a repository.
     BrokenGitDir(PathBuf),
+    /// An object could not be read from the object store.
+    Odb(crate::odb::Error),
 }
 
 impl fmt::Display for Error {
@@ -58,6 +64,7 @@ impl fmt::Display for Error {
             ),
             Error::Io(what, p, e) => write!(f, "{what} {}: {e}", p.display()),
             Error::Index(e) => e.fmt(f),
+            Error::Odb(e) => e.fmt(f),
             Error::BrokenGitDir(p) => write!(
                 f,
                 "{} is not a git repository (a gitdir file pointing nowhere, or a damaged .git)",
@@ -448,53 +455,82 @@ impl Repo {
             .map_err(|e| Error::Git("cannot walk the history", e))?;
         walk.hide(from_id)
             .map_err(|e| Error::Git("cannot walk the history", e))?;
+        let mut store = Store::open(&self.repo);
         let mut trees = RecentTrees::default();
-        let mut newest: std::collections::HashMap<Vec<u8>, Listed<Oid>> =
-            std::collections::HashMap::new();
+        let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
+        let mut newest: FxHashMap<Vec<u8>, Listed<Oid>> = FxHashMap::default();
+        let mut prefix = Vec::new();
         for id in walk {
             let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
-            for_each_change(&self.repo, id, &mut trees, |entry| {
-                newest.entry(entry.path.clone()).or_insert(entry);
-            })?;
+            let commit = store.commit(&oid_bytes(id))?;
+            tree_of.insert(oid_bytes(id), Some(commit.tree));
+            let parent_tree = match commit.parents.first() {
+                Some(parent) => match tree_of.get(parent) {
+                    Some(tree) => *tree,
+                    // A parent beyond a shallow clone's edge reads as no parent.
+                    None => {
+                        let tree = store.commit(parent).ok().map(|c| c.tree);
+                        tree_of.insert(*parent, tree);
+                        tree
+                    }
+                },
+                None => None,
+            };
+            trees.next_commit();
+            commits::diff_trees(
+                &mut store,
+                parent_tree.as_ref(),
+                &commit.tree,
+                &mut prefix,
+                &mut trees,
+                &mut |entry| {
+                    if !newest.contains_key(&entry.path) {
+                        newest.insert(entry.path.clone(), entry);
+                    }
+                },
+            )?;
         }
         let changed = Objects::new(&self.repo, newest.into_values().collect());
         let tree = self.tree(&to_id.to_string())?;
         Ok((changed, tree))
     }
 
-    /// Calls `f` with every entry that commit `id` added or changed relative to its first
-    /// parent (everything, for a root commit).
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
     pub fn history(&self) -> Result<History<'_>, Error> {
-        let walk_err = |e| Error::Git("cannot walk the history", e);
-        let mut walk = self.repo.revwalk().map_err(walk_err)?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::REVERSE)
-            .map_err(walk_err)?;
-        walk.push_glob("*").map_err(walk_err)?;
-        if self.repo.head().is_ok() {
-            walk.push_head().map_err(walk_err)?;
-        }
-        let ids: Vec<Oid> = walk.collect::<Result<_, _>>().map_err(walk_err)?;
-        // Reading the commits on two threads with two repository handles was measured: each
-        // handle maps the packs anew, and the whole took longer than one thread.
-        let changes = commits_changes(&self.repo, &ids)?;
-        let mut commits = Vec::with_capacity(ids.len());
-        let mut seen: std::collections::HashMap<Vec<u8>, (Listed<Oid>, PathHistory)> =
-            std::collections::HashMap::new();
-        for (info, changes) in changes {
+        let mut store = Store::open(&self.repo);
+        let tips = self.tips(&mut store)?;
+        let walked = commits::walk_all(&mut store, &tips, &self.shallow_commits())?;
+        let tree_of: FxHashMap<Id, Id> = walked.iter().map(|c| (c.id, c.tree)).collect();
+        let mut trees = RecentTrees::default();
+        let mut commits = Vec::with_capacity(walked.len());
+        let mut seen: FxHashMap<Vec<u8>, (Listed<Oid>, PathHistory)> = FxHashMap::default();
+        let mut prefix = Vec::new();
+        for commit in walked {
             let index = commits.len();
-            commits.push(info);
-            for entry in changes {
-                let slot = seen
-                    .entry(entry.path.clone())
-                    .or_insert_with(|| (entry.clone(), PathHistory::default()));
-                slot.1.commits.push(index);
-                slot.1.versions.push((index, entry.data));
-                if !slot.1.blobs.contains(&entry.data) {
-                    slot.1.blobs.push(entry.data);
-                }
-                slot.0 = entry;
-            }
+            let parent_tree = commit.parents.first().and_then(|p| tree_of.get(p));
+            trees.next_commit();
+            commits::diff_trees(
+                &mut store,
+                parent_tree,
+                &commit.tree,
+                &mut prefix,
+                &mut trees,
+                &mut |entry| {
+                    let slot = match seen.get_mut(&entry.path) {
+                        Some(slot) => slot,
+                        None => seen
+                            .entry(entry.path.clone())
+                            .or_insert_with(|| (entry.clone(), PathHistory::default())),
+                    };
+                    slot.1.commits.push(index);
+                    slot.1.versions.push((index, entry.data));
+                    if !slot.1.blobs.contains(&entry.data) {
+                        slot.1.blobs.push(entry.data);
+                    }
+                    slot.0 = entry;
+                },
+            )?;
+            commits.push(commit.info);
         }
         let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
@@ -506,6 +542,41 @@ impl Repo {
             versions,
             shallow: self.repo.is_shallow(),
         })
+    }
+
+    /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
+    /// commit are passed over, as `git log --all` does.
+    fn tips(&self, store: &mut Store<'_>) -> Result<Vec<Id>, Error> {
+        let refs_err = |e| Error::Git("cannot list the refs", e);
+        let mut targets: Vec<Oid> = Vec::new();
+        if let Ok(head) = self.repo.head() {
+            targets.extend(head.target());
+        }
+        for reference in self.repo.references().map_err(refs_err)? {
+            let reference = reference.map_err(refs_err)?;
+            if let Ok(resolved) = reference.resolve() {
+                targets.extend(resolved.target());
+            }
+        }
+        let mut tips = Vec::with_capacity(targets.len());
+        for target in targets {
+            let id: Id = target.as_bytes().try_into().unwrap_or_default();
+            if let Some(commit) = store.peel_to_commit(id)? {
+                if !tips.contains(&commit) {
+                    tips.push(commit);
+                }
+            }
+        }
+        Ok(tips)
+    }
+
+    /// The commits a shallow clone has without their parents.
+    fn shallow_commits(&self) -> FxHashSet<Id> {
+        fs::read(self.repo.commondir().join("shallow"))
+            .unwrap_or_default()
+            .split(|&b| b == b'\n')
+            .filter_map(|line| crate::odb::from_hex(line.trim_ascii()))
+            .collect()
     }
 
     /// At most `limit` bytes of a blob (`None` for one too large to be a marker or a script).
@@ -808,156 +879,9 @@ impl Probe for HeadProbe<'_> {
     }
 }
 
-/// Calls `f` with every entry that commit `id` added or changed relative to its first parent
-/// (everything, for a root commit).
-fn for_each_change<'r>(
-    repo: &'r Repository,
-    id: Oid,
-    trees: &mut RecentTrees<'r>,
-    mut f: impl FnMut(Listed<Oid>),
-) -> Result<(), Error> {
-    let (tree, parent) = {
-        let commit = repo
-            .find_commit(id)
-            .map_err(|e| Error::Git("cannot read a commit", e))?;
-        (commit.tree_id(), commit.parent_ids().next())
-    };
-    trees.commit_trees.insert(id, tree);
-    let parent_tree = parent.and_then(|p| match trees.commit_trees.get(&p) {
-        Some(t) => Some(*t),
-        None => repo.find_commit(p).ok().map(|c| c.tree_id()),
-    });
-    let mut prefix = Vec::new();
-    trees.next_commit();
-    diff_trees(repo, parent_tree, tree, &mut prefix, trees, &mut f)
-}
-
-/// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
-/// same id and mode, descending only into subtrees whose ids differ (as git does).
-fn diff_trees<'r>(
-    repo: &'r Repository,
-    old: Option<Oid>,
-    new: Oid,
-    prefix: &mut Vec<u8>,
-    trees: &mut RecentTrees<'r>,
-    f: &mut impl FnMut(Listed<Oid>),
-) -> Result<(), Error> {
-    if old == Some(new) {
-        return Ok(());
-    }
-    let old_tree = match old {
-        Some(id) => Some(trees.get(repo, id)?),
-        None => None,
-    };
-    let new_tree = trees.get(repo, new)?;
-    for entry in new_tree.iter() {
-        let mode = entry.filemode() as u32;
-        // Tree entries are sorted; git2 finds a name by binary search.
-        let before = old_tree.as_ref().and_then(|t| {
-            let e = get_entry(t, entry.name_bytes())?;
-            Some((e.filemode() as u32, e.id()))
-        });
-        if before == Some((mode, entry.id())) {
-            continue;
-        }
-        let len = prefix.len();
-        if len > 0 {
-            prefix.push(b'/');
-        }
-        prefix.extend_from_slice(entry.name_bytes());
-        if mode & 0o170000 == 0o040000 {
-            let old_sub = before
-                .filter(|(m, _)| m & 0o170000 == 0o040000)
-                .map(|(_, id)| id);
-            diff_trees(repo, old_sub, entry.id(), prefix, trees, f)?;
-        } else if let Some(kind) = mode_of(mode) {
-            if kind != Mode::Submodule {
-                f(Listed {
-                    path: prefix.clone(),
-                    meta: Meta {
-                        mode: kind,
-                        size: None,
-                    },
-                    data: entry.id(),
-                });
-            }
-        }
-        prefix.truncate(len);
-    }
-    Ok(())
-}
-
-/// A commit and the entries it added or changed.
-type CommitChanges = (CommitInfo, Vec<Listed<Oid>>);
-
-/// The changes of `ids`, in order, read from `repo`.
-fn commits_changes(repo: &Repository, ids: &[Oid]) -> Result<Vec<CommitChanges>, Error> {
-    let mut trees = RecentTrees::default();
-    let mut out = Vec::with_capacity(ids.len());
-    for &id in ids {
-        let info = {
-            let commit = repo
-                .find_commit(id)
-                .map_err(|e| Error::Git("cannot read a commit", e))?;
-            let author = commit.author();
-            CommitInfo {
-                id: id.to_string(),
-                time: author.when().seconds(),
-                offset_minutes: author.when().offset_minutes(),
-                author: format!(
-                    "{} <{}>",
-                    String::from_utf8_lossy(author.name_bytes()),
-                    String::from_utf8_lossy(author.email_bytes())
-                ),
-                subject: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default())
-                    .into_owned(),
-            }
-        };
-        let mut changes = Vec::new();
-        for_each_change(repo, id, &mut trees, |entry| changes.push(entry))?;
-        out.push((info, changes));
-    }
-    Ok(out)
-}
-
-/// The trees read for the previous commit and the current one: in a walk from parents to
-/// children, a commit's parent trees are mostly the trees the previous commit read, so they
-/// are kept one commit long instead of in libgit2's (unbounded) object cache.
-#[derive(Default)]
-struct RecentTrees<'r> {
-    previous: std::collections::HashMap<Oid, Rc<git2::Tree<'r>>>,
-    current: std::collections::HashMap<Oid, Rc<git2::Tree<'r>>>,
-    /// Each commit's tree, so that a parent is not parsed again.
-    commit_trees: std::collections::HashMap<Oid, Oid>,
-}
-
-impl<'r> RecentTrees<'r> {
-    fn next_commit(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
-    }
-
-    fn get(&mut self, repo: &'r Repository, id: Oid) -> Result<Rc<git2::Tree<'r>>, Error> {
-        if let Some(tree) = self.current.get(&id).or_else(|| self.previous.get(&id)) {
-            let tree = Rc::clone(tree);
-            self.current.insert(id, Rc::clone(&tree));
-            return Ok(tree);
-        }
-        let tree = Rc::new(
-            repo.find_tree(id)
-                .map_err(|e| Error::Git("cannot read a tree", e))?,
-        );
-        self.current.insert(id, Rc::clone(&tree));
-        Ok(tree)
-    }
-}
-
-/// The entry named `name` (raw bytes) of a tree: git2's own lookup takes a `&str`, and tree
-/// names need not be UTF-8.
-fn get_entry<'t>(tree: &'t git2::Tree<'_>, name: &[u8]) -> Option<git2::TreeEntry<'t>> {
-    match std::str::from_utf8(name) {
-        Ok(text) => tree.get_name(text),
-        Err(_) => tree.iter().find(|e| e.name_bytes() == name),
-    }
+/// An id as the object reader spells it.
+fn oid_bytes(id: Oid) -> Id {
+    id.as_bytes().try_into().unwrap_or_default()
 }
 
 /// A commit, as a report names it.

@@ -43,6 +43,7 @@ mod fxhash;
 pub mod git;
 pub mod index;
 pub mod install;
+pub mod odb;
 pub mod probe;
 pub mod pyvenv;
 pub mod scan;

@@ -11,4 +11,5 @@ mod hostile;
 mod index;
 mod install;
 mod layouts;
+mod odb;
 mod scan;

@@ -1,0 +1,499 @@
+//! Commits and trees read straight from the object store, for the walks over a history
+//! (`scan --history`, `scan --range`): each commit is read once, each tree is compared with its
+//! parent's in place, without building entries, and only the subtrees whose ids differ are read.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+use std::rc::Rc;
+
+use git2::{Oid, Repository};
+
+use super::{mode_of, CommitInfo, Error};
+use crate::detect::{Meta, Mode};
+use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::odb::{self, Id, Kind, Odb};
+use crate::probe::Listed;
+
+/// The object store, with libgit2 behind it for what [`Odb`] does not find.
+pub(super) struct Store<'r> {
+    odb: Odb,
+    repo: &'r Repository,
+    fallback: Option<git2::Odb<'r>>,
+}
+
+impl<'r> Store<'r> {
+    pub(super) fn open(repo: &'r Repository) -> Store<'r> {
+        Store {
+            odb: Odb::open(&repo.commondir().join("objects")),
+            repo,
+            fallback: None,
+        }
+    }
+
+    /// The content of object `id`, which must be a `kind`.
+    pub(super) fn read(&mut self, id: &Id, kind: Kind) -> Result<Rc<[u8]>, Error> {
+        let object = match self.odb.read(id).map_err(Error::Odb)? {
+            Some(object) => object,
+            None => self.read_fallback(id)?,
+        };
+        if object.kind != kind {
+            return Err(Error::Odb(odb::Error::WrongKind(*id, kind)));
+        }
+        Ok(object.data)
+    }
+
+    fn read_fallback(&mut self, id: &Id) -> Result<odb::Object, Error> {
+        if self.fallback.is_none() {
+            let handle = self
+                .repo
+                .odb()
+                .map_err(|e| Error::Git("cannot open the object store", e))?;
+            self.fallback = Some(handle);
+        }
+        let missing = || Error::Odb(odb::Error::Missing(*id));
+        let oid = Oid::from_bytes(id).map_err(|_| missing())?;
+        let object = self
+            .fallback
+            .as_ref()
+            .and_then(|o| o.read(oid).ok())
+            .ok_or_else(missing)?;
+        let kind = match object.kind() {
+            git2::ObjectType::Commit => Kind::Commit,
+            git2::ObjectType::Tree => Kind::Tree,
+            git2::ObjectType::Tag => Kind::Tag,
+            _ => Kind::Blob,
+        };
+        Ok(odb::Object {
+            kind,
+            data: Rc::from(object.data()),
+        })
+    }
+
+    /// The commit a ref's target names: itself, or what an annotated tag (or a chain of them)
+    /// points at; `None` for a tag of a tree or a blob.
+    pub(super) fn peel_to_commit(&mut self, id: Id) -> Result<Option<Id>, Error> {
+        let mut id = id;
+        for _ in 0..16 {
+            let object = match self.odb.read(&id).map_err(Error::Odb)? {
+                Some(object) => object,
+                None => self.read_fallback(&id)?,
+            };
+            match object.kind {
+                Kind::Commit => return Ok(Some(id)),
+                Kind::Tag => {
+                    let target = object
+                        .data
+                        .strip_prefix(b"object ")
+                        .and_then(|rest| odb::from_hex(rest.get(..40)?));
+                    match target {
+                        Some(target) => id = target,
+                        None => return Ok(None),
+                    }
+                }
+                Kind::Tree | Kind::Blob => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Reads and parses commit `id`.
+    pub(super) fn commit(&mut self, id: &Id) -> Result<Commit, Error> {
+        let data = self.read(id, Kind::Commit)?;
+        Commit::parse(id, &data).ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
+    }
+}
+
+/// What a walk needs of a commit.
+pub(super) struct Commit {
+    pub(super) id: Id,
+    pub(super) tree: Id,
+    pub(super) parents: Vec<Id>,
+    /// Committer time, for ordering.
+    pub(super) time: i64,
+    pub(super) info: CommitInfo,
+}
+
+impl Commit {
+    /// Parses a commit object; `None` if it has no tree line.
+    fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
+        let (mut tree, mut parents, mut author, mut committer) = (None, Vec::new(), None, None);
+        let mut rest = data;
+        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+            let line = &rest[..end];
+            rest = &rest[end + 1..];
+            if line.is_empty() {
+                break;
+            }
+            if let Some(hex) = line.strip_prefix(b"tree ") {
+                tree = tree.or(odb::from_hex(hex));
+            } else if let Some(hex) = line.strip_prefix(b"parent ") {
+                parents.extend(odb::from_hex(hex));
+            } else if let Some(who) = line.strip_prefix(b"author ") {
+                author = author.or(Some(who));
+            } else if let Some(who) = line.strip_prefix(b"committer ") {
+                committer = committer.or(Some(who));
+            }
+        }
+        let author = Signature::parse(author.unwrap_or_default());
+        let committer = committer.map(Signature::parse);
+        Some(Commit {
+            id: *id,
+            tree: tree?,
+            parents,
+            time: committer.as_ref().map_or(author.time, |c| c.time),
+            info: CommitInfo {
+                id: odb::to_hex(id),
+                time: author.time,
+                offset_minutes: author.offset_minutes,
+                author: format!(
+                    "{} <{}>",
+                    String::from_utf8_lossy(author.name),
+                    String::from_utf8_lossy(author.email)
+                ),
+                subject: String::from_utf8_lossy(&summary(rest)).into_owned(),
+            },
+        })
+    }
+}
+
+/// An `author` or `committer` line: `Name <email> seconds +hhmm`.
+struct Signature<'a> {
+    name: &'a [u8],
+    email: &'a [u8],
+    time: i64,
+    offset_minutes: i32,
+}
+
+impl<'a> Signature<'a> {
+    /// Reads the line as libgit2 does: the email is between the last `<` and `>`, the name
+    /// before it, both trimmed; a missing or garbled time is 0.
+    fn parse(line: &'a [u8]) -> Signature<'a> {
+        let close = line.iter().rposition(|&b| b == b'>');
+        let open = close.and_then(|c| line[..c].iter().rposition(|&b| b == b'<'));
+        let (name, email, tail) = match (open, close) {
+            (Some(o), Some(c)) => (&line[..o], &line[o + 1..c], &line[c + 1..]),
+            _ => (line, &line[..0], &line[..0]),
+        };
+        let mut words = tail
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|w| !w.is_empty());
+        let time = words
+            .next()
+            .and_then(|w| std::str::from_utf8(w).ok()?.parse().ok())
+            .unwrap_or(0);
+        let offset_minutes = words.next().and_then(parse_offset).unwrap_or(0);
+        Signature {
+            name: name.trim_ascii(),
+            email: email.trim_ascii(),
+            time,
+            offset_minutes,
+        }
+    }
+}
+
+/// `+hhmm` or `-hhmm` as minutes east of UTC.
+fn parse_offset(word: &[u8]) -> Option<i32> {
+    let (sign, digits) = match word.split_first()? {
+        (b'+', d) => (1, d),
+        (b'-', d) => (-1, d),
+        _ => return None,
+    };
+    let value: i32 = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    Some(sign * (value / 100 * 60 + value % 100))
+}
+
+/// A commit message's summary as libgit2 gives it: its first paragraph, with runs of
+/// whitespace that hold a line break turned into one space and trailing whitespace dropped.
+fn summary(message: &[u8]) -> Vec<u8> {
+    let start = message
+        .iter()
+        .position(|&b| b != b'\n')
+        .unwrap_or(message.len());
+    let message = &message[start..];
+    let message = &message[..message
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(message.len())];
+    let mut out = Vec::new();
+    let mut space: Option<(usize, bool)> = None;
+    for (i, &c) in message.iter().enumerate() {
+        if c == b'\n' {
+            let next = &message[i + 1..];
+            let blank = next
+                .iter()
+                .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c'))
+                .is_none_or(|j| next[j] == b'\n');
+            if blank {
+                break;
+            }
+        }
+        if c.is_ascii_whitespace() || c == b'\x0b' {
+            let (at, newline) = space.unwrap_or((i, false));
+            space = Some((at, newline || c == b'\n'));
+        } else {
+            if let Some((at, newline)) = space.take() {
+                if newline {
+                    out.push(b' ');
+                } else {
+                    out.extend_from_slice(&message[at..i]);
+                }
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Every commit reachable from `tips`, read once, in an order where each commit comes after
+/// its parents (among commits ready at the same point, the oldest committed first). Parents of
+/// the commits in `shallow` are not followed: a shallow clone lacks them.
+pub(super) fn walk_all(
+    store: &mut Store<'_>,
+    tips: &[Id],
+    shallow: &FxHashSet<Id>,
+) -> Result<Vec<Commit>, Error> {
+    let mut commits: Vec<Commit> = Vec::new();
+    let mut position: FxHashMap<Id, u32> = FxHashMap::default();
+    let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        if position.contains_key(&id) {
+            continue;
+        }
+        let mut commit = store.commit(&id)?;
+        if shallow.contains(&id) {
+            commit.parents.clear();
+        }
+        position.insert(id, commits.len() as u32);
+        stack.extend(commit.parents.iter().rev().copied());
+        commits.push(commit);
+    }
+    // Kahn's algorithm over the parent links.
+    let mut waiting: Vec<u32> = vec![0; commits.len()];
+    let mut children: Vec<Vec<u32>> = vec![Vec::new(); commits.len()];
+    for (i, commit) in commits.iter().enumerate() {
+        let mut seen: Vec<u32> = Vec::with_capacity(commit.parents.len());
+        for parent in &commit.parents {
+            let p = position[parent];
+            if !seen.contains(&p) {
+                seen.push(p);
+                children[p as usize].push(i as u32);
+                waiting[i] += 1;
+            }
+        }
+    }
+    let mut ready: BinaryHeap<Reverse<(i64, u32)>> = commits
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| waiting[*i] == 0)
+        .map(|(i, c)| Reverse((c.time, i as u32)))
+        .collect();
+    let mut order = Vec::with_capacity(commits.len());
+    while let Some(Reverse((_, i))) = ready.pop() {
+        order.push(i);
+        for &child in &children[i as usize] {
+            waiting[child as usize] -= 1;
+            if waiting[child as usize] == 0 {
+                ready.push(Reverse((commits[child as usize].time, child)));
+            }
+        }
+    }
+    let mut slots: Vec<Option<Commit>> = commits.into_iter().map(Some).collect();
+    Ok(order
+        .into_iter()
+        .filter_map(|i| slots[i as usize].take())
+        .collect())
+}
+
+/// The trees read for the previous commit and the current one: in a walk from parents to
+/// children, a commit's parent trees are mostly the trees the previous commit read, so they
+/// are kept one commit long.
+#[derive(Default)]
+pub(super) struct RecentTrees {
+    previous: FxHashMap<Id, Rc<[u8]>>,
+    current: FxHashMap<Id, Rc<[u8]>>,
+}
+
+impl RecentTrees {
+    pub(super) fn next_commit(&mut self) {
+        self.previous = std::mem::take(&mut self.current);
+    }
+
+    fn get(&mut self, store: &mut Store<'_>, id: &Id) -> Result<Rc<[u8]>, Error> {
+        let tree = match self.current.get(id).or_else(|| self.previous.get(id)) {
+            Some(tree) => Rc::clone(tree),
+            None => store.read(id, Kind::Tree)?,
+        };
+        self.current.insert(*id, Rc::clone(&tree));
+        Ok(tree)
+    }
+}
+
+/// One entry of a tree object.
+struct Entry<'a> {
+    mode: u32,
+    name: &'a [u8],
+    id: &'a Id,
+}
+
+impl Entry<'_> {
+    fn is_tree(&self) -> bool {
+        self.mode & 0o170000 == 0o040000
+    }
+}
+
+/// The entries of a tree object, in its order; stops at the first malformed entry.
+struct Entries<'a>(&'a [u8]);
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = Entry<'a>;
+
+    fn next(&mut self) -> Option<Entry<'a>> {
+        let data = self.0;
+        let space = data.iter().position(|&b| b == b' ')?;
+        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
+        let id: &Id = data.get(nul + 1..nul + 21)?.try_into().ok()?;
+        let mut mode = 0u32;
+        for &digit in &data[..space] {
+            if !(b'0'..=b'7').contains(&digit) || mode > 0o777_777 {
+                self.0 = &[];
+                return None;
+            }
+            mode = mode * 8 + u32::from(digit - b'0');
+        }
+        self.0 = &data[nul + 21..];
+        Some(Entry {
+            mode,
+            name: &data[space + 1..nul],
+            id,
+        })
+    }
+}
+
+/// git's order of tree entries: by name, a tree's name read as if it ended in `/`.
+fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
+    let n = a.name.len().min(b.name.len());
+    a.name[..n].cmp(&b.name[..n]).then_with(|| {
+        let end = |e: &Entry<'_>| {
+            e.name
+                .get(n)
+                .copied()
+                .unwrap_or(if e.is_tree() { b'/' } else { 0 })
+        };
+        end(a).cmp(&end(b))
+    })
+}
+
+/// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
+/// same id and mode, descending only into subtrees whose ids differ (as git does). Both trees
+/// are walked side by side in git's order.
+pub(super) fn diff_trees(
+    store: &mut Store<'_>,
+    old: Option<&Id>,
+    new: &Id,
+    prefix: &mut Vec<u8>,
+    trees: &mut RecentTrees,
+    f: &mut impl FnMut(Listed<Oid>),
+) -> Result<(), Error> {
+    if old == Some(new) {
+        return Ok(());
+    }
+    let old_tree = match old {
+        Some(id) => Some(trees.get(store, id)?),
+        None => None,
+    };
+    let new_tree = trees.get(store, new)?;
+    let mut before = Entries(old_tree.as_deref().unwrap_or_default()).peekable();
+    for entry in Entries(&new_tree) {
+        while before
+            .next_if(|b| tree_order(b, &entry) == Ordering::Less)
+            .is_some()
+        {}
+        let same_name = before.next_if(|b| b.name == entry.name);
+        if same_name
+            .as_ref()
+            .is_some_and(|b| b.mode == entry.mode && b.id == entry.id)
+        {
+            continue;
+        }
+        let len = prefix.len();
+        if len > 0 {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.name);
+        if entry.is_tree() {
+            let old_sub = same_name.filter(Entry::is_tree).map(|b| *b.id);
+            diff_trees(store, old_sub.as_ref(), entry.id, prefix, trees, f)?;
+        } else if let Some(mode) = mode_of(entry.mode).filter(|m| *m != Mode::Submodule) {
+            f(Listed {
+                path: prefix.clone(),
+                meta: Meta { mode, size: None },
+                data: Oid::from_bytes(entry.id).unwrap_or(Oid::ZERO_SHA1),
+            });
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_is_the_first_paragraph_squashed() {
+        let s = |m: &str| String::from_utf8(summary(m.as_bytes())).unwrap();
+        assert_eq!(s("add env\n"), "add env");
+        assert_eq!(s("\n\nadd env\n\nbody\n"), "add env");
+        assert_eq!(s("add\nthe env\n\nbody"), "add the env");
+        assert_eq!(s("add  the\tenv  \n"), "add  the\tenv");
+        assert_eq!(s("add\n   \nbody"), "add");
+        assert_eq!(s(""), "");
+    }
+
+    #[test]
+    fn signatures_read_like_libgit2() {
+        let sig = Signature::parse(b"A U Thor <a@example.com> 1700000000 +0130");
+        assert_eq!(sig.name, b"A U Thor");
+        assert_eq!(sig.email, b"a@example.com");
+        assert_eq!((sig.time, sig.offset_minutes), (1_700_000_000, 90));
+        let sig = Signature::parse(b"Odd <name> <odd@example.com> 5 -0800");
+        assert_eq!(sig.name, b"Odd <name>");
+        assert_eq!((sig.time, sig.offset_minutes), (5, -480));
+        let sig = Signature::parse(b"no email at all");
+        assert_eq!((sig.name, sig.time), (&b"no email at all"[..], 0));
+    }
+
+    #[test]
+    fn tree_order_reads_trees_with_a_slash() {
+        let id = [0; 20];
+        let e = |name: &'static str, mode| Entry {
+            mode,
+            name: name.as_bytes(),
+            id: &id,
+        };
+        // "a.b" < "a/" (a tree) but "a" (a file) < "a.b".
+        assert_eq!(
+            tree_order(&e("a.b", 0o100644), &e("a", 0o040000)),
+            Ordering::Less
+        );
+        assert_eq!(
+            tree_order(&e("a", 0o100644), &e("a.b", 0o100644)),
+            Ordering::Less
+        );
+        assert_eq!(
+            tree_order(&e("a", 0o100644), &e("a", 0o040000)),
+            Ordering::Less
+        );
+    }
+
+    #[test]
+    fn malformed_tree_entries_end_the_listing() {
+        let mut data = b"100644 ok\0".to_vec();
+        data.extend_from_slice(&[1; 20]);
+        data.extend_from_slice(b"10x644 bad\0");
+        data.extend_from_slice(&[2; 20]);
+        let names: Vec<&[u8]> = Entries(&data).map(|e| e.name).collect();
+        assert_eq!(names, vec![&b"ok"[..]]);
+        assert_eq!(Entries(b"100644 short\0abc").count(), 0);
+    }
+}

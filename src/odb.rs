@@ -1,0 +1,732 @@
+//! A reader for git's object store, for walks that read every commit and tree of a history:
+//! loose objects and pack files (index version 2), with a cache of delta bases.
+//!
+//! A pack stores most trees as deltas against a newer version of the same tree, often dozens
+//! deep. Walking from the oldest commit on, the first read of a tree resolves a whole chain; the
+//! bases met on the way are kept (up to [`BASE_CACHE_BYTES`]), so the newer versions that the
+//! following commits read are found without inflating anything again. git does the same.
+//!
+//! Pack files are read through a small cache of fixed windows rather than mapped, so a pack
+//! truncated under the reader is an error, never a crash. What this reader does not know (a pack
+//! index of version 1, an object that appeared after it opened the store) it reports as absent,
+//! and the caller asks libgit2.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use crate::fxhash::FxHashMap;
+
+/// A SHA-1 object id.
+pub type Id = [u8; 20];
+
+/// Bytes of resolved delta bases kept for later reads.
+pub const BASE_CACHE_BYTES: usize = 32 << 20;
+
+/// A pack is read in windows of this size...
+const WINDOW: u64 = 64 << 10;
+/// ...and at most this many windows of one pack are kept (4 MiB).
+const WINDOWS_KEPT: usize = 64;
+
+/// git writes chains of at most 4095 deltas; a longer one is a loop of `REF_DELTA`s.
+const MAX_CHAIN: usize = 10_000;
+
+/// zlib expands at most about 1032 to 1: a declared size beyond that is a damaged header, and is
+/// refused before anything is allocated for it.
+const MAX_RATIO: u64 = 1032;
+
+/// The four kinds of object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A commit.
+    Commit,
+    /// A tree.
+    Tree,
+    /// A blob.
+    Blob,
+    /// An annotated tag.
+    Tag,
+}
+
+impl Kind {
+    fn from_pack(code: u8) -> Option<Kind> {
+        match code {
+            1 => Some(Kind::Commit),
+            2 => Some(Kind::Tree),
+            3 => Some(Kind::Blob),
+            4 => Some(Kind::Tag),
+            _ => None,
+        }
+    }
+
+    fn from_name(name: &[u8]) -> Option<Kind> {
+        match name {
+            b"commit" => Some(Kind::Commit),
+            b"tree" => Some(Kind::Tree),
+            b"blob" => Some(Kind::Blob),
+            b"tag" => Some(Kind::Tag),
+            _ => None,
+        }
+    }
+}
+
+/// An object read from the store.
+#[derive(Clone, Debug)]
+pub struct Object {
+    /// What it is.
+    pub kind: Kind,
+    /// Its content, without git's `<kind> <size>\0` header.
+    pub data: Rc<[u8]>,
+}
+
+/// A file of the store could not be read, or holds something that is not git's format.
+#[derive(Debug)]
+pub enum Error {
+    /// Reading a file failed.
+    Io(PathBuf, io::Error),
+    /// A file is damaged; the string says how.
+    Damaged(PathBuf, &'static str),
+    /// An object the repository refers to is in no store.
+    Missing(Id),
+    /// An object is not of the kind that refers to it says.
+    WrongKind(Id, Kind),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(path, e) => write!(f, "cannot read {}: {e}", path.display()),
+            Error::Damaged(path, what) => {
+                write!(
+                    f,
+                    "{} is damaged ({what}); `git fsck` tells more",
+                    path.display()
+                )
+            }
+            Error::Missing(id) => write!(
+                f,
+                "object {} is missing (a damaged repository, or a partial clone); \
+                 `git fsck` tells more",
+                to_hex(id)
+            ),
+            Error::WrongKind(id, kind) => {
+                write!(f, "object {} is not a readable {kind:?}", to_hex(id))
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The object store of one repository, with its alternates.
+pub struct Odb {
+    /// Directories holding loose objects: the store's own, then its alternates'.
+    dirs: Vec<PathBuf>,
+    packs: Vec<Pack>,
+    bases: BaseCache,
+    zlib: Decompress,
+}
+
+impl Odb {
+    /// Opens the store at `objects` (a repository's `objects` directory) and the stores its
+    /// `info/alternates` names. Packs are indexed now; a pack whose index cannot be read is
+    /// skipped (its objects read as absent).
+    pub fn open(objects: &Path) -> Odb {
+        let mut dirs = Vec::new();
+        collect_alternates(objects, &mut dirs, 0);
+        let mut packs = Vec::new();
+        for dir in &dirs {
+            let Ok(listing) = fs::read_dir(dir.join("pack")) else {
+                continue;
+            };
+            let mut found: Vec<(std::time::SystemTime, Pack)> = listing
+                .filter_map(Result::ok)
+                .filter(|e| e.file_name().as_encoded_bytes().ends_with(b".idx"))
+                .filter_map(|e| {
+                    let mtime = e.metadata().and_then(|m| m.modified()).ok()?;
+                    Some((mtime, Pack::open(&e.path())?))
+                })
+                .collect();
+            // Newest first, as git searches them: recent objects are read most.
+            found.sort_by_key(|(mtime, _)| std::cmp::Reverse(*mtime));
+            packs.extend(found.into_iter().map(|(_, p)| p));
+        }
+        Odb {
+            dirs,
+            packs,
+            bases: BaseCache::default(),
+            zlib: Decompress::new(true),
+        }
+    }
+
+    /// Keeps at most `bytes` of delta bases instead of [`BASE_CACHE_BYTES`].
+    pub fn limit_base_cache(&mut self, bytes: usize) {
+        self.bases.limit = bytes;
+        self.bases.shrink();
+    }
+
+    /// The object `id`, or `None` if this reader does not find it.
+    pub fn read(&mut self, id: &Id) -> Result<Option<Object>, Error> {
+        if let Some((pack, offset)) = self.locate(id) {
+            return self.read_packed(pack, offset).map(Some);
+        }
+        self.read_loose(id)
+    }
+
+    fn locate(&self, id: &Id) -> Option<(usize, u64)> {
+        self.packs
+            .iter()
+            .enumerate()
+            .find_map(|(i, pack)| Some((i, pack.find(id)?)))
+    }
+
+    fn read_loose(&mut self, id: &Id) -> Result<Option<Object>, Error> {
+        let hex = to_hex(id);
+        for i in 0..self.dirs.len() {
+            let path = self.dirs[i].join(&hex[..2]).join(&hex[2..]);
+            let compressed = match fs::read(&path) {
+                Ok(bytes) => bytes,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::Io(path, e)),
+            };
+            let damaged = |what| Error::Damaged(path.clone(), what);
+            let limit = (compressed.len() as u64).saturating_mul(MAX_RATIO) + 64;
+            self.zlib.reset(true);
+            let mut out = Vec::with_capacity(compressed.len().saturating_mul(3) + 64);
+            loop {
+                let consumed = self.zlib.total_in() as usize;
+                let input = compressed.get(consumed..).unwrap_or_default();
+                let produced = out.len();
+                let status = self
+                    .zlib
+                    .decompress_vec(input, &mut out, FlushDecompress::None)
+                    .map_err(|_| damaged("not zlib data"))?;
+                if status == Status::StreamEnd {
+                    break;
+                }
+                if out.len() == out.capacity() && (out.len() as u64) < limit {
+                    out.reserve(out.len());
+                } else if out.len() == produced && self.zlib.total_in() as usize == consumed {
+                    return Err(damaged("truncated"));
+                }
+            }
+            let nul = out
+                .iter()
+                .position(|&b| b == 0)
+                .ok_or_else(|| damaged("no header"))?;
+            let header = &out[..nul];
+            let space = header
+                .iter()
+                .position(|&b| b == b' ')
+                .ok_or_else(|| damaged("bad header"))?;
+            let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
+            let size: usize = std::str::from_utf8(&header[space + 1..])
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(|| damaged("bad size"))?;
+            if out.len() - nul - 1 != size {
+                return Err(damaged("wrong size"));
+            }
+            return Ok(Some(Object {
+                kind,
+                data: Rc::from(&out[nul + 1..]),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// Reads the object at `offset` of pack `pack`, resolving its delta chain from the nearest
+    /// cached or whole base.
+    fn read_packed(&mut self, pack: usize, offset: u64) -> Result<Object, Error> {
+        // The deltas to apply, outermost first: (pack, offset, start of the delta, its size).
+        let mut chain: Vec<(usize, u64, u64, usize)> = Vec::new();
+        let (mut at_pack, mut at) = (pack, offset);
+        // The base, and where it sits if it should be cached once it proves to be a base.
+        let (mut base, mut key) = loop {
+            if let Some(object) = self.bases.get(at_pack, at) {
+                break (object, None);
+            }
+            if chain.len() > MAX_CHAIN {
+                return Err(self.packs[pack].damaged("a delta chain loops"));
+            }
+            match self.packs[at_pack].header(at)? {
+                Header::Whole { kind, size, data } => {
+                    let bytes = self.inflate(at_pack, data, size)?;
+                    let object = Object {
+                        kind,
+                        data: Rc::from(bytes),
+                    };
+                    break (object, Some((at_pack, at)));
+                }
+                Header::OfsDelta { base, size, data } => {
+                    chain.push((at_pack, at, data, size));
+                    at = base;
+                }
+                Header::RefDelta { base, size, data } => {
+                    chain.push((at_pack, at, data, size));
+                    match self.locate(&base) {
+                        Some((p, o)) => (at_pack, at) = (p, o),
+                        None => match self.read_loose(&base)? {
+                            Some(object) => break (object, None),
+                            None => {
+                                return Err(self.packs[at_pack].damaged("a delta base is missing"))
+                            }
+                        },
+                    }
+                }
+            }
+        };
+        while let Some((p, o, data, size)) = chain.pop() {
+            if let Some((bp, bo)) = key {
+                self.bases.put(bp, bo, base.clone());
+            }
+            let delta = self.inflate(p, data, size)?;
+            let bytes = apply_delta(&base.data, &delta)
+                .ok_or_else(|| self.packs[p].damaged("a delta does not apply"))?;
+            base = Object {
+                kind: base.kind,
+                data: Rc::from(bytes),
+            };
+            key = Some((p, o));
+        }
+        Ok(base)
+    }
+
+    /// Inflates the zlib stream at `start` of pack `pack`, which must hold exactly `size` bytes.
+    fn inflate(&mut self, pack: usize, start: u64, size: usize) -> Result<Vec<u8>, Error> {
+        let pack = &mut self.packs[pack];
+        if size as u64 > pack.len.saturating_sub(start).saturating_mul(MAX_RATIO) + 64 {
+            return Err(pack.damaged("an object is larger than the pack could hold"));
+        }
+        self.zlib.reset(true);
+        // One spare byte, so a stream longer than its header says is caught; a damaged header
+        // cannot make it allocate more than the stream proves to hold.
+        let mut out = Vec::with_capacity(size.min(1 << 24) + 1);
+        let mut at = start;
+        loop {
+            if out.len() == out.capacity() {
+                out.reserve((size + 1 - out.len()).min(out.len()));
+            }
+            let input = pack.window_at(at)?;
+            if input.is_empty() {
+                return Err(pack.damaged("truncated"));
+            }
+            let (consumed, produced) = (self.zlib.total_in(), out.len());
+            let status = self
+                .zlib
+                .decompress_vec(input, &mut out, FlushDecompress::None)
+                .map_err(|_| pack.damaged("not zlib data"))?;
+            at += self.zlib.total_in() - consumed;
+            if status == Status::StreamEnd {
+                break;
+            }
+            if out.len() > size || (out.len() == produced && self.zlib.total_in() == consumed) {
+                return Err(pack.damaged("an object is longer than its header says"));
+            }
+        }
+        if out.len() != size {
+            return Err(pack.damaged("an object is shorter than its header says"));
+        }
+        Ok(out)
+    }
+}
+
+/// `objects` and the stores named by its `info/alternates`, recursively (git stops at depth 5).
+fn collect_alternates(objects: &Path, out: &mut Vec<PathBuf>, depth: usize) {
+    if depth > 5 || out.iter().any(|d| d == objects) {
+        return;
+    }
+    out.push(objects.to_path_buf());
+    let Ok(text) = fs::read(objects.join("info").join("alternates")) else {
+        return;
+    };
+    for line in text.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if line.is_empty() || line.starts_with(b"#") {
+            continue;
+        }
+        // Quoted (C-style) alternates are rare; libgit2 reads them if they matter.
+        if line.starts_with(b"\"") {
+            continue;
+        }
+        let path = crate::probe::bytes_to_path(line);
+        collect_alternates(&objects.join(path), out, depth + 1);
+    }
+}
+
+/// An object's entry in a pack.
+enum Header {
+    Whole { kind: Kind, size: usize, data: u64 },
+    OfsDelta { base: u64, size: usize, data: u64 },
+    RefDelta { base: Id, size: usize, data: u64 },
+}
+
+/// One pack file and its index.
+struct Pack {
+    path: PathBuf,
+    file: File,
+    len: u64,
+    /// The whole `.idx` file.
+    idx: Vec<u8>,
+    count: usize,
+    windows: FxHashMap<u64, Box<[u8]>>,
+    /// Window numbers in the order they were read, for eviction.
+    order: VecDeque<u64>,
+}
+
+/// Where the tables of an index of version 2 begin.
+const IDX_NAMES: usize = 8 + 256 * 4;
+
+impl Pack {
+    /// Opens `idx` and the pack beside it; `None` if either is unreadable or not a pack of
+    /// version 2 or 3 with an index of version 2.
+    fn open(idx_path: &Path) -> Option<Pack> {
+        let idx = fs::read(idx_path).ok()?;
+        if idx.get(..8)? != b"\xfftOc\0\0\0\x02" {
+            return None;
+        }
+        let count = be32(&idx, IDX_NAMES - 4)? as usize;
+        // Names, CRCs and offsets, then the two checksums.
+        if idx.len() < IDX_NAMES + count.checked_mul(28)? + 40 {
+            return None;
+        }
+        let path = idx_path.with_extension("pack");
+        let file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut head = [0; 8];
+        read_exact_at(&file, &mut head, 0).ok()?;
+        if &head[..4] != b"PACK" || !matches!(head[7], 2 | 3) || head[4..7] != [0, 0, 0] {
+            return None;
+        }
+        Some(Pack {
+            path,
+            file,
+            len,
+            idx,
+            count,
+            windows: FxHashMap::default(),
+            order: VecDeque::new(),
+        })
+    }
+
+    fn damaged(&self, what: &'static str) -> Error {
+        Error::Damaged(self.path.clone(), what)
+    }
+
+    /// The offset of `id` in the pack.
+    fn find(&self, id: &Id) -> Option<u64> {
+        let fanout = |i: usize| be32(&self.idx, 8 + 4 * i).map(|n| n as usize);
+        let lo = match id[0] {
+            0 => 0,
+            first => fanout(first as usize - 1)?,
+        };
+        let hi = fanout(id[0] as usize)?.min(self.count);
+        let names = self.idx.get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
+        let (mut lo_i, mut hi_i) = (0, names.len() / 20);
+        while lo_i < hi_i {
+            let mid = (lo_i + hi_i) / 2;
+            match names[20 * mid..20 * mid + 20].cmp(id) {
+                std::cmp::Ordering::Less => lo_i = mid + 1,
+                std::cmp::Ordering::Greater => hi_i = mid,
+                std::cmp::Ordering::Equal => return self.offset(lo + mid),
+            }
+        }
+        None
+    }
+
+    fn offset(&self, i: usize) -> Option<u64> {
+        let small = be32(&self.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let at = IDX_NAMES + 28 * self.count + 8 * (small & 0x7fff_ffff) as usize;
+        let high = be32(&self.idx, at)?;
+        let low = be32(&self.idx, at + 4)?;
+        Some(u64::from(high) << 32 | u64::from(low))
+    }
+
+    /// The bytes from `at` to the end of its window (empty at the end of the file).
+    fn window_at(&mut self, at: u64) -> Result<&[u8], Error> {
+        let number = at / WINDOW;
+        if !self.windows.contains_key(&number) {
+            let start = number * WINDOW;
+            let len = WINDOW.min(self.len.saturating_sub(start)) as usize;
+            let mut bytes = vec![0; len].into_boxed_slice();
+            read_exact_at(&self.file, &mut bytes, start)
+                .map_err(|e| Error::Io(self.path.clone(), e))?;
+            if self.order.len() >= WINDOWS_KEPT {
+                if let Some(old) = self.order.pop_front() {
+                    self.windows.remove(&old);
+                }
+            }
+            self.order.push_back(number);
+            self.windows.insert(number, bytes);
+        }
+        let window = &self.windows[&number];
+        Ok(window
+            .get((at - number * WINDOW) as usize..)
+            .unwrap_or_default())
+    }
+
+    /// Up to `buf.len()` bytes from `at`, across windows; how many there were.
+    fn read_small(&mut self, at: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let bytes = self.window_at(at + filled as u64)?;
+            if bytes.is_empty() {
+                break;
+            }
+            let n = bytes.len().min(buf.len() - filled);
+            buf[filled..filled + n].copy_from_slice(&bytes[..n]);
+            filled += n;
+        }
+        Ok(filled)
+    }
+
+    /// The entry header at `at`.
+    fn header(&mut self, at: u64) -> Result<Header, Error> {
+        let mut buf = [0; 64];
+        let n = self.read_small(at, &mut buf)?;
+        let buf = &buf[..n];
+        let bad = || self.damaged("a bad entry header");
+        let mut i = 0;
+        let mut byte = *buf.first().ok_or_else(bad)?;
+        let code = (byte >> 4) & 7;
+        let mut size = u64::from(byte & 15);
+        let mut shift = 4;
+        while byte & 0x80 != 0 {
+            i += 1;
+            byte = *buf.get(i).ok_or_else(bad)?;
+            if shift > 57 {
+                return Err(bad());
+            }
+            size |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+        }
+        i += 1;
+        let size = usize::try_from(size).map_err(|_| bad())?;
+        match code {
+            6 => {
+                let mut byte = *buf.get(i).ok_or_else(bad)?;
+                let mut distance = u64::from(byte & 0x7f);
+                while byte & 0x80 != 0 {
+                    i += 1;
+                    byte = *buf.get(i).ok_or_else(bad)?;
+                    distance = distance
+                        .checked_add(1)
+                        .and_then(|d| d.checked_mul(128))
+                        .ok_or_else(bad)?
+                        | u64::from(byte & 0x7f);
+                }
+                i += 1;
+                let base = at
+                    .checked_sub(distance)
+                    .filter(|_| distance > 0)
+                    .ok_or_else(bad)?;
+                Ok(Header::OfsDelta {
+                    base,
+                    size,
+                    data: at + i as u64,
+                })
+            }
+            7 => {
+                let base: Id = buf
+                    .get(i..i + 20)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?;
+                Ok(Header::RefDelta {
+                    base,
+                    size,
+                    data: at + i as u64 + 20,
+                })
+            }
+            code => Ok(Header::Whole {
+                kind: Kind::from_pack(code).ok_or_else(bad)?,
+                size,
+                data: at + i as u64,
+            }),
+        }
+    }
+}
+
+/// Resolved objects that were the base of a delta, by pack and offset, within a limit of
+/// bytes; the least recently used leave first.
+struct BaseCache {
+    entries: FxHashMap<(usize, u64), (Object, u64)>,
+    bytes: usize,
+    limit: usize,
+    clock: u64,
+}
+
+impl Default for BaseCache {
+    fn default() -> BaseCache {
+        BaseCache {
+            entries: FxHashMap::default(),
+            bytes: 0,
+            limit: BASE_CACHE_BYTES,
+            clock: 0,
+        }
+    }
+}
+
+impl BaseCache {
+    fn get(&mut self, pack: usize, offset: u64) -> Option<Object> {
+        self.clock += 1;
+        let (object, used) = self.entries.get_mut(&(pack, offset))?;
+        *used = self.clock;
+        Some(object.clone())
+    }
+
+    fn put(&mut self, pack: usize, offset: u64, object: Object) {
+        let len = object.data.len();
+        if len > self.limit / 8 {
+            return;
+        }
+        self.clock += 1;
+        if let Some((old, _)) = self.entries.insert((pack, offset), (object, self.clock)) {
+            self.bytes -= old.data.len();
+        }
+        self.bytes += len;
+        self.shrink();
+    }
+
+    /// Drops the older half of the entries while over the limit: an eviction then costs one
+    /// sort per many puts.
+    fn shrink(&mut self) {
+        while self.bytes > self.limit && !self.entries.is_empty() {
+            let mut ages: Vec<u64> = self.entries.values().map(|(_, used)| *used).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2];
+            let mut freed = 0;
+            self.entries.retain(|_, (object, used)| {
+                let keep = *used > cut;
+                if !keep {
+                    freed += object.data.len();
+                }
+                keep
+            });
+            self.bytes -= freed;
+        }
+    }
+}
+
+/// Applies a git delta to `base`; `None` if the delta is malformed or does not fit the base.
+pub fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
+    let mut i = 0;
+    let source = varint(delta, &mut i)?;
+    if source != base.len() as u64 {
+        return None;
+    }
+    let target = usize::try_from(varint(delta, &mut i)?).ok()?;
+    let mut out = Vec::with_capacity(target.min(delta.len().saturating_mul(64)));
+    while i < delta.len() {
+        let op = delta[i];
+        i += 1;
+        if op & 0x80 != 0 {
+            let (mut offset, mut len) = (0usize, 0usize);
+            for bit in 0..4 {
+                if op & (1 << bit) != 0 {
+                    offset |= usize::from(*delta.get(i)?) << (8 * bit);
+                    i += 1;
+                }
+            }
+            for bit in 0..3 {
+                if op & (0x10 << bit) != 0 {
+                    len |= usize::from(*delta.get(i)?) << (8 * bit);
+                    i += 1;
+                }
+            }
+            if len == 0 {
+                len = 0x10000;
+            }
+            out.extend_from_slice(base.get(offset..offset.checked_add(len)?)?);
+        } else if op != 0 {
+            let len = usize::from(op);
+            out.extend_from_slice(delta.get(i..i + len)?);
+            i += len;
+        } else {
+            return None;
+        }
+        if out.len() > target {
+            return None;
+        }
+    }
+    (out.len() == target).then_some(out)
+}
+
+/// A delta's little-endian base-128 size.
+fn varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    let mut shift = 0;
+    loop {
+        let byte = *bytes.get(*i)?;
+        *i += 1;
+        if shift > 63 {
+            return None;
+        }
+        value |= u64::from(byte & 0x7f) << shift;
+        shift += 7;
+        if byte & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+/// Lower-case hex.
+pub fn to_hex(id: &Id) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(40);
+    for b in id {
+        s.push(DIGITS[usize::from(b >> 4)] as char);
+        s.push(DIGITS[usize::from(b & 15)] as char);
+    }
+    s
+}
+
+/// The id spelled by 40 hex digits.
+pub fn from_hex(hex: &[u8]) -> Option<Id> {
+    if hex.len() != 40 {
+        return None;
+    }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    };
+    let mut id = [0; 20];
+    for (i, pair) in hex.chunks_exact(2).enumerate() {
+        id[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(id)
+}
+
+#[cfg(unix)]
+fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
+}
+
+#[cfg(windows)]
+fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, at)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,266 @@
+//! The object reader against git's own answer (`git cat-file --batch-all-objects --batch`):
+//! loose objects, packs with offset deltas and with ref deltas, a pack beside new loose objects,
+//! alternates, a base cache too small to hold anything; and damaged packs.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use venv_guard::odb::{self, Kind, Odb};
+
+use crate::common::{isolated, TestRepo};
+
+/// A repository whose history rewrites the same files and trees many times, so that a repack
+/// stores most of them as deltas: 40 commits over a 300-line file, nested directories, a
+/// symlink, a rename, a deletion, an annotated tag; and a 5 MiB blob that does not compress,
+/// changed twice, so that objects straddle the reader's windows and the pack has more windows
+/// than the reader keeps.
+fn busy_repo() -> TestRepo {
+    let repo = TestRepo::without_hook();
+    let mut noise = Vec::with_capacity(5 << 20);
+    let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+    while noise.len() < 5 << 20 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        noise.extend_from_slice(&state.to_le_bytes());
+    }
+    let mut lines: Vec<String> = (0..300)
+        .map(|i| format!("line {i} of the module\n"))
+        .collect();
+    for round in 0..40 {
+        if matches!(round, 0 | 5 | 25) {
+            noise[round * 1000..round * 1000 + 8].copy_from_slice(b"changed!");
+            crate::common::write_file(&repo.root.join("data/noise.bin"), &noise);
+        }
+        lines[(round * 7) % 300] = format!("changed in round {round}\n");
+        repo.write("src/pkg/module.py", &lines.concat());
+        repo.write(
+            &format!("src/pkg/sub{}/f{round}.txt", round % 4),
+            &format!("{round}\n"),
+        );
+        repo.write("docs/notes.md", &format!("# notes\nround {round}\n"));
+        if round == 10 {
+            crate::common::symlink("docs/notes.md", &repo.root.join("link"));
+        }
+        if round == 20 {
+            repo.git_ok(&["mv", "docs", "documentation"]);
+        }
+        if round == 30 {
+            repo.git_ok(&["rm", "-q", "-r", "src/pkg/sub1"]);
+        }
+        repo.commit_all(&format!("round {round}"));
+    }
+    repo.git_ok(&["tag", "-a", "v1", "-m", "release"]);
+    repo
+}
+
+/// Every object of the repository at `dir`, as git reads it: id, kind and content.
+fn objects_by_git(dir: &Path) -> Vec<(odb::Id, Kind, Vec<u8>)> {
+    let out = isolated("git", dir)
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut rest = &out.stdout[..];
+    let mut objects = Vec::new();
+    while !rest.is_empty() {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap();
+        let header = std::str::from_utf8(&rest[..end]).unwrap();
+        let mut words = header.split(' ');
+        let id = odb::from_hex(words.next().unwrap().as_bytes()).unwrap();
+        let kind = match words.next().unwrap() {
+            "commit" => Kind::Commit,
+            "tree" => Kind::Tree,
+            "blob" => Kind::Blob,
+            "tag" => Kind::Tag,
+            other => panic!("unexpected kind {other}"),
+        };
+        let size: usize = words.next().unwrap().parse().unwrap();
+        let content = rest[end + 1..end + 1 + size].to_vec();
+        rest = &rest[end + 1 + size + 1..];
+        objects.push((id, kind, content));
+    }
+    objects
+}
+
+fn objects_dir(repo: &Path) -> PathBuf {
+    repo.join(".git/objects")
+}
+
+/// Reads every object git knows with `odb`, and compares.
+fn agree(odb: &mut Odb, expected: &[(odb::Id, Kind, Vec<u8>)], step: &str) {
+    assert!(expected.len() > 100, "{step}: too few objects to mean much");
+    for (id, kind, content) in expected {
+        let object = odb
+            .read(id)
+            .unwrap_or_else(|e| panic!("{step}: {} unreadable: {e}", odb::to_hex(id)))
+            .unwrap_or_else(|| panic!("{step}: {} not found", odb::to_hex(id)));
+        assert_eq!(object.kind, *kind, "{step}: kind of {}", odb::to_hex(id));
+        assert!(
+            object.data[..] == content[..],
+            "{step}: content of {}",
+            odb::to_hex(id)
+        );
+    }
+}
+
+/// How many objects of the repository's packs are stored as deltas.
+fn deltas(repo: &TestRepo) -> usize {
+    let packs: Vec<PathBuf> = fs::read_dir(repo.root.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "idx"))
+        .collect();
+    packs
+        .iter()
+        .map(|idx| {
+            let run = repo.git_ok(&["verify-pack", "-v", idx.to_str().unwrap()]);
+            // Deltified objects carry two more columns: depth and base.
+            run.stdout
+                .lines()
+                .filter(|l| l.split_whitespace().count() == 7)
+                .count()
+        })
+        .sum()
+}
+
+#[test]
+fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
+    let repo = busy_repo();
+    let expected = objects_by_git(&repo.root);
+    agree(&mut Odb::open(&objects_dir(&repo.root)), &expected, "loose");
+
+    repo.git_ok(&[
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+        "--depth=50",
+        "--window=50",
+    ]);
+    assert!(deltas(&repo) > 50, "the repack made too few deltas");
+    agree(
+        &mut Odb::open(&objects_dir(&repo.root)),
+        &expected,
+        "offset deltas",
+    );
+
+    let mut small = Odb::open(&objects_dir(&repo.root));
+    small.limit_base_cache(4096);
+    agree(&mut small, &expected, "offset deltas, a 4 KiB base cache");
+
+    repo.git_ok(&[
+        "-c",
+        "repack.useDeltaBaseOffset=false",
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+    ]);
+    assert!(deltas(&repo) > 50);
+    agree(
+        &mut Odb::open(&objects_dir(&repo.root)),
+        &expected,
+        "ref deltas",
+    );
+
+    // New loose objects beside the pack.
+    repo.write("src/pkg/module.py", "rewritten\n");
+    repo.commit_all("after the pack");
+    let expected = objects_by_git(&repo.root);
+    agree(
+        &mut Odb::open(&objects_dir(&repo.root)),
+        &expected,
+        "pack and loose",
+    );
+}
+
+#[test]
+fn a_shared_clone_reads_through_its_alternates() {
+    let repo = busy_repo();
+    repo.git_ok(&["gc", "-q"]);
+    let clone = repo.sibling("shared");
+    repo.git_ok(&["clone", "-q", "--shared", ".", clone.to_str().unwrap()]);
+    assert!(clone.join(".git/objects/info/alternates").exists());
+    let expected = objects_by_git(&repo.root);
+    agree(
+        &mut Odb::open(&objects_dir(&clone)),
+        &expected,
+        "alternates",
+    );
+    assert!(Odb::open(&objects_dir(&clone))
+        .read(&[0xab; 20])
+        .unwrap()
+        .is_none());
+}
+
+#[test]
+fn history_and_range_scans_agree_before_and_after_packing() {
+    let repo = busy_repo();
+    repo.venv("venv");
+    repo.commit_all_forced("venv", "add env");
+    repo.write("venv/lib/extra.py", "x = 1\n");
+    repo.commit_all_forced("venv", "change env");
+    repo.git_ok(&["rm", "-q", "-r", "--cached", "venv"]);
+    repo.commit_all("drop env");
+    let scans = |repo: &TestRepo| {
+        let history = repo.guard(&["--format", "json", "scan", "--history"]);
+        assert_eq!(history.code, 1, "{}", history.all());
+        let range = repo.guard(&["--format", "json", "scan", "--range", "HEAD~5..HEAD~1"]);
+        assert_eq!(range.code, 1, "{}", range.all());
+        (history.stdout, range.stdout)
+    };
+    let loose = scans(&repo);
+    repo.git_ok(&["gc", "-q", "--aggressive"]);
+    assert!(deltas(&repo) > 50);
+    assert_eq!(scans(&repo), loose, "after gc --aggressive");
+    repo.git_ok(&[
+        "-c",
+        "repack.useDeltaBaseOffset=false",
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+    ]);
+    assert_eq!(scans(&repo), loose, "with ref deltas");
+}
+
+#[test]
+fn damaged_packs_are_errors_not_wrong_answers() {
+    let repo = busy_repo();
+    repo.git_ok(&["repack", "-a", "-d", "-f", "-q", "--depth=50"]);
+    let expected = objects_by_git(&repo.root);
+    let pack = fs::read_dir(repo.root.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "pack"))
+        .unwrap();
+    let original = fs::read(&pack).unwrap();
+
+    // Cut short just inside the first tree: the commits still read, what comes after does not.
+    let idx = pack.with_extension("idx");
+    let first_tree: usize = repo
+        .git_ok(&["verify-pack", "-v", idx.to_str().unwrap()])
+        .stdout
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("tree"))
+        .filter_map(|l| l.split_whitespace().nth(4)?.parse().ok())
+        .min()
+        .unwrap();
+    fs::write(&pack, &original[..first_tree + 5]).unwrap();
+    let mut odb = Odb::open(&objects_dir(&repo.root));
+    let errors = expected
+        .iter()
+        .filter(|(id, _, _)| odb.read(id).is_err())
+        .count();
+    assert!(errors > 0 && errors < expected.len(), "{errors} errors");
+
+    // A scan over the damaged store says so, with exit code 2.
+    let run = repo.guard(&["scan", "--history"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("is damaged"), "{}", run.stderr);
+    fs::write(&pack, &original).unwrap();
+}
