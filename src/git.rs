@@ -17,7 +17,7 @@ use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::index::{CacheTree, IndexFile};
 use crate::odb::Id;
 use crate::probe::{bytes_to_path, Listed, Listing, PathList, SortedPaths};
-use commits::{RecentTrees, Store};
+use commits::{RecentTrees, Store, StorePlace};
 
 /// A blob larger than this is not read to answer a sibling question: no marker file is
 /// anywhere near it, and a 1 GB `pyvenv.cfg` must not cost 1 GB of memory.
@@ -455,7 +455,7 @@ impl Repo {
             .map_err(|e| Error::Git("cannot walk the history", e))?;
         walk.hide(from_id)
             .map_err(|e| Error::Git("cannot walk the history", e))?;
-        let mut store = Store::open(&self.repo);
+        let mut store = Store::open(&self.store_place());
         let mut trees = RecentTrees::default();
         let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
         let mut newest: FxHashMap<Vec<u8>, Listed<Oid>> = FxHashMap::default();
@@ -497,39 +497,29 @@ impl Repo {
 
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
     pub fn history(&self) -> Result<History<'_>, Error> {
-        let mut store = Store::open(&self.repo);
+        let place = self.store_place();
+        let mut store = Store::open(&place);
         let tips = self.tips(&mut store)?;
-        let walked = commits::walk_all(&mut store, &tips, &self.shallow_commits())?;
-        let tree_of: FxHashMap<Id, Id> = walked.iter().map(|c| (c.id, c.tree)).collect();
-        let mut trees = RecentTrees::default();
+        let (walked, mut changes) =
+            commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
         let mut commits = Vec::with_capacity(walked.len());
         let mut seen: FxHashMap<Vec<u8>, (Listed<Oid>, PathHistory)> = FxHashMap::default();
-        let mut prefix = Vec::new();
         for commit in walked {
             let index = commits.len();
-            let parent_tree = commit.parents.first().and_then(|p| tree_of.get(p));
-            trees.next_commit();
-            commits::diff_trees(
-                &mut store,
-                parent_tree,
-                &commit.tree,
-                &mut prefix,
-                &mut trees,
-                &mut |entry| {
-                    let slot = match seen.get_mut(&entry.path) {
-                        Some(slot) => slot,
-                        None => seen
-                            .entry(entry.path.clone())
-                            .or_insert_with(|| (entry.clone(), PathHistory::default())),
-                    };
-                    slot.1.commits.push(index);
-                    slot.1.versions.push((index, entry.data));
-                    if !slot.1.blobs.contains(&entry.data) {
-                        slot.1.blobs.push(entry.data);
-                    }
-                    slot.0 = entry;
-                },
-            )?;
+            for entry in changes.remove(&commit.id).unwrap_or_default() {
+                let slot = match seen.get_mut(&entry.path) {
+                    Some(slot) => slot,
+                    None => seen
+                        .entry(entry.path.clone())
+                        .or_insert_with(|| (entry.clone(), PathHistory::default())),
+                };
+                slot.1.commits.push(index);
+                slot.1.versions.push((index, entry.data));
+                if !slot.1.blobs.contains(&entry.data) {
+                    slot.1.blobs.push(entry.data);
+                }
+                slot.0 = entry;
+            }
             commits.push(commit.info);
         }
         let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
@@ -546,7 +536,21 @@ impl Repo {
 
     /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
     /// commit are passed over, as `git log --all` does.
-    fn tips(&self, store: &mut Store<'_>) -> Result<Vec<Id>, Error> {
+    /// Where the repository's objects are: its own store, or the one `GIT_OBJECT_DIRECTORY`
+    /// names, and those of `GIT_ALTERNATE_OBJECT_DIRECTORIES` (as git reads them in every
+    /// command: a server's quarantine during `pre-receive` is such a store).
+    fn store_place(&self) -> StorePlace {
+        let common = self.repo.commondir().to_path_buf();
+        let mut objects = vec![std::env::var_os("GIT_OBJECT_DIRECTORY")
+            .filter(|dir| !dir.is_empty())
+            .map_or_else(|| common.join("objects"), PathBuf::from)];
+        if let Some(extra) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+            objects.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
+        }
+        StorePlace { objects, common }
+    }
+
+    fn tips(&self, store: &mut Store) -> Result<Vec<Id>, Error> {
         let refs_err = |e| Error::Git("cannot list the refs", e);
         let mut targets: Vec<Oid> = Vec::new();
         if let Ok(head) = self.repo.head() {

@@ -81,7 +81,7 @@ pub struct Object {
     /// What it is.
     pub kind: Kind,
     /// Its content, without git's `<kind> <size>\0` header.
-    pub data: Rc<[u8]>,
+    pub data: Rc<Vec<u8>>,
 }
 
 /// A file of the store could not be read, or holds something that is not git's format.
@@ -133,12 +133,14 @@ pub struct Odb {
 }
 
 impl Odb {
-    /// Opens the store at `objects` (a repository's `objects` directory) and the stores its
-    /// `info/alternates` names. Packs are indexed now; a pack whose index cannot be read is
-    /// skipped (its objects read as absent).
-    pub fn open(objects: &Path) -> Odb {
+    /// Opens the stores at `objects` (a repository's `objects` directory, and any others git
+    /// was told of) and the stores their `info/alternates` name. Packs are indexed now; a pack
+    /// whose index cannot be read is skipped (its objects read as absent).
+    pub fn open(objects: &[PathBuf]) -> Odb {
         let mut dirs = Vec::new();
-        collect_alternates(objects, &mut dirs, 0);
+        for dir in objects {
+            collect_alternates(dir, &mut dirs, 0);
+        }
         let mut packs = Vec::new();
         for dir in &dirs {
             let Ok(listing) = fs::read_dir(dir.join("pack")) else {
@@ -232,9 +234,10 @@ impl Odb {
             if out.len() - nul - 1 != size {
                 return Err(damaged("wrong size"));
             }
+            out.drain(..=nul);
             return Ok(Some(Object {
                 kind,
-                data: Rc::from(&out[nul + 1..]),
+                data: Rc::new(out),
             }));
         }
         Ok(None)
@@ -259,7 +262,7 @@ impl Odb {
                     let bytes = self.inflate(at_pack, data, size)?;
                     let object = Object {
                         kind,
-                        data: Rc::from(bytes),
+                        data: Rc::new(bytes),
                     };
                     break (object, Some((at_pack, at)));
                 }
@@ -290,7 +293,7 @@ impl Odb {
                 .ok_or_else(|| self.packs[p].damaged("a delta does not apply"))?;
             base = Object {
                 kind: base.kind,
-                data: Rc::from(bytes),
+                data: Rc::new(bytes),
             };
             key = Some((p, o));
         }
@@ -427,10 +430,15 @@ impl Pack {
         };
         let hi = fanout(id[0] as usize)?.min(self.count);
         let names = self.idx.get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
+        // Ids are compared by their first eight bytes as a number first: one comparison
+        // instead of a call to memcmp, and the rest is looked at only on a tie.
+        let key = |name: &[u8]| u64::from_be_bytes(name[..8].try_into().unwrap_or_default());
+        let wanted = key(id);
         let (mut lo_i, mut hi_i) = (0, names.len() / 20);
         while lo_i < hi_i {
             let mid = (lo_i + hi_i) / 2;
-            match names[20 * mid..20 * mid + 20].cmp(id) {
+            let name = &names[20 * mid..20 * mid + 20];
+            match key(name).cmp(&wanted).then_with(|| name[8..].cmp(&id[8..])) {
                 std::cmp::Ordering::Less => lo_i = mid + 1,
                 std::cmp::Ordering::Greater => hi_i = mid,
                 std::cmp::Ordering::Equal => return self.offset(lo + mid),

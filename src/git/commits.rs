@@ -4,7 +4,10 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{mpsc, Mutex, PoisonError};
 
 use git2::{Oid, Repository};
 
@@ -14,24 +17,34 @@ use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::odb::{self, Id, Kind, Odb};
 use crate::probe::Listed;
 
-/// The object store, with libgit2 behind it for what [`Odb`] does not find.
-pub(super) struct Store<'r> {
-    odb: Odb,
-    repo: &'r Repository,
-    fallback: Option<git2::Odb<'r>>,
+/// Where a repository's objects are: enough to open a [`Store`] on any thread.
+#[derive(Clone)]
+pub(super) struct StorePlace {
+    /// The object directories git reads (the repository's own, then any from the
+    /// environment).
+    pub(super) objects: Vec<PathBuf>,
+    /// The repository's common directory, for libgit2.
+    pub(super) common: PathBuf,
 }
 
-impl<'r> Store<'r> {
-    pub(super) fn open(repo: &'r Repository) -> Store<'r> {
+/// The object store, with libgit2 behind it for what [`Odb`] does not find.
+pub(super) struct Store {
+    odb: Odb,
+    common: PathBuf,
+    fallback: Option<Repository>,
+}
+
+impl Store {
+    pub(super) fn open(place: &StorePlace) -> Store {
         Store {
-            odb: Odb::open(&repo.commondir().join("objects")),
-            repo,
+            odb: Odb::open(&place.objects),
+            common: place.common.clone(),
             fallback: None,
         }
     }
 
     /// The content of object `id`, which must be a `kind`.
-    pub(super) fn read(&mut self, id: &Id, kind: Kind) -> Result<Rc<[u8]>, Error> {
+    pub(super) fn read(&mut self, id: &Id, kind: Kind) -> Result<Rc<Vec<u8>>, Error> {
         let object = match self.odb.read(id).map_err(Error::Odb)? {
             Some(object) => object,
             None => self.read_fallback(id)?,
@@ -44,19 +57,23 @@ impl<'r> Store<'r> {
 
     fn read_fallback(&mut self, id: &Id) -> Result<odb::Object, Error> {
         if self.fallback.is_none() {
-            let handle = self
-                .repo
-                .odb()
-                .map_err(|e| Error::Git("cannot open the object store", e))?;
-            self.fallback = Some(handle);
+            let repo = Repository::open_ext(
+                &self.common,
+                git2::RepositoryOpenFlags::NO_SEARCH,
+                std::iter::empty::<&std::ffi::OsStr>(),
+            )
+            .map_err(|e| Error::Git("cannot open the repository", e))?;
+            self.fallback = Some(repo);
         }
         let missing = || Error::Odb(odb::Error::Missing(*id));
         let oid = Oid::from_bytes(id).map_err(|_| missing())?;
-        let object = self
+        let store = self
             .fallback
             .as_ref()
-            .and_then(|o| o.read(oid).ok())
-            .ok_or_else(missing)?;
+            .ok_or_else(missing)?
+            .odb()
+            .map_err(|e| Error::Git("cannot open the object store", e))?;
+        let object = store.read(oid).map_err(|_| missing())?;
         let kind = match object.kind() {
             git2::ObjectType::Commit => Kind::Commit,
             git2::ObjectType::Tree => Kind::Tree,
@@ -65,7 +82,7 @@ impl<'r> Store<'r> {
         };
         Ok(odb::Object {
             kind,
-            data: Rc::from(object.data()),
+            data: Rc::new(object.data().to_vec()),
         })
     }
 
@@ -244,16 +261,73 @@ fn summary(message: &[u8]) -> Vec<u8> {
     out
 }
 
+/// A tree comparison to make: the tree `new` of `commit` against its first parent's, `old`.
+struct Job {
+    commit: Id,
+    old: Option<Id>,
+    new: Id,
+}
+
+/// Comparisons are handed out this many at a time, so that each thread compares runs of
+/// neighbouring commits, whose trees it has just read.
+const BATCH: usize = 64;
+
+/// What each commit added or changed, by commit.
+pub(super) type Changes = FxHashMap<Id, Vec<Listed<Oid>>>;
+
 /// Every commit reachable from `tips`, read once, in an order where each commit comes after
-/// its parents (among commits ready at the same point, the oldest committed first). Parents of
-/// the commits in `shallow` are not followed: a shallow clone lacks them.
-pub(super) fn walk_all(
-    store: &mut Store<'_>,
+/// its parents (among commits ready at the same point, the oldest committed first); with what
+/// each added or changed relative to its first parent (everything, for a root commit).
+/// Parents of the commits in `shallow` are not followed: a shallow clone lacks them.
+///
+/// Two threads share the work: while this one reads the commits, a helper compares the trees
+/// of those already read; when the commits are all read, both compare what is left.
+pub(super) fn walk_and_diff(
+    place: &StorePlace,
+    store: &mut Store,
     tips: &[Id],
     shallow: &FxHashSet<Id>,
-) -> Result<Vec<Commit>, Error> {
+) -> Result<(Vec<Commit>, Changes), Error> {
+    let (send, receive) = mpsc::channel::<Vec<Job>>();
+    let receive = Mutex::new(receive);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| compare(&mut Store::open(place), &receive, &stop));
+        let walked = walk(store, tips, shallow, |jobs| {
+            // The helper only hangs up after an error, which it reports itself.
+            let _ = send.send(jobs);
+        });
+        drop(send);
+        let mine = match &walked {
+            Ok(_) => compare(store, &receive, &stop),
+            Err(_) => {
+                stop.store(true, AtomicOrdering::Relaxed);
+                Ok(Changes::default())
+            }
+        };
+        let theirs = helper
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        let (commits, position) = walked?;
+        let mut changes = mine?;
+        changes.extend(theirs?);
+        Ok((in_order(commits, &position), changes))
+    })
+}
+
+/// Reads every commit reachable from `tips`, depth first, and hands `emit` the tree
+/// comparisons as soon as both trees of one are known.
+fn walk(
+    store: &mut Store,
+    tips: &[Id],
+    shallow: &FxHashSet<Id>,
+    mut emit: impl FnMut(Vec<Job>),
+) -> Result<(Vec<Commit>, FxHashMap<Id, u32>), Error> {
     let mut commits: Vec<Commit> = Vec::new();
     let mut position: FxHashMap<Id, u32> = FxHashMap::default();
+    // Commits whose first parent is not read yet, by that parent.
+    let mut waiting: FxHashMap<Id, Vec<u32>> = FxHashMap::default();
+    let mut batch = Vec::with_capacity(BATCH);
     let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
     while let Some(id) = stack.pop() {
         if position.contains_key(&id) {
@@ -263,17 +337,91 @@ pub(super) fn walk_all(
         if shallow.contains(&id) {
             commit.parents.clear();
         }
-        position.insert(id, commits.len() as u32);
+        let here = commits.len() as u32;
+        match commit.parents.first() {
+            None => batch.push(Job {
+                commit: id,
+                old: None,
+                new: commit.tree,
+            }),
+            Some(parent) => match position.get(parent) {
+                Some(&p) => batch.push(Job {
+                    commit: id,
+                    old: Some(commits[p as usize].tree),
+                    new: commit.tree,
+                }),
+                None => waiting.entry(*parent).or_default().push(here),
+            },
+        }
+        for child in waiting.remove(&id).unwrap_or_default() {
+            let child = &commits[child as usize];
+            batch.push(Job {
+                commit: child.id,
+                old: Some(commit.tree),
+                new: child.tree,
+            });
+        }
+        position.insert(id, here);
         stack.extend(commit.parents.iter().rev().copied());
         commits.push(commit);
+        if batch.len() >= BATCH {
+            emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+        }
     }
-    // Kahn's algorithm over the parent links.
+    if !batch.is_empty() {
+        emit(batch);
+    }
+    Ok((commits, position))
+}
+
+/// Compares the trees of the jobs taken from `jobs` until there are none left (or `stop`).
+fn compare(
+    store: &mut Store,
+    jobs: &Mutex<mpsc::Receiver<Vec<Job>>>,
+    stop: &AtomicBool,
+) -> Result<Changes, Error> {
+    let mut trees = RecentTrees::default();
+    let mut prefix = Vec::new();
+    let mut out = Changes::default();
+    loop {
+        let batch = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        let Ok(batch) = batch else {
+            return Ok(out);
+        };
+        for job in batch {
+            if stop.load(AtomicOrdering::Relaxed) {
+                return Ok(out);
+            }
+            trees.next_commit();
+            let mut changes = Vec::new();
+            let compared = diff_trees(
+                store,
+                job.old.as_ref(),
+                &job.new,
+                &mut prefix,
+                &mut trees,
+                &mut |entry| changes.push(entry),
+            );
+            if let Err(e) = compared {
+                stop.store(true, AtomicOrdering::Relaxed);
+                return Err(e);
+            }
+            out.insert(job.commit, changes);
+        }
+    }
+}
+
+/// `commits` ordered so that each comes after its parents; among the commits ready at one
+/// point, the oldest committed first (Kahn's algorithm over the parent links).
+fn in_order(commits: Vec<Commit>, position: &FxHashMap<Id, u32>) -> Vec<Commit> {
     let mut waiting: Vec<u32> = vec![0; commits.len()];
     let mut children: Vec<Vec<u32>> = vec![Vec::new(); commits.len()];
     for (i, commit) in commits.iter().enumerate() {
         let mut seen: Vec<u32> = Vec::with_capacity(commit.parents.len());
         for parent in &commit.parents {
-            let p = position[parent];
+            let Some(&p) = position.get(parent) else {
+                continue;
+            };
             if !seen.contains(&p) {
                 seen.push(p);
                 children[p as usize].push(i as u32);
@@ -298,10 +446,10 @@ pub(super) fn walk_all(
         }
     }
     let mut slots: Vec<Option<Commit>> = commits.into_iter().map(Some).collect();
-    Ok(order
+    order
         .into_iter()
         .filter_map(|i| slots[i as usize].take())
-        .collect())
+        .collect()
 }
 
 /// The trees read for the previous commit and the current one: in a walk from parents to
@@ -309,8 +457,8 @@ pub(super) fn walk_all(
 /// are kept one commit long.
 #[derive(Default)]
 pub(super) struct RecentTrees {
-    previous: FxHashMap<Id, Rc<[u8]>>,
-    current: FxHashMap<Id, Rc<[u8]>>,
+    previous: FxHashMap<Id, Rc<Vec<u8>>>,
+    current: FxHashMap<Id, Rc<Vec<u8>>>,
 }
 
 impl RecentTrees {
@@ -318,7 +466,7 @@ impl RecentTrees {
         self.previous = std::mem::take(&mut self.current);
     }
 
-    fn get(&mut self, store: &mut Store<'_>, id: &Id) -> Result<Rc<[u8]>, Error> {
+    fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
         let tree = match self.current.get(id).or_else(|| self.previous.get(id)) {
             Some(tree) => Rc::clone(tree),
             None => store.read(id, Kind::Tree)?,
@@ -387,7 +535,7 @@ fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
 /// same id and mode, descending only into subtrees whose ids differ (as git does). Both trees
 /// are walked side by side in git's order.
 pub(super) fn diff_trees(
-    store: &mut Store<'_>,
+    store: &mut Store,
     old: Option<&Id>,
     new: &Id,
     prefix: &mut Vec<u8>,
@@ -402,7 +550,7 @@ pub(super) fn diff_trees(
         None => None,
     };
     let new_tree = trees.get(store, new)?;
-    let mut before = Entries(old_tree.as_deref().unwrap_or_default()).peekable();
+    let mut before = Entries(old_tree.as_deref().map_or(&[][..], |t| &t[..])).peekable();
     for entry in Entries(&new_tree) {
         while before
             .next_if(|b| tree_order(b, &entry) == Ordering::Less)

@@ -233,7 +233,7 @@ fn mutated_real_packs_never_panic() {
                     data[at] = byte;
                     for bytes in [&data[..], &data[..cut]] {
                         std::fs::write(file, bytes).unwrap();
-                        let mut odb = Odb::open(&objects);
+                        let mut odb = Odb::open(std::slice::from_ref(&objects));
                         for id in &ids {
                             let _ = odb.read(id);
                         }

@@ -3,6 +3,7 @@
 //! alternates, a base cache too small to hold anything; and damaged packs.
 
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use venv_guard::odb::{self, Kind, Odb};
@@ -128,7 +129,11 @@ fn deltas(repo: &TestRepo) -> usize {
 fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
     let repo = busy_repo();
     let expected = objects_by_git(&repo.root);
-    agree(&mut Odb::open(&objects_dir(&repo.root)), &expected, "loose");
+    agree(
+        &mut Odb::open(&[objects_dir(&repo.root)]),
+        &expected,
+        "loose",
+    );
 
     repo.git_ok(&[
         "repack",
@@ -141,12 +146,12 @@ fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
     ]);
     assert!(deltas(&repo) > 50, "the repack made too few deltas");
     agree(
-        &mut Odb::open(&objects_dir(&repo.root)),
+        &mut Odb::open(&[objects_dir(&repo.root)]),
         &expected,
         "offset deltas",
     );
 
-    let mut small = Odb::open(&objects_dir(&repo.root));
+    let mut small = Odb::open(&[objects_dir(&repo.root)]);
     small.limit_base_cache(4096);
     agree(&mut small, &expected, "offset deltas, a 4 KiB base cache");
 
@@ -161,7 +166,7 @@ fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
     ]);
     assert!(deltas(&repo) > 50);
     agree(
-        &mut Odb::open(&objects_dir(&repo.root)),
+        &mut Odb::open(&[objects_dir(&repo.root)]),
         &expected,
         "ref deltas",
     );
@@ -171,7 +176,7 @@ fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
     repo.commit_all("after the pack");
     let expected = objects_by_git(&repo.root);
     agree(
-        &mut Odb::open(&objects_dir(&repo.root)),
+        &mut Odb::open(&[objects_dir(&repo.root)]),
         &expected,
         "pack and loose",
     );
@@ -186,11 +191,11 @@ fn a_shared_clone_reads_through_its_alternates() {
     assert!(clone.join(".git/objects/info/alternates").exists());
     let expected = objects_by_git(&repo.root);
     agree(
-        &mut Odb::open(&objects_dir(&clone)),
+        &mut Odb::open(&[objects_dir(&clone)]),
         &expected,
         "alternates",
     );
-    assert!(Odb::open(&objects_dir(&clone))
+    assert!(Odb::open(&[objects_dir(&clone)])
         .read(&[0xab; 20])
         .unwrap()
         .is_none());
@@ -251,7 +256,7 @@ fn damaged_packs_are_errors_not_wrong_answers() {
         .min()
         .unwrap();
     fs::write(&pack, &original[..first_tree + 5]).unwrap();
-    let mut odb = Odb::open(&objects_dir(&repo.root));
+    let mut odb = Odb::open(&[objects_dir(&repo.root)]);
     let errors = expected
         .iter()
         .filter(|(id, _, _)| odb.read(id).is_err())
@@ -263,4 +268,123 @@ fn damaged_packs_are_errors_not_wrong_answers() {
     assert_eq!(run.code, 2, "{}", run.all());
     assert!(run.stderr.contains("is damaged"), "{}", run.stderr);
     fs::write(&pack, &original).unwrap();
+}
+
+/// What git says each commit added or changed relative to its first parent (blobs and links;
+/// `git diff-tree -r --diff-filter=AMT --no-renames`), as (commit, path) pairs.
+fn changes_by_git(repo: &TestRepo) -> Vec<(String, Vec<u8>)> {
+    let mut pairs = Vec::new();
+    for line in repo
+        .git_ok(&["rev-list", "--all", "--parents"])
+        .stdout
+        .lines()
+    {
+        let ids: Vec<&str> = line.split(' ').collect();
+        let mut args = vec!["diff-tree", "-r", "-z", "--name-only", "--no-commit-id"];
+        args.extend(["--diff-filter=AMT", "--no-renames", "--root"]);
+        args.extend(ids.get(1).into_iter().copied());
+        args.push(ids[0]);
+        let out = isolated("git", &repo.root).args(&args).output().unwrap();
+        assert!(out.status.success());
+        for path in out.stdout.split(|&b| b == 0).filter(|p| !p.is_empty()) {
+            pairs.push((ids[0].to_owned(), path.to_vec()));
+        }
+    }
+    pairs.sort();
+    pairs
+}
+
+/// The same pairs from `Repo::history`; and whether every commit came after its parents.
+fn changes_by_history(repo: &TestRepo) -> (Vec<(String, Vec<u8>)>, bool) {
+    let r = venv_guard::git::Repo::discover(&repo.root)
+        .unwrap()
+        .unwrap();
+    let history = r.history().unwrap();
+    let mut pairs = Vec::new();
+    for entry in history.paths.paths() {
+        for &commit in &history.versions_under(&entry.path)[0].commits {
+            pairs.push((history.commits[commit].id.clone(), entry.path.clone()));
+        }
+    }
+    pairs.sort();
+    let place: std::collections::HashMap<&str, usize> = history
+        .commits
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.id.as_str(), i))
+        .collect();
+    let rev_list = repo.git_ok(&["rev-list", "--all", "--parents"]);
+    let ordered = place.len() == rev_list.stdout.lines().count()
+        && rev_list.stdout.lines().all(|line| {
+            let mut ids = line.split(' ').map(|id| place[id]);
+            let child = ids.next().unwrap();
+            ids.all(|parent| parent < child)
+        });
+    (pairs, ordered)
+}
+
+#[test]
+fn history_matches_git_on_a_branchy_history_loose_and_packed() {
+    let repo = busy_repo();
+    // A side branch merged back, an orphan branch, a stash, a file that becomes a directory,
+    // a mode change, a name that is not UTF-8, tags on a blob and on a tree, names whose
+    // order in a tree is not their byte order.
+    repo.git_ok(&["checkout", "-q", "-b", "side", "HEAD~10"]);
+    repo.write("side/only.txt", "side\n");
+    repo.commit_all("side work");
+    repo.write("src/pkg/module.py", "side version\n");
+    repo.commit_all("side edit");
+    repo.git_ok(&["checkout", "-q", "main"]);
+    repo.write("main-only.txt", "main\n");
+    repo.commit_all("main work");
+    repo.git_ok(&["merge", "-q", "-s", "ours", "--no-edit", "side"]);
+    // "lib.txt" sorts before the tree "lib" in git's order, after it in plain byte order.
+    repo.write("lib/x.py", "x\n");
+    repo.write("lib/y.py", "y\n");
+    repo.write("lib.txt", "beside\n");
+    repo.commit_all("lib and lib.txt");
+    fs::remove_file(repo.root.join("lib.txt")).unwrap();
+    repo.write("lib/x.py", "x2\n");
+    repo.commit_all("drop lib.txt, change lib/x.py");
+    repo.write("thing", "a file\n");
+    repo.commit_all("thing is a file");
+    fs::remove_file(repo.root.join("thing")).unwrap();
+    repo.write("thing/inside", "now a directory\n");
+    repo.commit_all("thing is a directory");
+    let script = repo.root.join("run.sh");
+    crate::common::write_file(&script, b"#!/bin/sh\n");
+    repo.commit_all("script");
+    repo.git_ok(&["update-index", "--chmod=+x", "run.sh"]);
+    repo.git_ok(&["commit", "-q", "--no-verify", "-m", "executable"]);
+    crate::common::write_file(
+        &repo.root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt")),
+        b"x\n",
+    );
+    repo.commit_all("latin-1 name");
+    repo.write("main-only.txt", "stashed change\n");
+    repo.git_ok(&["stash", "-q"]);
+    repo.git_ok(&["checkout", "-q", "--orphan", "fresh"]);
+    repo.git_ok(&["rm", "-q", "-r", "-f", "--cached", "."]);
+    repo.write("fresh.txt", "fresh\n");
+    repo.git_ok(&["add", "fresh.txt"]);
+    repo.git_ok(&["commit", "-q", "--no-verify", "-m", "orphan"]);
+    repo.git_ok(&["checkout", "-q", "-f", "main"]);
+    let blob = repo
+        .git_ok(&["rev-parse", "HEAD:run.sh"])
+        .stdout
+        .trim()
+        .to_owned();
+    let tree = repo
+        .git_ok(&["rev-parse", "HEAD^{tree}"])
+        .stdout
+        .trim()
+        .to_owned();
+    repo.git_ok(&["tag", "-a", "blob-tag", "-m", "a blob", &blob]);
+    repo.git_ok(&["tag", "tree-tag", &tree]);
+
+    let expected = changes_by_git(&repo);
+    assert!(expected.len() > 100, "{}", expected.len());
+    assert_eq!(changes_by_history(&repo), (expected.clone(), true), "loose");
+    repo.git_ok(&["gc", "-q", "--aggressive"]);
+    assert_eq!(changes_by_history(&repo), (expected, true), "packed");
 }
