@@ -346,8 +346,25 @@ pub struct Environment {
 /// `tcl`, `ssl`, `compiler_compat`, `python.exe`, `pythonw.exe`, `.tox-info.json`,
 /// `.tox-config1`.
 pub fn is_env_owned(name: &[u8]) -> bool {
-    // Called for many components of many paths: lower-case into a stack buffer and let the
-    // compiler dispatch on length and bytes.
+    // Called for many components of many paths: most are rejected by their length and first
+    // letter alone; the rest are lower-cased into a stack buffer, and the compiler dispatches
+    // on length and bytes.
+    let plausible = matches!(
+        (name.len(), name.first().map(u8::to_ascii_lowercase)),
+        (3, Some(b'b' | b'l' | b'e' | b'm' | b's' | b't'))
+            | (4, Some(b'l' | b'd'))
+            | (5, Some(b'l' | b's'))
+            | (7, Some(b's' | b'i' | b'l' | b'.'))
+            | (10, Some(b'p' | b'c'))
+            | (11, Some(b'p'))
+            | (12, Some(b'c' | b'.'))
+            | (14, Some(b'.'))
+            | (15, Some(b'c'))
+            | (18, Some(b'p'))
+    );
+    if !plausible {
+        return false;
+    }
     let mut buf = [0u8; 18];
     let Some(lower) = buf.get_mut(..name.len()) else {
         return false;
@@ -454,16 +471,41 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
         return Vec::new();
     }
 
-    let mut tallies: FxHashMap<&[u8], Tally> = FxHashMap::default();
+    // Paths come sorted, so an environment's paths come in a run: a path below the previous
+    // path's root (roots never nest) belongs to it without a search or a hash, and a top
+    // entry equal to the previous one is not hashed again.
+    let mut tallies: Vec<Tally> = Vec::new();
+    let mut slots: FxHashMap<&[u8], usize> = FxHashMap::default();
+    // The previous path's root, its tally, and its top entry.
+    let mut previous: Option<(&[u8], usize, &[u8])> = None;
     for i in 0..paths.len() {
         let path = paths.path_at(i);
-        let Some(root) = confirmed.owner(path) else {
-            continue;
+        let (root, slot) = match previous {
+            Some((root, slot, _))
+                if !root.is_empty()
+                    && path.get(root.len()) == Some(&b'/')
+                    && path.starts_with(root) =>
+            {
+                (root, slot)
+            }
+            _ => match confirmed.owner(path) {
+                Some(root) => {
+                    let slot = *slots.entry(root).or_insert_with(|| {
+                        tallies.push(Tally {
+                            bytes_known: true,
+                            ..Tally::default()
+                        });
+                        tallies.len() - 1
+                    });
+                    (root, slot)
+                }
+                None => {
+                    previous = None;
+                    continue;
+                }
+            },
         };
-        let tally = tallies.entry(root).or_insert_with(|| Tally {
-            bytes_known: true,
-            ..Tally::default()
-        });
+        let tally = &mut tallies[slot];
         tally.files += 1;
         match paths.meta_at(i).and_then(|m| m.size) {
             Some(size) => tally.bytes += size,
@@ -475,15 +517,16 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
         } else {
             path.get(root.len() + 1..).unwrap_or_default()
         };
-        if !below.is_empty() {
-            let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+        if !top.is_empty() && previous.is_none_or(|(_, s, t)| s != slot || t != top) {
             tally.entries.insert(top);
         }
+        previous = Some((root, slot, top));
     }
     roots
         .into_iter()
         .filter_map(|(root, env)| {
-            let tally = tallies.remove(root)?;
+            let tally = std::mem::take(&mut tallies[*slots.get(root)?]);
             let mut entries: Vec<Vec<u8>> = tally.entries.into_iter().map(<[u8]>::to_vec).collect();
             entries.sort();
             Some(Environment {
@@ -532,15 +575,29 @@ fn candidates_in<P: PathList + ?Sized>(paths: &P, range: std::ops::Range<usize>)
         let path = paths.path_at(i);
         // Sorted inputs share their directories with the previous path: what those
         // directories contribute is already collected.
-        let common = path
-            .iter()
-            .zip(previous)
-            .take_while(|(a, b)| a == b)
-            .count();
+        let common = common_prefix(path, previous);
         collect_candidates(path, paths.meta_at(i), common, &mut candidates);
         previous = path;
     }
     candidates
+}
+
+/// How many leading bytes `a` and `b` share, compared eight at a time.
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if x != y {
+            return n + ((x ^ y).trailing_zeros() / 8) as usize;
+        }
+        n += 8;
+    }
+    n + a[n..]
+        .iter()
+        .zip(&b[n..])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// Examines one directory with the probe alone: is it an environment root?
@@ -634,21 +691,19 @@ fn collect_candidates<'a>(
             .map_or(0, |i| i + 1),
         None => 0,
     };
+    // Where the component after `start` ends.
+    let mut end = component_end(path, start);
     while start <= path.len() {
-        let end = path[start..]
-            .iter()
-            .position(|&b| b == b'/')
-            .map_or(path.len(), |i| start + i);
         let name = &path[start..end];
         let last = end == path.len();
-        let next = if last {
-            None
+        let next_end = if last {
+            end
         } else {
-            let rest = &path[end + 1..];
-            Some(rest.split(|&b| b == b'/').next().unwrap_or(rest))
+            component_end(path, end + 1)
         };
+        let next = (!last).then(|| &path[end + 1..next_end]);
         if next.is_some_and(|n| end + 1 + n.len() < known) {
-            start = end + 1;
+            (start, end) = (end + 1, next_end);
             continue;
         }
         if is_env_owned(name) {
@@ -669,8 +724,16 @@ fn collect_candidates<'a>(
                 }
             }
         }
-        start = end + 1;
+        (start, end) = (end + 1, next_end);
     }
+}
+
+/// Where the component of `path` that begins at `start` ends.
+fn component_end(path: &[u8], start: usize) -> usize {
+    path[start..]
+        .iter()
+        .position(|&b| b == b'/')
+        .map_or(path.len(), |i| start + i)
 }
 
 /// `name` is an environment-owned component; does the rest of the path make it an

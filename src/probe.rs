@@ -44,6 +44,19 @@ impl PathList for [crate::detect::PathEntry] {
     }
 }
 
+/// Paths handed over on a command line: nothing is known of them but their names.
+impl PathList for [std::borrow::Cow<'_, [u8]>] {
+    fn len(&self) -> usize {
+        <[_]>::len(self)
+    }
+    fn path_at(&self, i: usize) -> &[u8] {
+        &self[i]
+    }
+    fn meta_at(&self, _: usize) -> Option<Meta> {
+        None
+    }
+}
+
 /// A vector of entries is its slice.
 impl PathList for Vec<crate::detect::PathEntry> {
     fn len(&self) -> usize {

@@ -1,6 +1,7 @@
 //! Ties a source of paths (staged changes, a hook's file list, a working tree) to detection and
 //! returns a [`Report`].
 
+use std::borrow::Cow;
 use std::cell::OnceCell;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -253,7 +254,8 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
     // to it: take them as they are. Nothing is stat'ed here: detection asks the disk about the
     // few paths that matter, and sizes come from the index when an environment is found.
     let at_top = same_dir(&cwd, &top);
-    let mut paths = Vec::with_capacity(files.len());
+    // Names are borrowed as given where they need no change (almost always).
+    let mut paths: Vec<Cow<'_, [u8]>> = Vec::with_capacity(files.len());
     for file in files {
         let path = if at_top && file.is_relative() {
             normalize(file.as_os_str().as_encoded_bytes())
@@ -263,13 +265,14 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
             } else {
                 cwd.join(file)
             };
-            match full.strip_prefix(&top) {
-                Ok(rel) => normalize(&path_to_bytes(rel)),
+            let rel = match full.strip_prefix(&top) {
+                Ok(rel) => path_to_bytes(rel),
                 // Symlinked or differently spelled working trees: fall back to the given form.
-                Err(_) => normalize(&path_to_bytes(file)),
-            }
+                Err(_) => path_to_bytes(file),
+            };
+            Cow::Owned(normalize(&rel).into_owned())
         };
-        paths.push(PathEntry { path, meta: None });
+        paths.push(path);
     }
     let probe = DiskThenIndex {
         disk: DiskProbe::new(&top),
@@ -280,13 +283,13 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
         paths: paths.len() as u64,
         ..Report::default()
     };
-    let first_given = paths.iter().map(|p| p.path.as_slice()).min();
-    for mut env in detect::detect(&paths, &probe) {
+    let first_given = paths.iter().map(|p| p.as_ref()).min();
+    for mut env in detect::detect(paths.as_slice(), &probe) {
         let own = own_entries(&env);
         let belongs = |path: &[u8]| own.iter().any(|o| git::at_or_below(path, o));
         let first_own = paths
             .iter()
-            .map(|p| p.path.as_slice())
+            .map(|p| p.as_ref())
             .filter(|p| belongs(p))
             .min();
         // The batch where the environment's run of paths begins reports it in full: either a
@@ -335,27 +338,28 @@ fn same_dir(a: &Path, b: &Path) -> bool {
 }
 
 /// Strips `./` and duplicate slashes from a relative path.
-fn normalize(path: &[u8]) -> Vec<u8> {
-    // One pass to see whether anything needs stripping: almost every path is clean.
+fn normalize(path: &[u8]) -> Cow<'_, [u8]> {
+    // One pass to see whether anything needs stripping (almost every path is clean): a `/`
+    // right after another (or at the start) ends an empty component, and one after a `.` that
+    // follows a `/` (or the start) ends a `.` component.
+    let (mut before, mut last) = (b'/', b'/');
     let mut clean = path.last() != Some(&b'/');
-    let mut component_start = 0;
-    for (i, &b) in path.iter().enumerate() {
-        if b == b'/' {
-            let component = &path[component_start..i];
-            if component.is_empty() || component == b"." {
-                clean = false;
-                break;
-            }
-            component_start = i + 1;
+    for &b in path {
+        if b == b'/' && (last == b'/' || (last == b'.' && before == b'/')) {
+            clean = false;
+            break;
         }
+        (before, last) = (last, b);
     }
     if clean {
-        return path.to_vec();
+        return Cow::Borrowed(path);
     }
-    path.split(|&b| b == b'/')
-        .filter(|c| !c.is_empty() && *c != b".")
-        .collect::<Vec<_>>()
-        .join(&b'/')
+    Cow::Owned(
+        path.split(|&b| b == b'/')
+            .filter(|c| !c.is_empty() && *c != b".")
+            .collect::<Vec<_>>()
+            .join(&b'/'),
+    )
 }
 
 /// The disk, with the index behind it, opened only when asked.
@@ -701,4 +705,29 @@ fn filter_repo_command(env: &Environment) -> String {
         command.push_str(&escape::shell_word(&path));
     }
     command
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+
+    #[test]
+    fn normalize_strips_dot_and_empty_components_only() {
+        let n = |p: &str| String::from_utf8(normalize(p.as_bytes()).into_owned()).unwrap();
+        for clean in [
+            "a",
+            "a/b.py",
+            ".venv/bin/activate",
+            "a/.b/c",
+            "a/..b",
+            "x/y./z",
+        ] {
+            assert_eq!(n(clean), clean);
+        }
+        assert_eq!(n("./a/b"), "a/b");
+        assert_eq!(n("a//b/"), "a/b");
+        assert_eq!(n("a/./b"), "a/b");
+        assert_eq!(n("./.venv/./pyvenv.cfg"), ".venv/pyvenv.cfg");
+        assert_eq!(n("/a"), "a");
+    }
 }

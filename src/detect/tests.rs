@@ -586,3 +586,49 @@ fn paths_git_would_refuse_are_never_examined() {
         nothing!(&owned(&spec));
     }
 }
+
+#[test]
+fn every_env_owned_name_passes_the_quick_filter_in_any_case() {
+    let names = [
+        "bin",
+        "Scripts",
+        "lib",
+        "lib64",
+        "include",
+        "share",
+        "etc",
+        "man",
+        "pyvenv.cfg",
+        "pip-selfcheck.json",
+        ".Python",
+        "conda-meta",
+        "CACHEDIR.TAG",
+        "Library",
+        "DLLs",
+        "libs",
+        "tcl",
+        "ssl",
+        "compiler_compat",
+        "python.exe",
+        "pythonw.exe",
+        ".tox-info.json",
+        ".tox-config1",
+    ];
+    for name in names {
+        for spelled in [name.to_owned(), name.to_lowercase(), name.to_uppercase()] {
+            assert!(is_env_owned(spelled.as_bytes()), "{spelled}");
+        }
+    }
+    for other in [
+        "pkg0000",
+        "mod01.py",
+        "src",
+        "bins",
+        "python",
+        "site-packages",
+        "",
+        "b",
+    ] {
+        assert!(!is_env_owned(other.as_bytes()), "{other}");
+    }
+}
