@@ -12,6 +12,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::detect::{Meta, Mode};
+use crate::file::Bytes;
 use crate::probe::{PathList, SortedPaths};
 
 /// Length of a SHA-1 object id, the only object format read here.
@@ -53,9 +54,11 @@ impl CacheTree {
 /// A parsed index file: stage-0 entries in git's order.
 #[derive(Clone, Debug, Default)]
 pub struct IndexFile {
-    /// The file's bytes (versions 2 and 3: paths are read in place) followed by the paths
-    /// rebuilt from version 4's prefix compression.
-    data: Vec<u8>,
+    /// The file's bytes (versions 2 and 3: paths are read in place).
+    data: Bytes,
+    /// The paths rebuilt from version 4's prefix compression; a record's offset past the end
+    /// of `data` points here.
+    rebuilt: Vec<u8>,
     records: Vec<Record>,
     tree: Option<CacheTree>,
     skipped: usize,
@@ -86,9 +89,9 @@ impl std::error::Error for Error {}
 impl IndexFile {
     /// Reads the index at `path`; a missing file is an empty index (a new repository).
     pub fn read(path: &Path) -> Result<IndexFile, Error> {
-        match std::fs::read(path) {
+        match crate::file::read_replaced_by_rename(path) {
             Ok(bytes) => {
-                IndexFile::parse(bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
+                IndexFile::parse_bytes(bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IndexFile::default()),
             Err(e) => Err(Error::Io(path.to_path_buf(), e)),
@@ -97,7 +100,11 @@ impl IndexFile {
 
     /// Parses an index file's bytes.
     pub fn parse(bytes: Vec<u8>) -> Result<IndexFile, String> {
-        let data = bytes.as_slice();
+        IndexFile::parse_bytes(bytes.into())
+    }
+
+    fn parse_bytes(bytes: Bytes) -> Result<IndexFile, String> {
+        let data = &bytes[..];
         let mut r = Reader { data, pos: 0 };
         if r.take(4)? != b"DIRC" {
             return Err("not an index file (bad signature)".to_owned());
@@ -203,10 +210,9 @@ impl IndexFile {
         if r.pos != body_end {
             return Err("trailing bytes before the checksum".to_owned());
         }
-        let mut data = bytes;
-        data.extend_from_slice(&rebuilt);
         Ok(IndexFile {
-            data,
+            data: bytes,
+            rebuilt,
             records,
             tree,
             skipped,
@@ -249,7 +255,11 @@ impl PathList for IndexFile {
 
     fn path_at(&self, i: usize) -> &[u8] {
         let r = &self.records[i];
-        &self.data[r.start as usize..r.start as usize + r.len as usize]
+        let (start, len) = (r.start as usize, r.len as usize);
+        match start.checked_sub(self.data.len()) {
+            Some(start) => &self.rebuilt[start..start + len],
+            None => &self.data[start..start + len],
+        }
     }
 
     fn meta_at(&self, i: usize) -> Option<Meta> {

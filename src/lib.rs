@@ -37,6 +37,7 @@ pub mod config;
 pub mod detect;
 pub mod document;
 pub mod escape;
+mod file;
 pub mod fix;
 pub mod freeze;
 mod fxhash;

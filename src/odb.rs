@@ -20,6 +20,7 @@ use std::rc::Rc;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+use crate::file::read_exact_at;
 use crate::fxhash::FxHashMap;
 
 /// A SHA-1 object id.
@@ -717,24 +718,4 @@ pub fn from_hex(hex: &[u8]) -> Option<Id> {
         id[i] = digit(pair[0])? << 4 | digit(pair[1])?;
     }
     Some(id)
-}
-
-#[cfg(unix)]
-fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
-    std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
-}
-
-#[cfg(windows)]
-fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, at)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                at += n as u64;
-            }
-        }
-    }
-    Ok(())
 }

@@ -92,6 +92,36 @@ fn index_paths_and_modes_match_ls_files() {
     repo.write("a b/ünïcode.txt", "x\n");
     repo.git_ok(&["add", "-A"]);
     repo.git_ok(&["update-index", "--index-version", "4"]);
+    paths_and_modes_agree(&repo);
+}
+
+/// An index of more than a megabyte is mapped rather than read: versions 2 and 4 (whose
+/// paths are rebuilt beside the mapping) still list what git lists, and stage as git stages.
+#[test]
+fn a_large_mapped_index_reads_as_git_reads_it() {
+    let repo = TestRepo::new();
+    for i in 0..18_000 {
+        let path = repo.root.join(format!(
+            "services/service-{:03}/src/module_{i:05}.py",
+            i % 150
+        ));
+        crate::common::write_file(&path, b"");
+    }
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    for version in ["2", "4"] {
+        repo.git_ok(&["update-index", "--index-version", version]);
+        let size = fs::metadata(repo.root.join(".git/index")).unwrap().len();
+        assert!(size > 1 << 20, "index v{version} is only {size} bytes");
+        paths_and_modes_agree(&repo);
+        agree(&repo, &format!("v{version}, unborn HEAD"));
+        let run = repo.guard(&["--format", "json", "scan", "--tracked", "--index"]);
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(run.stdout.contains("\"venv\""), "{}", run.stdout);
+    }
+}
+
+fn paths_and_modes_agree(repo: &TestRepo) {
     let r = Repo::discover(&repo.root).unwrap().unwrap();
     let index = r.index().unwrap();
     let file = index.file();
