@@ -109,6 +109,8 @@ if [ ! -d "$dir/corpus/history" ]; then
     echo "building the corpus at scale $scale in $dir ..." >&2
     python3 "$root/scripts/corpus.py" "$dir/corpus" --scale "$scale"
 fi
+# Building a corpus leaves gigabytes of dirty pages; their writeback would land in the timings.
+sync
 run_suite "$dir/corpus"
 echo "## scale $scale ($(git --version), $(nproc) cores)"
 print_table
@@ -121,6 +123,7 @@ if [ "$linearity" = 1 ]; then
     for s in 0.1 1 3; do
         c="$dir/corpus-$s"
         python3 "$root/scripts/corpus.py" "$c" --scale "$s" --only monorepo,worktree,history
+        sync
         line="| ${s}x"
         for spec in "monorepo:--format json scan --tracked" "worktree:--format json scan ." \
                     "monorepo:--format json scan ." "history:--format json scan --history"; do

@@ -102,6 +102,40 @@ fn fast_object_reads() {
     });
 }
 
+/// The object directories git's environment names, which git reads in every command:
+/// `GIT_OBJECT_DIRECTORY` and `GIT_ALTERNATE_OBJECT_DIRECTORIES`. A server's `pre-receive`
+/// hook finds the pushed objects only there (git's quarantine).
+fn object_dirs_from_env() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::env::var_os("GIT_OBJECT_DIRECTORY")
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .into_iter()
+        .collect();
+    if let Some(extra) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
+        dirs.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
+    }
+    dirs
+}
+
+/// Lets libgit2 read the object directories of [`object_dirs_from_env`] too (it honours them
+/// only when a repository is opened from the environment).
+fn add_object_dirs_from_env(repo: &Repository) -> Result<(), Error> {
+    let dirs = object_dirs_from_env();
+    if dirs.is_empty() {
+        return Ok(());
+    }
+    let odb = repo
+        .odb()
+        .map_err(|e| Error::Git("cannot open the object store", e))?;
+    for dir in dirs {
+        if let Some(dir) = dir.to_str() {
+            odb.add_disk_alternate(dir)
+                .map_err(|e| Error::Git("cannot read GIT_OBJECT_DIRECTORY", e))?;
+        }
+    }
+    Ok(())
+}
+
 impl Repo {
     /// Opens the repository a git hook runs in, honouring `GIT_DIR`, `GIT_WORK_TREE`,
     /// `GIT_INDEX_FILE` (`git commit -a` and `git commit <paths>` point it at a lock file),
@@ -125,10 +159,13 @@ impl Repo {
         fast_object_reads();
         let ceilings: [&Path; 0] = [];
         match Repository::open_ext(path, RepositoryOpenFlags::empty(), ceilings) {
-            Ok(repo) => Ok(Some(Repo {
-                repo,
-                from_env: false,
-            })),
+            Ok(repo) => {
+                add_object_dirs_from_env(&repo)?;
+                Ok(Some(Repo {
+                    repo,
+                    from_env: false,
+                }))
+            }
             // A `.git` that libgit2 cannot open (a gitdir file pointing nowhere) is an error, as
             // for git, not a directory outside any repository.
             Err(e) if e.code() == ErrorCode::NotFound => match broken_git_entry(path) {
@@ -536,17 +573,11 @@ impl Repo {
 
     /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
     /// commit are passed over, as `git log --all` does.
-    /// Where the repository's objects are: its own store, or the one `GIT_OBJECT_DIRECTORY`
-    /// names, and those of `GIT_ALTERNATE_OBJECT_DIRECTORIES` (as git reads them in every
-    /// command: a server's quarantine during `pre-receive` is such a store).
+    /// Where the repository's objects are: those git's environment names, then its own.
     fn store_place(&self) -> StorePlace {
         let common = self.repo.commondir().to_path_buf();
-        let mut objects = vec![std::env::var_os("GIT_OBJECT_DIRECTORY")
-            .filter(|dir| !dir.is_empty())
-            .map_or_else(|| common.join("objects"), PathBuf::from)];
-        if let Some(extra) = std::env::var_os("GIT_ALTERNATE_OBJECT_DIRECTORIES") {
-            objects.extend(std::env::split_paths(&extra).filter(|p| !p.as_os_str().is_empty()));
-        }
+        let mut objects = object_dirs_from_env();
+        objects.push(common.join("objects"));
         StorePlace { objects, common }
     }
 

@@ -2,6 +2,7 @@
 //! configuration and baselines.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{isolated, TestRepo};
 
@@ -157,6 +158,50 @@ fn range_reports_only_what_the_commits_add() {
     let run = repo.guard(&["scan", "--range", "HEAD"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--range wants A..B"), "{}", run.stderr);
+}
+
+/// A server's `pre-receive` hook sees the pushed objects in a quarantine directory
+/// (`GIT_OBJECT_DIRECTORY`, with the repository's own store as an alternate): the hook the
+/// README shows reads them there and rejects a branch update or a new branch that adds an
+/// environment.
+#[test]
+fn the_readme_pre_receive_hook_rejects_pushed_environments() {
+    let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let script = readme
+        .split("**On a git server**")
+        .nth(1)
+        .and_then(|rest| rest.split("```sh\n").nth(1))
+        .and_then(|rest| rest.split("```").next())
+        .expect("the README shows a pre-receive hook");
+
+    let repo = TestRepo::new();
+    repo.write("app.py", "v1\n");
+    repo.commit_all("base");
+    let server = repo.sibling("server.git");
+    let url = server.to_str().unwrap();
+    repo.git_ok(&["init", "-q", "--bare", "-b", "main", url]);
+    repo.git_ok(&["push", "-q", url, "main"]);
+    let hook = server.join("hooks/pre-receive");
+    crate::common::write_file(&hook, script.as_bytes());
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+
+    repo.write("app.py", "v2\n");
+    repo.commit_all("clean change");
+    repo.git_ok(&["push", "-q", url, "main"]);
+    repo.git_ok(&["push", "-q", url, "main:clean-branch"]);
+
+    repo.fake_venv("venv");
+    repo.commit_all("env");
+    for target in ["main", "main:new-branch"] {
+        let push = repo.git(&["push", url, target]);
+        assert_ne!(push.code, 0, "{target}: {}", push.all());
+        assert!(
+            push.all().contains("venv/ is a Python environment"),
+            "{target}: {}",
+            push.all()
+        );
+    }
+    repo.git_ok(&["push", "-q", url, ":clean-branch"]);
 }
 
 #[test]

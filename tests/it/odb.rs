@@ -1,6 +1,7 @@
 //! The object reader against git's own answer (`git cat-file --batch-all-objects --batch`):
 //! loose objects, packs with offset deltas and with ref deltas, a pack beside new loose objects,
-//! alternates, a base cache too small to hold anything; and damaged packs.
+//! alternates, a base cache too small to hold anything, a pack index only libgit2 reads; and
+//! damaged packs.
 
 use std::fs;
 use std::os::unix::ffi::OsStrExt;
@@ -231,6 +232,28 @@ fn history_and_range_scans_agree_before_and_after_packing() {
         "-q",
     ]);
     assert_eq!(scans(&repo), loose, "with ref deltas");
+
+    // A pack index of version 1 is not this reader's: its objects come from libgit2.
+    let pack_dir = repo.root.join(".git/objects/pack");
+    for entry in fs::read_dir(&pack_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "pack") {
+            let idx = path.with_extension("idx");
+            fs::remove_file(&idx).unwrap();
+            let (pack, idx) = (path.to_str().unwrap(), idx.to_str().unwrap());
+            repo.git_ok(&["index-pack", "--index-version=1", "-o", idx, pack]);
+            assert_ne!(
+                &fs::read(idx).unwrap()[..4],
+                b"\xfftOc",
+                "not a version 1 index"
+            );
+        }
+    }
+    assert!(Odb::open(&[objects_dir(&repo.root)])
+        .read(&odb::from_hex(repo.git_ok(&["rev-parse", "HEAD"]).stdout.trim().as_bytes()).unwrap())
+        .unwrap()
+        .is_none());
+    assert_eq!(scans(&repo), loose, "through libgit2, version 1 pack index");
 }
 
 #[test]
