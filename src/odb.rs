@@ -181,6 +181,52 @@ impl Odb {
         self.read_loose(id)
     }
 
+    /// The kind of object `id`, found without inflating its content (a delta's kind is its
+    /// base's), or `None` if this reader does not find it: a ref may name a 1 GB blob.
+    pub fn kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {
+        let Some((mut pack, mut at)) = self.locate(id) else {
+            return self.loose_kind(id);
+        };
+        for _ in 0..=MAX_CHAIN {
+            match self.packs[pack].header(at)? {
+                Header::Whole { kind, .. } => return Ok(Some(kind)),
+                Header::OfsDelta { base, .. } => at = base,
+                Header::RefDelta { base, .. } => match self.locate(&base) {
+                    Some(found) => (pack, at) = found,
+                    None => return self.loose_kind(&base),
+                },
+            }
+        }
+        Err(self.packs[pack].damaged("a delta chain loops"))
+    }
+
+    /// The kind of a loose object, from the start of its header.
+    fn loose_kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {
+        let hex = to_hex(id);
+        for dir in &self.dirs {
+            let path = dir.join(&hex[..2]).join(&hex[2..]);
+            let mut compressed = Vec::new();
+            match File::open(&path) {
+                Ok(file) => io::Read::read_to_end(&mut io::Read::take(file, 256), &mut compressed)
+                    .map_err(|e| Error::Io(path.clone(), e))?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(Error::Io(path, e)),
+            };
+            self.zlib.reset(true);
+            let mut head = Vec::with_capacity(16);
+            // Too little input or output space is expected here: only the start is wanted.
+            let _ = self
+                .zlib
+                .decompress_vec(&compressed, &mut head, FlushDecompress::None);
+            let word = head.split(|&b| b == b' ').next().unwrap_or_default();
+            return match Kind::from_name(word) {
+                Some(kind) if head.len() > word.len() => Ok(Some(kind)),
+                _ => Err(Error::Damaged(path, "bad header")),
+            };
+        }
+        Ok(None)
+    }
+
     fn locate(&self, id: &Id) -> Option<(usize, u64)> {
         self.packs
             .iter()

@@ -55,33 +55,30 @@ impl Store {
         Ok(object.data)
     }
 
-    fn read_fallback(&mut self, id: &Id) -> Result<odb::Object, Error> {
-        if self.fallback.is_none() {
-            let repo = Repository::open_ext(
+    /// libgit2's view of the repository, opened on first use.
+    fn fallback(&mut self) -> Result<&Repository, Error> {
+        let repo = match self.fallback.take() {
+            Some(repo) => repo,
+            None => Repository::open_ext(
                 &self.common,
                 git2::RepositoryOpenFlags::NO_SEARCH,
                 std::iter::empty::<&std::ffi::OsStr>(),
             )
-            .map_err(|e| Error::Git("cannot open the repository", e))?;
-            self.fallback = Some(repo);
-        }
+            .map_err(|e| Error::Git("cannot open the repository", e))?,
+        };
+        Ok(self.fallback.insert(repo))
+    }
+
+    fn read_fallback(&mut self, id: &Id) -> Result<odb::Object, Error> {
         let missing = || Error::Odb(odb::Error::Missing(*id));
         let oid = Oid::from_bytes(id).map_err(|_| missing())?;
         let store = self
-            .fallback
-            .as_ref()
-            .ok_or_else(missing)?
+            .fallback()?
             .odb()
             .map_err(|e| Error::Git("cannot open the object store", e))?;
         let object = store.read(oid).map_err(|_| missing())?;
-        let kind = match object.kind() {
-            git2::ObjectType::Commit => Kind::Commit,
-            git2::ObjectType::Tree => Kind::Tree,
-            git2::ObjectType::Tag => Kind::Tag,
-            _ => Kind::Blob,
-        };
         Ok(odb::Object {
-            kind,
+            kind: kind_of(object.kind()),
             data: Rc::new(object.data().to_vec()),
         })
     }
@@ -91,15 +88,11 @@ impl Store {
     pub(super) fn peel_to_commit(&mut self, id: Id) -> Result<Option<Id>, Error> {
         let mut id = id;
         for _ in 0..16 {
-            let object = match self.odb.read(&id).map_err(Error::Odb)? {
-                Some(object) => object,
-                None => self.read_fallback(&id)?,
-            };
-            match object.kind {
+            match self.kind(&id)? {
                 Kind::Commit => return Ok(Some(id)),
                 Kind::Tag => {
-                    let target = object
-                        .data
+                    let tag = self.read(&id, Kind::Tag)?;
+                    let target = tag
                         .strip_prefix(b"object ")
                         .and_then(|rest| odb::from_hex(rest.get(..40)?));
                     match target {
@@ -113,10 +106,35 @@ impl Store {
         Ok(None)
     }
 
+    /// The kind of object `id`, read from its header alone.
+    fn kind(&mut self, id: &Id) -> Result<Kind, Error> {
+        if let Some(kind) = self.odb.kind(id).map_err(Error::Odb)? {
+            return Ok(kind);
+        }
+        let missing = || Error::Odb(odb::Error::Missing(*id));
+        let oid = Oid::from_bytes(id).map_err(|_| missing())?;
+        let (_, kind) = self
+            .fallback()?
+            .odb()
+            .and_then(|store| store.read_header(oid))
+            .map_err(|_| missing())?;
+        Ok(kind_of(kind))
+    }
+
     /// Reads and parses commit `id`.
     pub(super) fn commit(&mut self, id: &Id) -> Result<Commit, Error> {
         let data = self.read(id, Kind::Commit)?;
         Commit::parse(id, &data).ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
+    }
+}
+
+/// libgit2's kind of object as this crate's.
+fn kind_of(kind: git2::ObjectType) -> Kind {
+    match kind {
+        git2::ObjectType::Commit => Kind::Commit,
+        git2::ObjectType::Tree => Kind::Tree,
+        git2::ObjectType::Tag => Kind::Tag,
+        _ => Kind::Blob,
     }
 }
 

@@ -235,6 +235,7 @@ fn mutated_real_packs_never_panic() {
                         std::fs::write(file, bytes).unwrap();
                         let mut odb = Odb::open(std::slice::from_ref(&objects));
                         for id in &ids {
+                            let _ = odb.kind(id);
                             let _ = odb.read(id);
                         }
                     }

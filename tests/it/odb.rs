@@ -98,6 +98,12 @@ fn agree(odb: &mut Odb, expected: &[(odb::Id, Kind, Vec<u8>)], step: &str) {
             .unwrap_or_else(|e| panic!("{step}: {} unreadable: {e}", odb::to_hex(id)))
             .unwrap_or_else(|| panic!("{step}: {} not found", odb::to_hex(id)));
         assert_eq!(object.kind, *kind, "{step}: kind of {}", odb::to_hex(id));
+        assert_eq!(
+            odb.kind(id).unwrap(),
+            Some(*kind),
+            "{step}: kind of {} from its header",
+            odb::to_hex(id)
+        );
         assert!(
             object.data[..] == content[..],
             "{step}: content of {}",
