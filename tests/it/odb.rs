@@ -112,6 +112,20 @@ fn agree(odb: &mut Odb, expected: &[(odb::Id, Kind, Vec<u8>)], step: &str) {
     }
 }
 
+/// Repacks everything with deltas that name their base by id (`REF_DELTA`) instead of by
+/// offset, as older packers and some servers write them.
+fn repack_with_ref_deltas(repo: &TestRepo) {
+    repo.git_ok(&[
+        "-c",
+        "repack.useDeltaBaseOffset=false",
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+    ]);
+}
+
 /// How many objects of the repository's packs are stored as deltas.
 fn deltas(repo: &TestRepo) -> usize {
     let packs: Vec<PathBuf> = fs::read_dir(repo.root.join(".git/objects/pack"))
@@ -162,15 +176,7 @@ fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
     small.limit_base_cache(4096);
     agree(&mut small, &expected, "offset deltas, a 4 KiB base cache");
 
-    repo.git_ok(&[
-        "-c",
-        "repack.useDeltaBaseOffset=false",
-        "repack",
-        "-a",
-        "-d",
-        "-f",
-        "-q",
-    ]);
+    repack_with_ref_deltas(&repo);
     assert!(deltas(&repo) > 50);
     agree(
         &mut Odb::open(&[objects_dir(&repo.root)]),
@@ -228,15 +234,7 @@ fn history_and_range_scans_agree_before_and_after_packing() {
     repo.git_ok(&["gc", "-q", "--aggressive"]);
     assert!(deltas(&repo) > 50);
     assert_eq!(scans(&repo), loose, "after gc --aggressive");
-    repo.git_ok(&[
-        "-c",
-        "repack.useDeltaBaseOffset=false",
-        "repack",
-        "-a",
-        "-d",
-        "-f",
-        "-q",
-    ]);
+    repack_with_ref_deltas(&repo);
     assert_eq!(scans(&repo), loose, "with ref deltas");
 
     // A pack index of version 1 is not this reader's: its objects come from libgit2.
