@@ -365,15 +365,12 @@ pub fn is_env_owned(name: &[u8]) -> bool {
     if !plausible {
         return false;
     }
-    let mut buf = [0u8; 18];
-    let Some(lower) = buf.get_mut(..name.len()) else {
+    let mut buf = [0; NAME_BUF];
+    let Some(lower) = lowered(name, &mut buf) else {
         return false;
     };
-    for (dst, src) in lower.iter_mut().zip(name) {
-        *dst = src.to_ascii_lowercase();
-    }
     matches!(
-        &*lower,
+        lower,
         b"bin"
             | b"scripts"
             | b"lib"
@@ -473,13 +470,21 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
 
     // Paths come sorted, so an environment's paths come in a run: a path below the previous
     // path's root (roots never nest) belongs to it without a search or a hash, and a top
-    // entry equal to the previous one is not hashed again.
+    // entry equal to the previous one is not hashed again. A path that shares with an unowned
+    // previous path at least as many bytes as the longest `root/` is unowned too (a root that
+    // prefixes it would prefix the previous path): most paths are settled that way.
     let mut tallies: Vec<Tally> = Vec::new();
     let mut slots: FxHashMap<&[u8], usize> = FxHashMap::default();
+    let longest_key = confirmed.keys.iter().map(Vec::len).max().unwrap_or(0);
     // The previous path's root, its tally, and its top entry.
     let mut previous: Option<(&[u8], usize, &[u8])> = None;
+    let mut unowned: &[u8] = &[];
     for i in 0..paths.len() {
         let path = paths.path_at(i);
+        if !unowned.is_empty() && !confirmed.top && common_prefix(path, unowned) >= longest_key {
+            unowned = path;
+            continue;
+        }
         let (root, slot) = match previous {
             Some((root, slot, _))
                 if !root.is_empty()
@@ -501,10 +506,12 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
                 }
                 None => {
                     previous = None;
+                    unowned = path;
                     continue;
                 }
             },
         };
+        unowned = &[];
         let tally = &mut tallies[slot];
         tally.files += 1;
         match paths.meta_at(i).and_then(|m| m.size) {
@@ -736,11 +743,27 @@ fn component_end(path: &[u8], start: usize) -> usize {
         .map_or(path.len(), |i| start + i)
 }
 
+/// Longer than every name the checks below compare with.
+const NAME_BUF: usize = 32;
+
+/// `name` in lower case, in `buf` (these checks run for many components of many paths and
+/// allocate nothing); `None` for a name too long to be any they look for.
+fn lowered<'b>(name: &[u8], buf: &'b mut [u8; NAME_BUF]) -> Option<&'b [u8]> {
+    let lower = buf.get_mut(..name.len())?;
+    for (dst, src) in lower.iter_mut().zip(name) {
+        *dst = src.to_ascii_lowercase();
+    }
+    Some(lower)
+}
+
 /// `name` is an environment-owned component; does the rest of the path make it an
 /// environment's file rather than, say, a project's `src/lib/`?
 fn looks_like_env_file(name: &[u8], next: Option<&[u8]>, last: bool, meta: Option<Meta>) -> bool {
-    let lower = name.to_ascii_lowercase();
-    match (&lower[..], next) {
+    let mut buf = [0; NAME_BUF];
+    let Some(lower) = lowered(name, &mut buf) else {
+        return false;
+    };
+    match (lower, next) {
         (b"pyvenv.cfg" | b"pip-selfcheck.json" | b".python", None) => true,
         (b"conda-meta", Some(_)) => true,
         (b"lib64", None) => last && meta.is_some_and(|m| m.mode == Mode::Symlink),
@@ -774,8 +797,11 @@ fn is_versioned_python_dir(name: &[u8]) -> bool {
 /// Interpreter names in `bin/` or `Scripts/`: `python`, `python3`, `python3.11`, `pypy3`,
 /// `graalpy`, `python.exe`, `pythonw.exe`.
 fn is_interpreter_name(name: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
-    let stem = lower.strip_suffix(b".exe").unwrap_or(&lower);
+    let mut buf = [0; NAME_BUF];
+    let Some(lower) = lowered(name, &mut buf) else {
+        return false;
+    };
+    let stem = lower.strip_suffix(b".exe").unwrap_or(lower);
     let Some(rest) = stem
         .strip_prefix(b"python")
         .or_else(|| stem.strip_prefix(b"pypy"))
@@ -790,9 +816,12 @@ fn is_interpreter_name(name: &[u8]) -> bool {
 
 /// The activate scripts venv, virtualenv and uv write; `activate-hermit` and the like are not.
 fn is_activate_name(name: &[u8]) -> bool {
-    let lower = name.to_ascii_lowercase();
+    let mut buf = [0; NAME_BUF];
+    let Some(lower) = lowered(name, &mut buf) else {
+        return false;
+    };
     matches!(
-        &lower[..],
+        lower,
         b"activate"
             | b"activate.bat"
             | b"activate.csh"

@@ -632,3 +632,33 @@ fn every_env_owned_name_passes_the_quick_filter_in_any_case() {
         assert!(!is_env_owned(other.as_bytes()), "{other}");
     }
 }
+
+/// The tally settles most paths by what they share with the previous one: neighbours whose
+/// names extend a root's name (`venv-old/`, `venvx`) are not counted in it, whatever their
+/// order.
+#[test]
+fn files_are_counted_to_their_root_only() {
+    let spec: &[(&str, Mode, &str)] = &[
+        (
+            "a/venv/bin/activate",
+            F,
+            "# This file must be used with \"source bin/activate\"\n",
+        ),
+        ("a/venv/bin/python", L, ""),
+        ("a/venv/lib/python3.11/site-packages/six.py", F, "x"),
+        ("a/venv/pyvenv.cfg", F, CFG),
+        ("a/venv-old/lib/python3.11/notes.txt", F, "x"),
+        ("a/venv-old/lib/python3.11/other.txt", F, "x"),
+        ("a/venvx", F, "x"),
+        ("b/venv/lib/python3.11/site-packages/six.py", F, "x"),
+        ("b/venv/pyvenv.cfg", F, CFG),
+        ("b/venv2/lib/python3.11/site-packages/six.py", F, "x"),
+    ];
+    let envs = found!(spec, [("a/venv", Kind::Venv), ("b/venv", Kind::Venv)]);
+    assert_eq!((envs[0].files, envs[1].files), (4, 2));
+    let t = tree(spec);
+    let mut reversed = all_paths(&t);
+    reversed.reverse();
+    let envs = detect(&reversed, &t);
+    assert_eq!((envs[0].files, envs[1].files), (4, 2));
+}
