@@ -504,9 +504,14 @@ impl Repo {
             let parent_tree = match commit.parents.first() {
                 Some(parent) => match tree_of.get(parent) {
                     Some(tree) => *tree,
-                    // A parent beyond a shallow clone's edge reads as no parent.
+                    // A parent beyond a shallow clone's edge reads as no parent; a damaged
+                    // one is an error.
                     None => {
-                        let tree = store.commit(parent).ok().map(|c| c.tree);
+                        let tree = match store.commit(parent) {
+                            Ok(commit) => Some(commit.tree),
+                            Err(Error::Odb(crate::odb::Error::Missing(_))) => None,
+                            Err(e) => return Err(e),
+                        };
                         tree_of.insert(*parent, tree);
                         tree
                     }
