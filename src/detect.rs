@@ -422,20 +422,14 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
     // most often has two cores.
     let candidates = if paths.len() >= PARALLEL_FROM {
         let middle = paths.len() / 2;
-        let (mut first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| candidates_in(paths, middle..paths.len()));
-            (candidates_in(paths, 0..middle), second.join())
-        });
-        match second {
-            Ok(second) => {
-                for (root, hinted) in second {
-                    *first.entry(root).or_insert(false) |= hinted;
-                }
-                first
-            }
-            // Never expected; the work is redone rather than lost.
-            Err(_) => candidates_in(paths, 0..paths.len()),
+        let (second, mut first) = crate::parallel::both(
+            || candidates_in(paths, middle..paths.len()),
+            || candidates_in(paths, 0..middle),
+        );
+        for (root, hinted) in second {
+            *first.entry(root).or_insert(false) |= hinted;
         }
+        first
     } else {
         candidates_in(paths, 0..paths.len())
     };

@@ -45,6 +45,7 @@ pub mod git;
 pub mod index;
 pub mod install;
 pub mod odb;
+mod parallel;
 pub mod probe;
 pub mod pyvenv;
 pub mod scan;

@@ -424,23 +424,16 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
 
     // The walk needs nothing from the index: it runs on the second core while the tracked
     // files are read and judged on this one.
-    let (tracked, walked) = std::thread::scope(|scope| {
-        let walk = scope.spawn(|| walk::find_envs(&top, &start));
-        let tracked = tracked_envs(repo, &top, &prefix);
-        (tracked, walk.join())
-    });
+    let (walked, tracked) = crate::parallel::both(
+        || walk::find_envs(&top, &start),
+        || tracked_envs(repo, &top, &prefix),
+    );
     let (envs, tracked_count, index) = tracked?;
     let disk = DiskProbe::new(&top);
     let probe = Layered {
         first: &index,
         second: &disk,
     };
-    let walked = walked.map_err(|_| {
-        Error::BadPath(
-            start.clone(),
-            std::io::Error::other("the working-tree walk stopped unexpectedly"),
-        )
-    })?;
     let mut tracked_roots = Vec::new();
     for env in envs {
         tracked_roots.push(env.root.clone());

@@ -309,28 +309,29 @@ pub(super) fn walk_and_diff(
     let (send, receive) = mpsc::channel::<Vec<Job>>();
     let receive = Mutex::new(receive);
     let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let helper = scope.spawn(|| compare(&mut Store::open(place), &receive, &stop));
-        let walked = walk(store, tips, shallow, |jobs| {
-            // The helper only hangs up after an error, which it reports itself.
-            let _ = send.send(jobs);
-        });
-        drop(send);
-        let mine = match &walked {
-            Ok(_) => compare(store, &receive, &stop),
-            Err(_) => {
-                stop.store(true, AtomicOrdering::Relaxed);
-                Ok(Changes::default())
-            }
-        };
-        let theirs = helper
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        let (commits, position) = walked?;
-        let mut changes = mine?;
-        changes.extend(theirs?);
-        Ok((in_order(commits, &position), changes))
-    })
+    let (receive, stop) = (&receive, &stop);
+    let (theirs, (walked, mine)) = crate::parallel::both(
+        || compare(&mut Store::open(place), receive, stop),
+        move || {
+            let walked = walk(store, tips, shallow, |jobs| {
+                // The helper only hangs up after an error, which it reports itself.
+                let _ = send.send(jobs);
+            });
+            drop(send);
+            let mine = match &walked {
+                Ok(_) => compare(store, receive, stop),
+                Err(_) => {
+                    stop.store(true, AtomicOrdering::Relaxed);
+                    Ok(Changes::default())
+                }
+            };
+            (walked, mine)
+        },
+    );
+    let (commits, position) = walked?;
+    let mut changes = mine?;
+    changes.extend(theirs?);
+    Ok((in_order(commits, &position), changes))
 }
 
 /// Reads every commit reachable from `tips`, depth first, and hands `emit` the tree
@@ -650,6 +651,70 @@ mod tests {
             tree_order(&e("a", 0o100644), &e("a", 0o040000)),
             Ordering::Less
         );
+    }
+
+    /// The history of a repository with a merge, read with the tree comparisons split between
+    /// two threads and, as when no second thread can be started, all on one.
+    #[test]
+    fn history_is_the_same_on_one_thread() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = std::process::Command::new("git")
+                .args(args)
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_AUTHOR_NAME", "T")
+                .env("GIT_AUTHOR_EMAIL", "t@example.com")
+                .env("GIT_COMMITTER_NAME", "T")
+                .env("GIT_COMMITTER_EMAIL", "t@example.com")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}: {out:?}");
+        };
+        git(&["init", "-q", "-b", "main"]);
+        for i in 0..300 {
+            let file = dir.path().join(format!("d{}/f{i}.txt", i % 7));
+            std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+            std::fs::write(file, format!("{i}\n")).unwrap();
+            git(&["add", "-A"]);
+            git(&["commit", "-q", "-m", &format!("c{i}")]);
+            if i == 150 {
+                git(&["branch", "side"]);
+            }
+        }
+        git(&["checkout", "-q", "side"]);
+        std::fs::write(dir.path().join("side.txt"), "side\n").unwrap();
+        git(&["add", "-A"]);
+        git(&["commit", "-q", "-m", "side"]);
+        git(&["checkout", "-q", "main"]);
+        git(&["merge", "-q", "--no-edit", "side"]);
+        git(&["repack", "-a", "-d", "-q"]);
+
+        let summary = || {
+            let repo = crate::git::Repo::discover(dir.path()).unwrap().unwrap();
+            let history = repo.history().unwrap();
+            let commits: Vec<String> = history.commits.iter().map(|c| c.id.clone()).collect();
+            let paths: Vec<(Vec<u8>, Vec<usize>)> = history
+                .paths
+                .paths()
+                .into_iter()
+                .map(|p| {
+                    (
+                        p.path.clone(),
+                        history.versions_under(&p.path)[0].commits.clone(),
+                    )
+                })
+                .collect();
+            (commits, paths)
+        };
+        let threaded = summary();
+        assert_eq!(threaded.0.len(), 302);
+        assert_eq!(threaded.1.len(), 301);
+        crate::parallel::ONE_THREAD.with(|one| one.set(true));
+        let alone = summary();
+        crate::parallel::ONE_THREAD.with(|one| one.set(false));
+        assert_eq!(alone, threaded);
     }
 
     #[test]
