@@ -422,7 +422,7 @@ struct Pack {
     file: File,
     len: u64,
     /// The whole `.idx` file.
-    idx: Vec<u8>,
+    idx: crate::file::Bytes,
     count: usize,
     windows: FxHashMap<u64, Box<[u8]>>,
     /// Window numbers in the order they were read, for eviction.
@@ -436,13 +436,24 @@ impl Pack {
     /// Opens `idx` and the pack beside it; `None` if either is unreadable or not a pack of
     /// version 2 or 3 with an index of version 2.
     fn open(idx_path: &Path) -> Option<Pack> {
-        let idx = fs::read(idx_path).ok()?;
-        if idx.get(..8)? != b"\xfftOc\0\0\0\x02" {
+        // The header says how long the index must be: a file of any other size is not one,
+        // and is not read (a 1 GB file named `.idx` costs nothing).
+        let mut head = [0; IDX_NAMES];
+        read_exact_at(&File::open(idx_path).ok()?, &mut head, 0).ok()?;
+        if head[..8] != *b"\xfftOc\0\0\0\x02" {
             return None;
         }
-        let count = be32(&idx, IDX_NAMES - 4)? as usize;
-        // Names, CRCs and offsets, then the two checksums.
-        if idx.len() < IDX_NAMES + count.checked_mul(28)? + 40 {
+        let count = be32(&head, IDX_NAMES - 4)? as usize;
+        // Names, CRCs and offsets, then the two checksums; up to one large offset per entry.
+        let shortest = IDX_NAMES + count.checked_mul(28)? + 40;
+        let longest = shortest + count.checked_mul(8)?;
+        let size = usize::try_from(fs::metadata(idx_path).ok()?.len()).ok()?;
+        if !(shortest..=longest).contains(&size) {
+            return None;
+        }
+        // Pack indexes, like the index, are replaced by a rename, never rewritten in place.
+        let idx = crate::file::read_replaced_by_rename(idx_path).ok()?;
+        if idx.len() != size {
             return None;
         }
         let path = idx_path.with_extension("pack");

@@ -172,6 +172,20 @@ fn every_object_reads_as_git_reads_it_loose_packed_and_mixed() {
         "offset deltas",
     );
 
+    // An index whose header does not match its size is no pack index: skipped, not read.
+    let mut bogus = b"\xfftOc\0\0\0\x02".to_vec();
+    bogus.resize(3 << 20, 0xff);
+    let bogus_idx = repo.root.join(".git/objects/pack/pack-bogus.idx");
+    fs::write(&bogus_idx, &bogus).unwrap();
+    fs::write(bogus_idx.with_extension("pack"), b"PACK\0\0\0\x02\0\0\0\0").unwrap();
+    agree(
+        &mut Odb::open(&[objects_dir(&repo.root)]),
+        &expected,
+        "beside a bogus pack index",
+    );
+    fs::remove_file(&bogus_idx).unwrap();
+    fs::remove_file(bogus_idx.with_extension("pack")).unwrap();
+
     let mut small = Odb::open(&[objects_dir(&repo.root)]);
     small.limit_base_cache(4096);
     agree(&mut small, &expected, "offset deltas, a 4 KiB base cache");
