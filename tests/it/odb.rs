@@ -429,3 +429,41 @@ fn history_matches_git_on_a_branchy_history_loose_and_packed() {
     repo.git_ok(&["gc", "-q", "--aggressive"]);
     assert_eq!(changes_by_history(&repo), (expected, true), "packed");
 }
+
+/// Packs over 2 GiB keep some offsets in a table of 64-bit offsets; an index that uses it for
+/// every entry (as git may) reads the same objects.
+#[test]
+fn offsets_in_the_large_offset_table_are_followed() {
+    let repo = busy_repo();
+    repo.git_ok(&["repack", "-a", "-d", "-f", "-q"]);
+    let expected = objects_by_git(&repo.root);
+    let idx_path = fs::read_dir(repo.root.join(".git/objects/pack"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .unwrap();
+    let idx = fs::read(&idx_path).unwrap();
+    let count = u32::from_be_bytes(idx[1028..1032].try_into().unwrap()) as usize;
+    let offsets_at = 1032 + 24 * count;
+    let mut rewritten = idx[..offsets_at].to_vec();
+    let mut large = Vec::new();
+    for i in 0..count {
+        let at = offsets_at + 4 * i;
+        let small = u32::from_be_bytes(idx[at..at + 4].try_into().unwrap());
+        assert_eq!(
+            small & 0x8000_0000,
+            0,
+            "a small test pack has no large offsets"
+        );
+        rewritten.extend_from_slice(&(0x8000_0000 | i as u32).to_be_bytes());
+        large.extend_from_slice(&u64::from(small).to_be_bytes());
+    }
+    rewritten.extend_from_slice(&large);
+    rewritten.extend_from_slice(&idx[offsets_at + 4 * count..]);
+    fs::write(&idx_path, &rewritten).unwrap();
+    agree(
+        &mut Odb::open(&[objects_dir(&repo.root)]),
+        &expected,
+        "64-bit offsets",
+    );
+}
