@@ -1,13 +1,14 @@
 //! A reader for git's object store, for walks that read every commit and tree of a history:
 //! loose objects and pack files (index version 2), with a cache of delta bases.
 //!
-//! A pack stores most trees as deltas against a newer version of the same tree, often dozens
-//! deep. Walking from the oldest commit on, the first read of a tree resolves a whole chain; the
-//! bases met on the way are kept (up to [`BASE_CACHE_BYTES`]), so the newer versions that the
-//! following commits read are found without inflating anything again. git does the same.
+//! A pack stores most trees as deltas against another version of the same tree, often dozens
+//! deep. The first read of a tree in a walk resolves a whole chain; the bases met on the way
+//! are kept (up to [`BASE_CACHE_BYTES`]), so the neighbouring versions that the next commits
+//! read are found without inflating anything again. git does the same.
 //!
 //! Pack files are read through a small cache of fixed windows rather than mapped, so a pack
-//! truncated under the reader is an error, never a crash. What this reader does not know (a pack
+//! truncated under the reader is an error, never a crash; pack indexes, which git replaces by a
+//! rename and never rewrites, are mapped when large. What this reader does not know (a pack
 //! index of version 1, an object that appeared after it opened the store) it reports as absent,
 //! and the caller asks libgit2.
 
