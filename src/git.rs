@@ -576,8 +576,6 @@ impl Repo {
         })
     }
 
-    /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
-    /// commit are passed over, as `git log --all` does.
     /// Where the repository's objects are: those git's environment names, then its own.
     fn store_place(&self) -> StorePlace {
         let common = self.repo.commondir().to_path_buf();
@@ -586,6 +584,8 @@ impl Repo {
         StorePlace { objects, common }
     }
 
+    /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
+    /// commit are passed over, as `git log --all` does.
     fn tips(&self, store: &mut Store) -> Result<Vec<Id>, Error> {
         let refs_err = |e| Error::Git("cannot list the refs", e);
         let mut targets: Vec<Oid> = Vec::new();
@@ -598,11 +598,12 @@ impl Repo {
                 targets.extend(resolved.target());
             }
         }
+        // A repository may have tens of thousands of tags: duplicates are found by hashing.
+        let mut seen: FxHashSet<Id> = FxHashSet::default();
         let mut tips = Vec::with_capacity(targets.len());
         for target in targets {
-            let id: Id = target.as_bytes().try_into().unwrap_or_default();
-            if let Some(commit) = store.peel_to_commit(id)? {
-                if !tips.contains(&commit) {
+            if let Some(commit) = store.peel_to_commit(oid_bytes(target))? {
+                if seen.insert(commit) {
                     tips.push(commit);
                 }
             }

@@ -203,27 +203,35 @@ impl Odb {
 
     /// The kind of a loose object, from the start of its header.
     fn loose_kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {
+        let Some((path, file)) = self.loose_file(id)? else {
+            return Ok(None);
+        };
+        let mut compressed = Vec::new();
+        io::Read::read_to_end(&mut io::Read::take(file, 256), &mut compressed)
+            .map_err(|e| Error::Io(path.clone(), e))?;
+        self.zlib.reset(true);
+        let mut head = Vec::with_capacity(16);
+        // Too little input or output space is expected here: only the start is wanted.
+        let _ = self
+            .zlib
+            .decompress_vec(&compressed, &mut head, FlushDecompress::None);
+        let word = head.split(|&b| b == b' ').next().unwrap_or_default();
+        match Kind::from_name(word) {
+            Some(kind) if head.len() > word.len() => Ok(Some(kind)),
+            _ => Err(Error::Damaged(path, "bad header")),
+        }
+    }
+
+    /// The file of loose object `id` in the first store that has one.
+    fn loose_file(&self, id: &Id) -> Result<Option<(PathBuf, File)>, Error> {
         let hex = to_hex(id);
         for dir in &self.dirs {
             let path = dir.join(&hex[..2]).join(&hex[2..]);
-            let mut compressed = Vec::new();
             match File::open(&path) {
-                Ok(file) => io::Read::read_to_end(&mut io::Read::take(file, 256), &mut compressed)
-                    .map_err(|e| Error::Io(path.clone(), e))?,
+                Ok(file) => return Ok(Some((path, file))),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(Error::Io(path, e)),
-            };
-            self.zlib.reset(true);
-            let mut head = Vec::with_capacity(16);
-            // Too little input or output space is expected here: only the start is wanted.
-            let _ = self
-                .zlib
-                .decompress_vec(&compressed, &mut head, FlushDecompress::None);
-            let word = head.split(|&b| b == b' ').next().unwrap_or_default();
-            return match Kind::from_name(word) {
-                Some(kind) if head.len() > word.len() => Ok(Some(kind)),
-                _ => Err(Error::Damaged(path, "bad header")),
-            };
+            }
         }
         Ok(None)
     }
@@ -236,59 +244,55 @@ impl Odb {
     }
 
     fn read_loose(&mut self, id: &Id) -> Result<Option<Object>, Error> {
-        let hex = to_hex(id);
-        for i in 0..self.dirs.len() {
-            let path = self.dirs[i].join(&hex[..2]).join(&hex[2..]);
-            let compressed = match fs::read(&path) {
-                Ok(bytes) => bytes,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(Error::Io(path, e)),
-            };
-            let damaged = |what| Error::Damaged(path.clone(), what);
-            let limit = (compressed.len() as u64).saturating_mul(MAX_RATIO) + 64;
-            self.zlib.reset(true);
-            let mut out = Vec::with_capacity(compressed.len().saturating_mul(3) + 64);
-            loop {
-                let consumed = self.zlib.total_in() as usize;
-                let input = compressed.get(consumed..).unwrap_or_default();
-                let produced = out.len();
-                let status = self
-                    .zlib
-                    .decompress_vec(input, &mut out, FlushDecompress::None)
-                    .map_err(|_| damaged("not zlib data"))?;
-                if status == Status::StreamEnd {
-                    break;
-                }
-                if out.len() == out.capacity() && (out.len() as u64) < limit {
-                    out.reserve(out.len());
-                } else if out.len() == produced && self.zlib.total_in() as usize == consumed {
-                    return Err(damaged("truncated"));
-                }
+        let Some((path, mut file)) = self.loose_file(id)? else {
+            return Ok(None);
+        };
+        let mut compressed = Vec::new();
+        io::Read::read_to_end(&mut file, &mut compressed)
+            .map_err(|e| Error::Io(path.clone(), e))?;
+        let damaged = |what| Error::Damaged(path.clone(), what);
+        let limit = (compressed.len() as u64).saturating_mul(MAX_RATIO) + 64;
+        self.zlib.reset(true);
+        let mut out = Vec::with_capacity(compressed.len().saturating_mul(3) + 64);
+        loop {
+            let consumed = self.zlib.total_in() as usize;
+            let input = compressed.get(consumed..).unwrap_or_default();
+            let produced = out.len();
+            let status = self
+                .zlib
+                .decompress_vec(input, &mut out, FlushDecompress::None)
+                .map_err(|_| damaged("not zlib data"))?;
+            if status == Status::StreamEnd {
+                break;
             }
-            let nul = out
-                .iter()
-                .position(|&b| b == 0)
-                .ok_or_else(|| damaged("no header"))?;
-            let header = &out[..nul];
-            let space = header
-                .iter()
-                .position(|&b| b == b' ')
-                .ok_or_else(|| damaged("bad header"))?;
-            let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
-            let size: usize = std::str::from_utf8(&header[space + 1..])
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| damaged("bad size"))?;
-            if out.len() - nul - 1 != size {
-                return Err(damaged("wrong size"));
+            if out.len() == out.capacity() && (out.len() as u64) < limit {
+                out.reserve(out.len());
+            } else if out.len() == produced && self.zlib.total_in() as usize == consumed {
+                return Err(damaged("truncated"));
             }
-            out.drain(..=nul);
-            return Ok(Some(Object {
-                kind,
-                data: Rc::new(out),
-            }));
         }
-        Ok(None)
+        let nul = out
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| damaged("no header"))?;
+        let header = &out[..nul];
+        let space = header
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| damaged("bad header"))?;
+        let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
+        let size: usize = std::str::from_utf8(&header[space + 1..])
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| damaged("bad size"))?;
+        if out.len() - nul - 1 != size {
+            return Err(damaged("wrong size"));
+        }
+        out.drain(..=nul);
+        Ok(Some(Object {
+            kind,
+            data: Rc::new(out),
+        }))
     }
 
     /// Reads the object at `offset` of pack `pack`, resolving its delta chain from the nearest

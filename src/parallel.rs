@@ -9,36 +9,15 @@ pub fn both<RA, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (R
 where
     RA: Send,
 {
-    run(a, b, !one_thread())
-}
-
-#[cfg(test)]
-thread_local! {
-    /// Unit tests set this to run [`both`]'s callers as if no second thread could be started.
-    pub static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-fn one_thread() -> bool {
-    #[cfg(test)]
-    return ONE_THREAD.with(std::cell::Cell::get);
-    #[cfg(not(test))]
-    false
-}
-
-/// [`both`], with the second thread refused when `spawn` is false.
-fn run<RA, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB, spawn: bool) -> (RA, RB)
-where
-    RA: Send,
-{
     // The work sits where either thread can take it: if the thread cannot be started, this
     // one takes it afterwards.
     let slot = Mutex::new(Some(a));
     let take = || slot.lock().unwrap_or_else(PoisonError::into_inner).take();
     std::thread::scope(|scope| {
-        let helper = if spawn {
-            std::thread::Builder::new().spawn_scoped(scope, || take().map(|a| a()))
-        } else {
+        let helper = if one_thread() {
             Err(std::io::ErrorKind::WouldBlock.into())
+        } else {
+            std::thread::Builder::new().spawn_scoped(scope, || take().map(|a| a()))
         };
         let rb = b();
         let ra = match helper {
@@ -50,6 +29,19 @@ where
         let ra = ra.or_else(|| take().map(|a| a()));
         (ra.expect("the work ran on one thread or the other"), rb)
     })
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Unit tests set this to run [`both`] as if no second thread could be started.
+    pub static ONE_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+fn one_thread() -> bool {
+    #[cfg(test)]
+    return ONE_THREAD.with(std::cell::Cell::get);
+    #[cfg(not(test))]
+    false
 }
 
 #[cfg(test)]
@@ -67,7 +59,8 @@ mod tests {
     #[test]
     fn without_a_second_thread_the_work_runs_after() {
         let order = std::sync::Mutex::new(Vec::new());
-        let (a, b) = super::run(
+        super::ONE_THREAD.with(|one| one.set(true));
+        let (a, b) = super::both(
             || {
                 order.lock().unwrap().push("a");
                 1
@@ -76,8 +69,8 @@ mod tests {
                 order.lock().unwrap().push("b");
                 2
             },
-            false,
         );
+        super::ONE_THREAD.with(|one| one.set(false));
         assert_eq!((a, b), (1, 2));
         assert_eq!(*order.lock().unwrap(), ["b", "a"]);
     }

@@ -662,3 +662,20 @@ fn files_are_counted_to_their_root_only() {
     let envs = detect(&reversed, &t);
     assert_eq!((envs[0].files, envs[1].files), (4, 2));
 }
+
+#[test]
+fn common_prefix_counts_shared_bytes_across_words() {
+    let a = b"services/service-001/src/module_00001.py";
+    for (b, n) in [
+        (&b"services/service-001/src/module_00002.py"[..], 36),
+        (b"services/service-002/src/module_00001.py", 19),
+        (b"servicez", 7),
+        (b"services/", 9),
+        (b"", 0),
+        (b"x", 0),
+        (a, a.len()),
+    ] {
+        assert_eq!(common_prefix(a, b), n, "{}", String::from_utf8_lossy(b));
+        assert_eq!(common_prefix(b, a), n);
+    }
+}
