@@ -14,12 +14,15 @@
 //!   `site-packages` next to `bin/` or `Scripts/`, `pip-selfcheck.json` or `.Python` at the root,
 //!   virtualenv's `_virtualenv.pth`, tox's `.tox-info.json`, pdm's `__pypackages__/X.Y/lib`.
 
-use crate::fxhash::{FxHashMap, FxHashSet};
+use crate::fxhash::FxHashMap;
 use std::collections::HashMap;
 use std::fmt;
 
 use crate::probe::{join, PathList};
 use crate::pyvenv::{self, PyvenvCfg};
+
+mod extent;
+pub use extent::{written_by_creator, Extent};
 
 /// What kind of entry a path is, as git records it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,6 +106,8 @@ pub enum Evidence {
     /// A `pyvenv.cfg` that CPython would not accept (no `home` key, binary, too large, or
     /// unreadable): noted, but not enough on its own.
     WeakPyvenvCfg(&'static str),
+    /// A `pyvenv.cfg` stored in Git LFS: the repository holds only a pointer to its content.
+    LfsPyvenvCfg,
     /// `conda-meta/history` or `conda-meta/*.json`: a conda, mamba or micromamba prefix.
     CondaMeta(Vec<u8>),
     /// Legacy virtualenv's `lib/pythonX.Y/orig-prefix.txt`.
@@ -152,7 +157,9 @@ impl Evidence {
     /// The path of the file this evidence is about, relative to the root.
     pub fn path(&self) -> Vec<u8> {
         match self {
-            Evidence::PyvenvCfg { .. } | Evidence::WeakPyvenvCfg(_) => b"pyvenv.cfg".to_vec(),
+            Evidence::PyvenvCfg { .. } | Evidence::WeakPyvenvCfg(_) | Evidence::LfsPyvenvCfg => {
+                b"pyvenv.cfg".to_vec()
+            }
             Evidence::PipSelfcheck => b"pip-selfcheck.json".to_vec(),
             Evidence::DotPython => b".Python".to_vec(),
             Evidence::PdmPackages => b"lib".to_vec(),
@@ -180,6 +187,7 @@ impl fmt::Display for Evidence {
                 f.write_str(")")
             }
             Evidence::WeakPyvenvCfg(why) => write!(f, "pyvenv.cfg ({why})"),
+            Evidence::LfsPyvenvCfg => f.write_str("pyvenv.cfg (a Git LFS pointer)"),
             Evidence::PipSelfcheck => f.write_str("pip-selfcheck.json"),
             Evidence::DotPython => f.write_str(".Python"),
             Evidence::PdmPackages => f.write_str("__pypackages__ layout (PEP 582)"),
@@ -293,9 +301,29 @@ pub struct EnvRoot {
     /// It sits under a test-data path and has no real interpreter and no installed pip: a
     /// fixture that imitates an environment. Reported as a note unless `--strict`.
     pub fixture: bool,
+    /// How much of its root folder it owns.
+    pub extent: Extent,
 }
 
 impl EnvRoot {
+    /// Whether the environment owns the top-level entry `name` of its root folder: every
+    /// entry when it owns the whole folder, else only those its creator writes.
+    pub fn owns(&self, name: &[u8]) -> bool {
+        self.rule().is_none_or(|rule| rule.owns(name))
+    }
+
+    /// What decides ownership entry by entry; `None` when the whole folder is owned.
+    fn rule(&self) -> Option<Rule> {
+        match &self.extent {
+            Extent::Folder => None,
+            Extent::Entries { listed } => Some(Rule {
+                layout: self.layout,
+                kind: self.kind,
+                listed: listed.clone(),
+            }),
+        }
+    }
+
     /// The path (relative to the root) of the strongest marker file.
     pub fn marker(&self) -> Vec<u8> {
         self.evidence
@@ -321,6 +349,42 @@ impl EnvRoot {
     }
 }
 
+/// Which entries of a partly owned folder an environment owns.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Rule {
+    layout: Layout,
+    kind: Kind,
+    listed: Vec<Vec<u8>>,
+}
+
+impl Rule {
+    fn owns(&self, name: &[u8]) -> bool {
+        written_by_creator(name, self.layout, self.kind)
+            || self
+                .listed
+                .binary_search_by(|l| l.as_slice().cmp(name))
+                .is_ok()
+    }
+}
+
+/// A top-level entry of an environment: a name in its root folder.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Entry {
+    /// The name.
+    pub name: Vec<u8>,
+    /// A folder (with paths below it) rather than a file or a symlink.
+    pub dir: bool,
+}
+
+/// A repository path an environment owns: its root folder, or one of its entries.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct OwnedPath {
+    /// Repository-relative.
+    pub path: Vec<u8>,
+    /// A folder: everything below it is owned.
+    pub dir: bool,
+}
+
 /// One environment found among the paths, with the paths that belong to it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Environment {
@@ -334,9 +398,51 @@ pub struct Environment {
     pub bytes: u64,
     /// Whether every path's size was known.
     pub bytes_known: bool,
-    /// The distinct top-level entries below the root that the paths touch (`bin`, `lib`,
-    /// `pyvenv.cfg`...), sorted.
-    pub entries: Vec<Vec<u8>>,
+    /// The distinct top-level entries below the root that the paths touch and the
+    /// environment owns (`bin`, `lib`, `pyvenv.cfg`...), sorted.
+    pub entries: Vec<Entry>,
+}
+
+impl Environment {
+    /// The repository paths the environment owns, as every fix, count and command names
+    /// them: the root folder when it owns the whole folder, else each of its entries.
+    pub fn owned_paths(&self) -> Vec<OwnedPath> {
+        if self.env.extent == Extent::Folder && !self.root.is_empty() {
+            return vec![OwnedPath {
+                path: self.root.clone(),
+                dir: true,
+            }];
+        }
+        self.entries
+            .iter()
+            .map(|e| OwnedPath {
+                path: join(&self.root, &e.name),
+                dir: e.dir,
+            })
+            .collect()
+    }
+
+    /// Whether the repository path `path` is one the environment owns.
+    pub fn owns_path(&self, path: &[u8]) -> bool {
+        let Some(below) = below_root(path, &self.root) else {
+            return false;
+        };
+        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+        top.is_empty() || self.env.owns(top)
+    }
+}
+
+/// `path` relative to `root`, when it is at or below it (empty for the root itself).
+fn below_root<'p>(path: &'p [u8], root: &[u8]) -> Option<&'p [u8]> {
+    if root.is_empty() {
+        return Some(path);
+    }
+    let rest = path.strip_prefix(root)?;
+    match rest.first() {
+        None => Some(rest),
+        Some(b'/') => Some(&rest[1..]),
+        Some(_) => None,
+    }
 }
 
 /// Whether `name` is a top-level entry that environments own rather than a project, compared
@@ -454,7 +560,7 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             }
         }
         if let Some(env) = found {
-            confirmed.insert(candidate);
+            confirmed.insert(candidate, env.rule());
             roots.push((candidate, env));
         }
     }
@@ -463,19 +569,22 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
     }
 
     // Paths come sorted, so an environment's paths come in a run: a path below the previous
-    // path's root (roots never nest) belongs to it without a search or a hash, and a top
-    // entry equal to the previous one is not hashed again. A path that shares with an unowned
-    // previous path at least as many bytes as the longest `root/` is unowned too (a root that
-    // prefixes it would prefix the previous path): most paths are settled that way.
+    // path's root (when that root owns its whole folder) belongs to it without a search or a
+    // hash, and a top entry equal to the previous one is not hashed again. A path that shares
+    // with an unowned previous path at least as many bytes as the longest `root/` is unowned
+    // too (a root that prefixes it would prefix the previous path): most paths are settled
+    // that way, unless some root owns only some of its entries.
     let mut tallies: Vec<Tally> = Vec::new();
     let mut slots: FxHashMap<&[u8], usize> = FxHashMap::default();
     let longest_key = confirmed.keys.iter().map(Vec::len).max().unwrap_or(0);
-    // The previous path's root, its tally, and its top entry.
+    // The previous path's root (when it owns its whole folder), its tally, and its top entry.
     let mut previous: Option<(&[u8], usize, &[u8])> = None;
+    let mut whole = false;
     let mut unowned: &[u8] = &[];
     for i in 0..paths.len() {
         let path = paths.path_at(i);
-        if !unowned.is_empty() && !confirmed.top && common_prefix(path, unowned) >= longest_key {
+        if !unowned.is_empty() && !confirmed.partial && common_prefix(path, unowned) >= longest_key
+        {
             unowned = path;
             continue;
         }
@@ -487,8 +596,9 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             {
                 (root, slot)
             }
-            _ => match confirmed.owner(path) {
-                Some(root) => {
+            _ => match confirmed.owner_and_whole(path) {
+                Some((root, owns_folder)) => {
+                    whole = owns_folder;
                     let slot = *slots.entry(root).or_insert_with(|| {
                         tallies.push(Tally {
                             bytes_known: true,
@@ -519,16 +629,24 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             path.get(root.len() + 1..).unwrap_or_default()
         };
         let top = below.split(|&b| b == b'/').next().unwrap_or(below);
-        if !top.is_empty() && previous.is_none_or(|(_, s, t)| s != slot || t != top) {
-            tally.entries.insert(top);
+        let dir = below.len() > top.len();
+        if !top.is_empty() && previous.is_none_or(|(_, s, t)| s != slot || t != top || dir) {
+            *tally.entries.entry(top).or_insert(false) |= dir;
         }
-        previous = Some((root, slot, top));
+        previous = whole.then_some((root, slot, top));
     }
     roots
         .into_iter()
         .filter_map(|(root, env)| {
             let tally = std::mem::take(&mut tallies[*slots.get(root)?]);
-            let mut entries: Vec<Vec<u8>> = tally.entries.into_iter().map(<[u8]>::to_vec).collect();
+            let mut entries: Vec<Entry> = tally
+                .entries
+                .into_iter()
+                .map(|(name, dir)| Entry {
+                    name: name.to_vec(),
+                    dir,
+                })
+                .collect();
             entries.sort();
             Some(Environment {
                 root: root.to_vec(),
@@ -548,7 +666,8 @@ struct Tally<'a> {
     files: u64,
     bytes: u64,
     bytes_known: bool,
-    entries: FxHashSet<&'a [u8]>,
+    /// Each top entry, and whether a path lies below it (a folder).
+    entries: FxHashMap<&'a [u8], bool>,
 }
 
 /// The directories above `path` that its own shape marks as possible environment roots:
@@ -619,48 +738,88 @@ fn depth(path: &[u8]) -> usize {
 /// The confirmed roots, for asking which one owns a path.
 #[derive(Default)]
 struct Roots<'a> {
-    /// Whether the repository root itself is an environment.
-    top: bool,
-    /// `root/` for every other root, sorted. Roots are never nested (a candidate below a
-    /// confirmed root is not examined), so no key is a prefix of another.
+    /// Whether the repository root itself is an environment, and what of it it owns.
+    top: Option<Rule>,
+    /// `root/` for every other root, sorted.
     keys: Vec<Vec<u8>>,
     /// The roots, in the order of `keys`.
     roots: Vec<&'a [u8]>,
+    /// For each root, which of its entries it owns; `None` when it owns its whole folder.
+    rules: Vec<Option<Rule>>,
+    /// Some key is a prefix of another (an environment inside a folder of a project folder
+    /// that also holds one): the nearest key does not always own a path.
+    nested: bool,
+    /// Some root owns only some of its entries.
+    partial: bool,
 }
 
 impl<'a> Roots<'a> {
-    fn insert(&mut self, root: &'a [u8]) {
+    fn insert(&mut self, root: &'a [u8], rule: Option<Rule>) {
+        self.partial |= rule.is_some() || root.is_empty();
         if root.is_empty() {
-            self.top = true;
+            self.top = Some(rule.unwrap_or(Rule {
+                layout: Layout::Posix,
+                kind: Kind::Partial,
+                listed: Vec::new(),
+            }));
             return;
         }
         let mut key = root.to_vec();
         key.push(b'/');
         let i = self.keys.partition_point(|k| k < &key);
+        self.nested |= self.keys.iter().any(|k| key.starts_with(k) || k.starts_with(&key));
         self.keys.insert(i, key);
         self.roots.insert(i, root);
+        self.rules.insert(i, rule);
     }
 
-    /// The root that owns `path`, if any. A root at the repository root owns only its
-    /// environment-owned top-level entries.
-    fn owner(&self, path: &[u8]) -> Option<&'a [u8]> {
-        if self.top {
-            let top = path.split(|&b| b == b'/').next().unwrap_or(path);
-            if is_env_owned(top) {
-                return Some(&b""[..]);
+    /// Whether the root of key `i` owns `path`, which lies below it.
+    fn owns_below(&self, i: usize, path: &[u8]) -> bool {
+        match &self.rules[i] {
+            None => true,
+            Some(rule) => {
+                let rest = &path[self.keys[i].len()..];
+                rule.owns(rest.split(|&b| b == b'/').next().unwrap_or(rest))
             }
         }
+    }
+
+    /// The root that owns `path`, if any: the nearest root above it, when that root owns the
+    /// entry the path lies in.
+    fn owner(&self, path: &[u8]) -> Option<&'a [u8]> {
+        self.owner_and_whole(path).map(|(root, _)| root)
+    }
+
+    /// [`Roots::owner`], and whether that root owns its whole folder.
+    fn owner_and_whole(&self, path: &[u8]) -> Option<(&'a [u8], bool)> {
+        let found = |i: usize| (self.roots[i], self.rules[i].is_none());
         // The root itself (a submodule's entry): the first key not below `path` is `path/`.
         let at = self.keys.partition_point(|k| k.as_slice() < path);
         if let Some(key) = self.keys.get(at) {
             if key.len() == path.len() + 1 && key.starts_with(path) {
-                return Some(self.roots[at]);
+                return Some(found(at));
             }
         }
-        // The only key that can be a prefix of `path` is the greatest key not above it.
+        // Without nesting, the only key that can be a prefix of `path` is the greatest key not
+        // above it.
         let i = self.keys.partition_point(|k| k.as_slice() <= path);
-        let i = i.checked_sub(1)?;
-        path.starts_with(&self.keys[i]).then(|| self.roots[i])
+        if let Some(i) = i.checked_sub(1) {
+            if path.starts_with(&self.keys[i]) {
+                return self.owns_below(i, path).then(|| found(i));
+            }
+        }
+        if self.nested {
+            // The nearest root above is the longest key that prefixes the path.
+            for end in (0..path.len()).rev().filter(|&j| path[j] == b'/') {
+                let prefix = &path[..=end];
+                if let Ok(i) = self.keys.binary_search_by(|k| k.as_slice().cmp(prefix)) {
+                    return self.owns_below(i, path).then(|| found(i));
+                }
+            }
+        }
+        let top = self.top.as_ref()?;
+        let name = path.split(|&b| b == b'/').next().unwrap_or(path);
+        top.owns(name).then_some((&b""[..], false))
     }
 }
 
@@ -854,23 +1013,87 @@ fn interpreter(probe: &dyn Probe, root: &[u8], rel: Vec<u8>) -> Option<Evidence>
     match meta.mode {
         Mode::Symlink => {
             let target = probe.read_head(&path, 4096).unwrap_or_default();
+            let real = links_to_interpreter(probe, root, &path, &target);
             Some(Evidence::Interpreter {
                 path: rel,
                 target: Some(target),
-                real: true,
-            })
-        }
-        Mode::File | Mode::Executable => {
-            let head = probe.read_head(&path, 64).unwrap_or_default();
-            let real = is_binary_executable(&head) || meta.size.is_some_and(|s| s >= TINY_TEXT);
-            Some(Evidence::Interpreter {
-                path: rel,
-                target: None,
                 real,
             })
         }
+        Mode::File | Mode::Executable => Some(Evidence::Interpreter {
+            real: is_real_binary(probe, &path, meta),
+            path: rel,
+            target: None,
+        }),
         _ => None,
     }
+}
+
+/// A binary, or a file too large to be a text stand-in.
+fn is_real_binary(probe: &dyn Probe, path: &[u8], meta: Meta) -> bool {
+    let head = probe.read_head(path, 64).unwrap_or_default();
+    is_binary_executable(&head) || meta.size.is_some_and(|s| s >= TINY_TEXT)
+}
+
+/// How many links a relative interpreter link is followed through.
+const MAX_LINKS: usize = 8;
+
+/// Whether the interpreter link at `path` (below `root`) with `target` leads to a real
+/// interpreter: an absolute target or one outside the environment is its base interpreter
+/// (`bin/python3 -> /usr/bin/python3`); a relative one inside is followed (`python ->
+/// python3`) and must end at a binary. Fixtures that imitate an environment link only to
+/// each other or to text files.
+fn links_to_interpreter(probe: &dyn Probe, root: &[u8], path: &[u8], target: &[u8]) -> bool {
+    let (mut path, mut target) = (path.to_vec(), target.to_vec());
+    for _ in 0..MAX_LINKS {
+        if target.is_empty() {
+            return false;
+        }
+        if target.starts_with(b"/") || target.get(1) == Some(&b':') || target.starts_with(b"\\") {
+            return true;
+        }
+        let dir = match path.iter().rposition(|&b| b == b'/') {
+            Some(i) => &path[..i],
+            None => &path[..0],
+        };
+        let Some(next) = resolve(dir, &target) else {
+            return true;
+        };
+        if !next.starts_with(root) || (!root.is_empty() && next.get(root.len()) != Some(&b'/')) {
+            return true;
+        }
+        let Some(meta) = probe.meta(&next) else {
+            return false;
+        };
+        match meta.mode {
+            Mode::Symlink => {
+                target = probe.read_head(&next, 4096).unwrap_or_default();
+                path = next;
+            }
+            Mode::File | Mode::Executable => return is_real_binary(probe, &next, meta),
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// `dir/target` with `.` and `..` components resolved; `None` when it climbs above the
+/// repository root.
+fn resolve(dir: &[u8], target: &[u8]) -> Option<Vec<u8>> {
+    let mut parts: Vec<&[u8]> = dir
+        .split(|&b| b == b'/')
+        .filter(|c| !c.is_empty())
+        .collect();
+    for c in target.split(|&b| b == b'/' || b == b'\\') {
+        match c {
+            b"" | b"." => {}
+            b".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join(&b'/'))
 }
 
 /// Orders interpreters by how much they say: a link to an absolute path (`/usr/bin/python3`,
@@ -900,6 +1123,7 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
     }
     let mut evidence = Vec::new();
     let mut cfg: Option<PyvenvCfg> = None;
+    let mut lfs_cfg = false;
 
     if let Some(name) = has(b"pyvenv.cfg") {
         let path = join(root, name);
@@ -907,6 +1131,10 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
             Some(m) if m.is_blob() && m.mode != Mode::Symlink => {
                 match probe.read_head(&path, pyvenv::READ_LIMIT + 1) {
                     None => evidence.push(Evidence::WeakPyvenvCfg("unreadable or too large")),
+                    Some(bytes) if is_lfs_pointer(&bytes) => {
+                        lfs_cfg = true;
+                        evidence.push(Evidence::LfsPyvenvCfg);
+                    }
                     Some(bytes) => match PyvenvCfg::parse(&bytes) {
                         Ok(c) if c.is_definitive() => {
                             let creator = c.uv.as_ref().map(|v| format!("uv {v}")).or_else(|| {
@@ -1082,7 +1310,8 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
         || (site_packages.is_some() && (activate || !interpreters.is_empty()))
         || ((pip_selfcheck || dot_python) && (scripts_dir || site_packages.is_some()))
         || (virtualenv_pth.is_some() && scripts_dir)
-        || (tox.is_some() && (cfg.is_some() || scripts_dir));
+        || (tox.is_some() && (cfg.is_some() || scripts_dir))
+        || (lfs_cfg && (scripts_dir || site_packages.is_some()));
     if !is_env {
         return None;
     }
@@ -1125,6 +1354,13 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
         } else {
             Kind::Venv
         }
+    } else if lfs_cfg {
+        // The content is not in the repository: what else virtualenv writes tells it apart.
+        if virtualenv_pth.is_some() {
+            Kind::Virtualenv
+        } else {
+            Kind::Venv
+        }
     } else if legacy || pip_selfcheck || dot_python {
         Kind::LegacyVirtualenv
     } else {
@@ -1149,13 +1385,23 @@ fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<EnvRoot> {
         });
 
     let fixture = is_under_test_dir(root) && !real_interpreter && !pip_installed;
+    let children: Vec<&[u8]> = top.values().map(Vec::as_slice).collect();
+    let extent = Extent::decide(root, &children, layout, kind, || {
+        crate::conda::installed_top_names(root, probe)
+    });
     Some(EnvRoot {
         kind,
         implementation,
         layout,
         evidence,
         fixture,
+        extent,
     })
+}
+
+/// The first line of every Git LFS pointer file.
+fn is_lfs_pointer(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"version https://git-lfs.github.com/spec/")
 }
 
 fn is_under_test_dir(root: &[u8]) -> bool {

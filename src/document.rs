@@ -90,6 +90,9 @@ pub struct EnvDoc {
     pub history: Option<HistoryDoc>,
     /// Variables its activate scripts export beyond the stock ones (values never shown).
     pub secrets: Vec<SecretDoc>,
+    /// The commits that already hold such exports, oldest first: those credentials are
+    /// published and must be rotated (empty when none is committed yet).
+    pub secret_commits: Vec<SecretCommitDoc>,
 }
 
 /// A variable an activate script exports that its creator did not write.
@@ -289,7 +292,7 @@ fn env_doc(f: &Finding) -> EnvDoc {
         evidence: env.env.evidence.iter().map(|e| e.to_string()).collect(),
         files: env.files,
         bytes: env.bytes_known.then_some(env.bytes),
-        entries: env.entries.iter().map(|e| escape::display(e)).collect(),
+        entries: env.entries.iter().map(|e| escape::display(&e.name)).collect(),
         fix: fix::suggested_commands(f),
         continued: f.continued,
         history: f.history.as_ref().map(|h| HistoryDoc {
@@ -299,18 +302,9 @@ fn env_doc(f: &Finding) -> EnvDoc {
             blobs: h.blobs,
             bytes: h.bytes,
             remove_command: h.remove_command.clone(),
-            secret_commits: h
-                .secret_commits
-                .iter()
-                .map(|(c, names)| SecretCommitDoc {
-                    commit: commit_doc(c),
-                    names: names
-                        .iter()
-                        .map(|n| escape::display(n.as_bytes()))
-                        .collect(),
-                })
-                .collect(),
+            secret_commits: secret_commit_docs(f),
         }),
+        secret_commits: secret_commit_docs(f),
         secrets: f
             .secrets
             .iter()
@@ -321,6 +315,19 @@ fn env_doc(f: &Finding) -> EnvDoc {
             })
             .collect(),
     }
+}
+
+fn secret_commit_docs(f: &Finding) -> Vec<SecretCommitDoc> {
+    f.secret_commits
+        .iter()
+        .map(|(c, names)| SecretCommitDoc {
+            commit: commit_doc(c),
+            names: names
+                .iter()
+                .map(|n| escape::display(n.as_bytes()))
+                .collect(),
+        })
+        .collect()
 }
 
 /// The secrets of a finding grouped by script: `(file, first line, names)`.
@@ -338,13 +345,46 @@ pub fn secrets_by_file(f: &Finding) -> Vec<(Vec<u8>, usize, Vec<String>)> {
     out
 }
 
-/// The credentials warning for one script, in one sentence (values are never shown).
-pub fn secrets_message(file: &[u8], names: &[String]) -> String {
-    format!(
-        "{} exports {} (values not shown): committing this environment would publish credentials",
+/// The credentials warning for one script of `f`, in one sentence (values are never shown):
+/// about to be published, or already published by the commits that hold it.
+pub fn secrets_message(f: &Finding, file: &[u8], names: &[String]) -> String {
+    let head = format!(
+        "{} exports {} (values not shown)",
         escape::display(file),
         names.join(", ")
+    );
+    if f.secrets.iter().filter(|s| s.file == file).all(|s| !s.real) {
+        return format!("{head}: placeholder values, not credentials");
+    }
+    if !f.published() {
+        return format!("{head}: committing this environment would publish credentials");
+    }
+    let shown: Vec<String> = f
+        .secret_commits
+        .iter()
+        .take(COMMITS_NAMED)
+        .map(|(c, _)| short_id(&c.id).to_owned())
+        .collect();
+    let more = f.secret_commits.len().saturating_sub(COMMITS_NAMED);
+    let more = if more > 0 {
+        format!(" and {more} more")
+    } else {
+        String::new()
+    };
+    format!(
+        "{head}: already published by commit{} {}{more}. Rotate these credentials: untracking \
+         the environment or rewriting the history does not unpublish them",
+        if f.secret_commits.len() == 1 { "" } else { "s" },
+        shown.join(", ")
     )
+}
+
+/// How many commits a one-line message names.
+const COMMITS_NAMED: usize = 5;
+
+/// The first 12 digits of a commit id.
+pub fn short_id(id: &str) -> &str {
+    &id[..id.len().min(12)]
 }
 
 fn commit_doc(c: &CommitInfo) -> CommitDoc {

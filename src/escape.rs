@@ -51,9 +51,11 @@ fn is_format_control(c: char) -> bool {
         | '\u{feff}')
 }
 
-/// Quotes `path` as one POSIX shell word. Plain names stay bare; anything else is single-quoted,
-/// and bytes that a terminal would interpret (or invalid UTF-8) use bash's `$'\xNN'` form, so
-/// the command can be pasted as printed.
+/// Quotes `path` as one POSIX shell word that means the same bytes in every POSIX shell (sh,
+/// dash, bash, zsh, ksh). Plain names stay bare; anything else is single-quoted, and a name
+/// holding bytes that a terminal would interpret (control characters, bidi controls, invalid
+/// UTF-8) is spelled `"$(printf 'a\012b')"` with octal escapes, so the command can be pasted
+/// as printed and prints no raw control byte.
 pub fn shell_word(path: &[u8]) -> String {
     let plain = !path.is_empty()
         && path
@@ -63,27 +65,47 @@ pub fn shell_word(path: &[u8]) -> String {
         // A leading '-' is safe here: every command we print puts `--` before paths.
         return String::from_utf8_lossy(path).into_owned();
     }
-    let needs_ansi_c = match std::str::from_utf8(path) {
+    let needs_printf = match std::str::from_utf8(path) {
         Ok(text) => text.chars().any(|c| c != '\\' && display_char(c).is_some()),
         Err(_) => true,
     };
-    if !needs_ansi_c {
+    if !needs_printf {
         let text = String::from_utf8_lossy(path);
         return format!("'{}'", text.replace('\'', r"'\''"));
     }
-    let mut out = String::from("$'");
-    for chunk in path.utf8_chunks() {
+    // Command substitution drops trailing newlines: they follow as a quoted literal.
+    let body_len = path.len() - path.iter().rev().take_while(|&&b| b == b'\n').count();
+    let (body, newlines) = path.split_at(body_len);
+    let mut format = String::new();
+    for chunk in body.utf8_chunks() {
         for c in chunk.valid().chars() {
             match c {
-                '\'' => out.push_str("\\'"),
-                c => push_char(&mut out, c),
+                '\'' => format.push_str(r"'\''"),
+                '%' => format.push_str("%%"),
+                '\\' => format.push_str(r"\\"),
+                c if display_char(c).is_some() => {
+                    let mut buf = [0; 4];
+                    for b in c.encode_utf8(&mut buf).bytes() {
+                        let _ = write!(format, "\\{b:03o}");
+                    }
+                }
+                c => format.push(c),
             }
         }
         for b in chunk.invalid() {
-            let _ = write!(out, "\\x{b:02x}");
+            let _ = write!(format, "\\{b:03o}");
         }
     }
-    out.push('\'');
+    let mut out = if body.is_empty() {
+        String::new()
+    } else {
+        format!("\"$(printf '{format}')\"")
+    };
+    if !newlines.is_empty() {
+        out.push('\'');
+        out.push_str(&"\n".repeat(newlines.len()));
+        out.push('\'');
+    }
     out
 }
 
@@ -135,8 +157,10 @@ mod tests {
         assert_eq!(shell_word(b"services/api/.venv"), "services/api/.venv");
         assert_eq!(shell_word(b"my env"), "'my env'");
         assert_eq!(shell_word(b"it's"), r"'it'\''s'");
-        assert_eq!(shell_word(b"a\nb"), r"$'a\nb'");
-        assert_eq!(shell_word(b"x\xff'"), r"$'x\xff\''");
+        assert_eq!(shell_word(b"a\nb"), r#""$(printf 'a\012b')""#);
+        assert_eq!(shell_word(b"x\xff'"), r#""$(printf 'x\377'\''')""#);
+        assert_eq!(shell_word(b"50%\x1b\\"), r#""$(printf '50%%\033\\')""#);
+        assert_eq!(shell_word(b"a\n"), "\"$(printf 'a')\"'\n'");
         assert_eq!(shell_word(b""), "''");
     }
 

@@ -13,7 +13,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::detect::Probe;
+use crate::detect::{Extent, OwnedPath, Probe};
 use crate::escape;
 use crate::freeze;
 use crate::git::{self, Repo};
@@ -48,9 +48,10 @@ pub struct FixOptions {
 pub struct EnvFix {
     /// What was found.
     pub finding: Finding,
-    /// The paths (repository-relative) the fix covers: the root, or for an environment at the
-    /// repository root its own top-level entries.
-    pub targets: Vec<Vec<u8>>,
+    /// The paths (repository-relative) the fix covers: the root folder, or for an environment
+    /// that shares its folder with the project (the repository root, a package folder) each
+    /// of its own entries there.
+    pub targets: Vec<OwnedPath>,
     /// git already ignores it: no rule is added.
     pub already_ignored: bool,
     /// How many index entries it has.
@@ -321,18 +322,18 @@ pub fn plan(
     let mut root_owners: Vec<Vec<u8>> = Vec::new();
     for finding in findings.iter().filter(|f| f.severity == Severity::Error) {
         let root = &finding.env.root;
-        let targets: Vec<Vec<u8>> = if root.is_empty() {
-            finding.env.entries.clone()
-        } else {
-            vec![root.clone()]
-        };
-        let (patterns, inexpressible) = ignore_patterns(finding);
+        let targets = owned_paths(finding, probe);
+        let (patterns, inexpressible) = patterns_for(&targets);
         if let Some(name) = inexpressible.into_iter().next() {
             return Err(Error::Inexpressible(name));
         }
         let already_ignored = is_ignored(repo, top, &targets);
         if !already_ignored {
-            if opts.style == Style::Inner && !root.is_empty() {
+            // A `*` inside a folder the project shares would ignore the project's files too.
+            if opts.style == Style::Inner
+                && !root.is_empty()
+                && finding.env.env.extent == Extent::Folder
+            {
                 plan.edits.push(IgnoreEdit {
                     file: join(root, b".gitignore"),
                     lines: vec!["*".to_owned()],
@@ -351,10 +352,11 @@ pub fn plan(
         let mut tracked_entries = 0;
         if finding.status != Status::Unignored {
             for t in &targets {
-                tracked_entries += index_entries(t);
-            }
-            if tracked_entries > 0 {
-                plan.untrack.extend(targets.iter().cloned());
+                let n = index_entries(&t.path);
+                if n > 0 {
+                    tracked_entries += n;
+                    plan.untrack.push(t.path.clone());
+                }
             }
         }
         plan.envs.push(EnvFix {
@@ -386,18 +388,48 @@ pub fn plan(
     Ok(plan)
 }
 
+/// The paths the fix of `finding` covers: what the environment owns. One that shares its
+/// folder with the project owns each of its creator's entries there, on disk or in the index,
+/// whether or not the finding's paths touched it.
+fn owned_paths(finding: &Finding, probe: &dyn Probe) -> Vec<OwnedPath> {
+    let env = &finding.env;
+    let mut targets = env.owned_paths();
+    if env.env.extent != Extent::Folder || env.root.is_empty() {
+        for name in probe.children(&env.root) {
+            if !env.env.owns(&name) {
+                continue;
+            }
+            let path = join(&env.root, &name);
+            if targets.iter().any(|t| t.path == path) {
+                continue;
+            }
+            let dir = probe
+                .meta(&path)
+                .is_some_and(|m| m.mode == crate::detect::Mode::Dir);
+            targets.push(OwnedPath { path, dir });
+        }
+        targets.sort();
+    }
+    targets
+}
+
 /// Whether git ignores every target: the `ignore` crate finds no visible file below them and
-/// git's own matcher agrees for each.
-fn is_ignored(repo: &Repo, top: &Path, targets: &[Vec<u8>]) -> bool {
-    let disk = DiskProbe::new(top);
+/// git's own matcher agrees for each (a folder is asked about a path inside it, so that one
+/// deleted from disk but still in the index is judged as the folder it is).
+fn is_ignored(repo: &Repo, top: &Path, targets: &[OwnedPath]) -> bool {
     let git_says = targets.iter().all(|t| {
-        let probe_path = match disk.meta(t).map(|m| m.mode) {
-            Some(crate::detect::Mode::Dir) => join(t, b"pyvenv.cfg"),
-            _ => t.clone(),
+        let probe_path = if t.dir {
+            join(&t.path, b"pyvenv.cfg")
+        } else {
+            t.path.clone()
         };
         repo.is_ignored(&probe_path)
     });
-    git_says && walk::unignored_files(top, targets, 1).is_empty()
+    git_says && walk::unignored_files(top, &paths_of(targets), 1).is_empty()
+}
+
+fn paths_of(targets: &[OwnedPath]) -> Vec<Vec<u8>> {
+    targets.iter().map(|t| t.path.clone()).collect()
 }
 
 fn has_manifest(top: &Path) -> bool {
@@ -487,25 +519,37 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
                 continue;
             }
             // A negation in a nested .gitignore beats the root one: the nearest .gitignore
-            // above the environment is the deepest git reads for it.
-            let root = &env.finding.env.root;
-            let Some(slash) = root.iter().rposition(|&b| b == b'/') else {
-                return Err(defeated(top, env));
-            };
-            let (parent, name) = (&root[..slash], &root[slash + 1..]);
-            let literal = escape::gitignore_literal(name)
-                .ok_or_else(|| Error::Inexpressible(root.clone()))?;
-            let edit = IgnoreEdit {
-                file: join(parent, b".gitignore"),
-                lines: vec![format!("/{literal}/")],
-                stage: true,
-                owners: vec![root.clone()],
-            };
-            append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
+            // above each owned path is the deepest git reads for it.
+            let mut by_file: Vec<IgnoreEdit> = Vec::new();
+            for target in &env.targets {
+                let Some(slash) = target.path.iter().rposition(|&b| b == b'/') else {
+                    return Err(defeated(top, env));
+                };
+                let (parent, name) = (&target.path[..slash], &target.path[slash + 1..]);
+                let literal = escape::gitignore_literal(name)
+                    .ok_or_else(|| Error::Inexpressible(target.path.clone()))?;
+                let line = format!("/{literal}{}", if target.dir { "/" } else { "" });
+                let file = join(parent, b".gitignore");
+                match by_file.iter_mut().find(|e| e.file == file) {
+                    Some(edit) => {
+                        edit.lines.push(line);
+                        edit.owners.push(env.finding.env.root.clone());
+                    }
+                    None => by_file.push(IgnoreEdit {
+                        file,
+                        lines: vec![line],
+                        stage: true,
+                        owners: vec![env.finding.env.root.clone()],
+                    }),
+                }
+            }
+            for edit in by_file {
+                append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
+                applied.edits.push(edit);
+            }
             if !is_ignored(repo, top, &env.targets) {
                 return Err(defeated(top, env));
             }
-            applied.edits.push(edit);
         }
         let stage: Vec<Vec<u8>> = applied
             .edits
@@ -548,7 +592,7 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
 }
 
 fn defeated(top: &Path, env: &EnvFix) -> Error {
-    let example = walk::unignored_files(top, &env.targets, 1)
+    let example = walk::unignored_files(top, &paths_of(&env.targets), 1)
         .into_iter()
         .next()
         .unwrap_or_else(|| env.finding.env.root.clone());
@@ -641,37 +685,31 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// The anchored `.gitignore` patterns that ignore the environment of `finding`: `/venv/` for
-/// an environment in a folder of its own; one pattern per environment-owned entry (`/bin/`,
-/// `/pyvenv.cfg`...) for one at the repository root, so the project's own files stay
-/// tracked. A name that no pattern line can express (a newline in it) is returned in the
-/// error list instead.
+/// an environment that owns its folder; one pattern per owned entry (`/bin/`, `/pyvenv.cfg`...)
+/// for one that shares its folder with the project, so the project's own files stay tracked.
+/// Folders end with `/`, files (and symlinks such as `lib64`) do not. A name that no pattern
+/// line can express (a newline in it) is returned in the error list instead.
 pub fn ignore_patterns(finding: &Finding) -> (Vec<String>, Vec<Vec<u8>>) {
-    let root = &finding.env.root;
+    patterns_for(&finding.env.owned_paths())
+}
+
+fn patterns_for(targets: &[OwnedPath]) -> (Vec<String>, Vec<Vec<u8>>) {
     let mut patterns = Vec::new();
     let mut inexpressible = Vec::new();
-    let targets: Vec<(Vec<u8>, bool)> = if root.is_empty() {
-        finding
-            .env
-            .entries
-            .iter()
-            .map(|e| (e.clone(), false))
-            .collect()
-    } else {
-        vec![(root.clone(), true)]
-    };
-    for (path, dir) in targets {
-        match escape::gitignore_literal(&path) {
+    for target in targets {
+        match escape::gitignore_literal(&target.path) {
             Some(literal) => {
-                let slash = if dir { "/" } else { "" };
+                let slash = if target.dir { "/" } else { "" };
                 patterns.push(format!("/{literal}{slash}"));
             }
-            None => inexpressible.push(path),
+            None => inexpressible.push(target.path.clone()),
         }
     }
     (patterns, inexpressible)
 }
 
-/// The shell commands, to run from the repository root, that fix `finding` by hand.
+/// The shell commands, to run from the repository root, that fix `finding` by hand. They mean
+/// the same bytes in every POSIX shell (`printf '%s\n'` where `echo` would read a backslash).
 pub fn suggested_commands(finding: &Finding) -> Vec<String> {
     // An environment that HEAD no longer has needs a history rewrite, not a fix.
     if finding.history.as_ref().is_some_and(|h| !h.in_head) {
@@ -680,19 +718,15 @@ pub fn suggested_commands(finding: &Finding) -> Vec<String> {
     let (patterns, _) = ignore_patterns(finding);
     let mut commands: Vec<String> = patterns
         .iter()
-        .map(|p| format!("echo {} >> .gitignore", escape::shell_word(p.as_bytes())))
+        .map(|p| append_line_command(p, ".gitignore"))
         .collect();
     if finding.status != Status::Unignored {
-        let targets: Vec<String> = if finding.env.root.is_empty() {
-            finding
-                .env
-                .entries
-                .iter()
-                .map(|e| escape::shell_word(e))
-                .collect()
-        } else {
-            vec![escape::shell_word(&finding.env.root)]
-        };
+        let targets: Vec<String> = finding
+            .env
+            .owned_paths()
+            .iter()
+            .map(|t| escape::shell_word(&t.path))
+            .collect();
         commands.push(format!(
             "git rm -r --cached --quiet -- {}",
             targets.join(" ")
@@ -701,13 +735,26 @@ pub fn suggested_commands(finding: &Finding) -> Vec<String> {
     commands
 }
 
+/// A command that appends `line` to `file`: `echo` for plain text, `printf '%s\n'` when the
+/// line holds a backslash (dash's and zsh's `echo` interpret those).
+pub fn append_line_command(line: &str, file: &str) -> String {
+    let word = escape::shell_word(line.as_bytes());
+    if line.contains('\\') {
+        format!("printf '%s\\n' {word} >> {file}")
+    } else {
+        format!("echo {word} >> {file}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::{EnvRoot, Environment, Kind, Layout};
+    use crate::detect::{Entry, EnvRoot, Environment, Extent, Kind, Layout};
     use crate::scan::Severity;
 
-    fn finding(root: &[u8], entries: &[&[u8]], status: Status) -> Finding {
+    /// A finding at `root`; `entries` ending in `/` are folders. The root owns only its
+    /// entries when it is the repository root.
+    fn finding(root: &[u8], entries: &[&str], status: Status) -> Finding {
         Finding {
             env: Environment {
                 root: root.to_vec(),
@@ -717,17 +764,29 @@ mod tests {
                     layout: Layout::Posix,
                     evidence: Vec::new(),
                     fixture: false,
+                    extent: if root.is_empty() {
+                        Extent::Entries { listed: vec![] }
+                    } else {
+                        Extent::Folder
+                    },
                 },
                 files: 1,
                 bytes: 0,
                 bytes_known: true,
-                entries: entries.iter().map(|e| e.to_vec()).collect(),
+                entries: entries
+                    .iter()
+                    .map(|e| Entry {
+                        name: e.trim_end_matches('/').as_bytes().to_vec(),
+                        dir: e.ends_with('/'),
+                    })
+                    .collect(),
             },
             status,
             severity: Severity::Error,
             continued: false,
             history: None,
             secrets: Vec::new(),
+            secret_commits: Vec::new(),
         }
     }
 
@@ -754,7 +813,7 @@ mod tests {
 
     #[test]
     fn a_folder_env_is_one_anchored_rule_and_one_rm() {
-        let f = finding(b"services/api/.venv", &[b"bin", b"lib"], Status::Staged);
+        let f = finding(b"services/api/.venv", &["bin/", "lib/"], Status::Staged);
         assert_eq!(
             suggested_commands(&f),
             [
@@ -766,14 +825,15 @@ mod tests {
 
     #[test]
     fn an_env_at_the_root_names_only_its_entries() {
-        let f = finding(b"", &[b"bin", b"lib", b"pyvenv.cfg"], Status::Tracked);
+        let f = finding(b"", &["bin/", "lib/", "lib64", "pyvenv.cfg"], Status::Tracked);
         assert_eq!(
             suggested_commands(&f),
             [
-                "echo /bin >> .gitignore",
-                "echo /lib >> .gitignore",
+                "echo /bin/ >> .gitignore",
+                "echo /lib/ >> .gitignore",
+                "echo /lib64 >> .gitignore",
                 "echo /pyvenv.cfg >> .gitignore",
-                "git rm -r --cached --quiet -- bin lib pyvenv.cfg"
+                "git rm -r --cached --quiet -- bin lib lib64 pyvenv.cfg"
             ]
         );
     }
@@ -783,13 +843,13 @@ mod tests {
         let f = finding(b"my env [1]", &[], Status::Unignored);
         assert_eq!(
             suggested_commands(&f),
-            ["echo '/my env \\[1]/' >> .gitignore"]
+            ["printf '%s\\n' '/my env \\[1]/' >> .gitignore"]
         );
         let f = finding(b"a\nb", &[], Status::Staged);
         assert_eq!(ignore_patterns(&f).1, [b"a\nb".to_vec()]);
         assert_eq!(
             suggested_commands(&f),
-            ["git rm -r --cached --quiet -- $'a\\nb'"]
+            [r#"git rm -r --cached --quiet -- "$(printf 'a\012b')""#]
         );
     }
 }

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags};
 
 mod commits;
+mod versions;
+pub use versions::Version;
 
 use crate::detect::{Meta, Mode, PathEntry, Probe};
 use crate::fxhash::{FxHashMap, FxHashSet};
@@ -251,7 +253,9 @@ impl Repo {
             match rest.iter().position(|&b| b == b'/') {
                 None => {
                     let record = file.record(i);
-                    let unchanged = head.get(rest).is_some_and(|&(mode, id)| {
+                    // `git add -N` entries are not part of the commit being made.
+                    let unchanged = record.intent_to_add
+                        || head.get(rest).is_some_and(|&(mode, id)| {
                         canonical_mode(mode) == canonical_mode(record.mode)
                             && id.as_bytes() == file.oid(i)
                     });

@@ -29,6 +29,8 @@ pub struct Record {
     pub size: u32,
     /// Where the object id sits in the file's bytes.
     oid_at: u32,
+    /// Marked by `git add -N`: in the index, but not in the next commit.
+    pub intent_to_add: bool,
 }
 
 /// A node of the cache-tree: a directory whose entries hash to `oid`, when valid.
@@ -63,6 +65,7 @@ pub struct IndexFile {
     tree: Option<CacheTree>,
     skipped: usize,
     sparse_dirs: usize,
+    intents: usize,
 }
 
 /// Why an index file could not be read.
@@ -122,6 +125,7 @@ impl IndexFile {
         let mut tree = None;
         let mut skipped = 0;
         let mut sparse_dirs = 0;
+        let mut intents = 0;
         // Version 4 paths are rebuilt here, to be appended after the file's bytes.
         let mut rebuilt: Vec<u8> = Vec::new();
         let mut previous: (usize, usize) = (0, 0);
@@ -132,11 +136,13 @@ impl IndexFile {
             let size = be32(&fixed[36..40]);
             let oid_at = u32::try_from(entry_start + 40).map_err(|_| "index too large")?;
             let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
+            let mut intent_to_add = false;
             if flags & 0x4000 != 0 {
                 if version < 3 {
                     return Err("extended flags in a version 2 index".to_owned());
                 }
-                r.take(2)?;
+                let extended = r.take(2)?;
+                intent_to_add = extended[0] & 0x20 != 0;
             }
             let (start, len) = if version == 4 {
                 let strip = r.varint()?;
@@ -183,7 +189,9 @@ impl IndexFile {
                 mode,
                 size,
                 oid_at,
+                intent_to_add,
             });
+            intents += usize::from(intent_to_add);
         }
         while r.pos + 8 <= body_end {
             let signature = r.take(4)?;
@@ -217,6 +225,7 @@ impl IndexFile {
             tree,
             skipped,
             sparse_dirs,
+            intents,
         })
     }
 
@@ -245,6 +254,11 @@ impl IndexFile {
     /// whose files this index does not list.
     pub fn sparse_dirs(&self) -> usize {
         self.sparse_dirs
+    }
+
+    /// How many entries `git add -N` marked: listed, but not part of the next commit.
+    pub fn intents_to_add(&self) -> usize {
+        self.intents
     }
 }
 

@@ -33,6 +33,7 @@
 
 pub mod atomic;
 pub mod baseline;
+mod conda;
 pub mod config;
 pub mod detect;
 pub mod document;

@@ -139,6 +139,11 @@ pub trait SortedPaths: PathList {
             };
             let name = rest.split(|&b| b == b'/').next().unwrap_or(rest);
             out.push(name.to_vec());
+            if name.len() == rest.len() {
+                // A file: `name.csh`, `name.fish` may follow right after it.
+                i += 1;
+                continue;
+            }
             // Skip everything below `name/`: those paths sort before `name0` ('/' + 1).
             let mut next = prefix.clone();
             next.extend_from_slice(name);
@@ -424,6 +429,9 @@ mod tests {
             "a/y",
             "a0",
             "b/c",
+            "venv/bin/activate",
+            "venv/bin/activate.csh",
+            "venv/bin/activate.fish",
             "venv/bin/python",
             "venv/lib/python3.11/site-packages/x.py",
             "venv/pyvenv.cfg",
@@ -437,6 +445,11 @@ mod tests {
         assert_eq!(names(""), ["a-b", "a.txt", "a", "a0", "b", "venv"]);
         assert_eq!(names("a"), ["x", "y"]);
         assert_eq!(names("venv"), ["bin", "lib", "pyvenv.cfg"]);
+        // A file's name may prefix its siblings' names.
+        assert_eq!(
+            names("venv/bin"),
+            ["activate", "activate.csh", "activate.fish", "python"]
+        );
         assert!(names("nope").is_empty());
     }
 

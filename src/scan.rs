@@ -90,6 +90,17 @@ pub struct Finding {
     /// Variables its activate scripts export beyond the stock ones: committing them would
     /// publish credentials. Values are never kept.
     pub secrets: Vec<Secret>,
+    /// The commits that already hold activate scripts of this environment exporting variables
+    /// of their own, oldest first, with the names: those credentials are published, and
+    /// untracking or deleting the environment does not take them back.
+    pub secret_commits: Vec<(git::CommitInfo, Vec<String>)>,
+}
+
+impl Finding {
+    /// Whether its credentials are already in commits (rather than about to be).
+    pub fn published(&self) -> bool {
+        !self.secret_commits.is_empty()
+    }
 }
 
 /// What the history says about an environment.
@@ -107,9 +118,6 @@ pub struct HistoryInfo {
     pub bytes: u64,
     /// The `git filter-repo` command that removes it from every commit (printed, never run).
     pub remove_command: String,
-    /// The commits whose activate scripts exported variables of their own (credentials that
-    /// the history publishes even if HEAD no longer has them), oldest first, with the names.
-    pub secret_commits: Vec<(git::CommitInfo, Vec<String>)>,
 }
 
 /// The outcome of one run.
@@ -147,12 +155,13 @@ impl Report {
             self.suppressed += 1;
             return false;
         }
-        let severity = if env.env.fixture && !opts.strict {
+        let secrets = secrets::find(&env, probe);
+        // A fixture that exports a real-looking credential is no harmless imitation.
+        let severity = if env.env.fixture && !opts.strict && !secrets.iter().any(|s| s.real) {
             Severity::Note
         } else {
             Severity::Error
         };
-        let secrets = secrets::find(&env.root, probe);
         self.findings.push(Finding {
             env,
             status,
@@ -160,8 +169,36 @@ impl Report {
             continued: false,
             history: None,
             secrets,
+            secret_commits: Vec::new(),
         });
         true
+    }
+
+    /// Finds, for every finding whose scripts export credentials, the commits reachable from
+    /// `rev` that already hold them.
+    fn find_published(&mut self, repo: &Repo, rev: &str) -> Result<(), Error> {
+        for finding in &mut self.findings {
+            if finding.secrets.is_empty() || finding.status == Status::Unignored {
+                continue;
+            }
+            let mut scripts: Vec<Vec<u8>> =
+                finding.secrets.iter().map(|s| s.file.clone()).collect();
+            scripts.dedup();
+            let Some((versions, cut)) = repo.versions_of(rev, &scripts, PUBLISHED_WALK)? else {
+                continue;
+            };
+            if cut {
+                self.warnings.push(format!(
+                    "only the newest {PUBLISHED_WALK} commits were searched for the credentials \
+                     of {}: older commits may hold them too",
+                    crate::document::place(&finding.env.root)
+                ));
+            }
+            finding.secret_commits = exporting_commits(repo, versions.into_iter().map(|v| {
+                (v.commit, v.path, v.blob)
+            }));
+        }
+        Ok(())
     }
 
     fn finish(mut self) -> Report {
@@ -169,6 +206,41 @@ impl Report {
             .sort_by(|a, b| a.env.root.cmp(&b.env.root).then(a.status.cmp(&b.status)));
         self
     }
+}
+
+/// How many commits are searched for the commits that published an environment's credentials.
+const PUBLISHED_WALK: usize = 200_000;
+
+/// The commits among `versions` (commit, script, blob) whose script exports variables of its
+/// own, with the names, in the order given.
+fn exporting_commits(
+    repo: &Repo,
+    versions: impl Iterator<Item = (git::CommitInfo, Vec<u8>, git2::Oid)>,
+) -> Vec<(git::CommitInfo, Vec<String>)> {
+    let mut out: Vec<(git::CommitInfo, Vec<String>)> = Vec::new();
+    for (commit, script, blob) in versions {
+        let Some(content) = repo.read_blob(blob, secrets::SCRIPT_LIMIT) else {
+            continue;
+        };
+        let names: Vec<String> = secrets::exported(&script, &content)
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        match out.iter_mut().find(|(c, _)| c.id == commit.id) {
+            Some((_, known)) => {
+                for n in names {
+                    if !known.contains(&n) {
+                        known.push(n);
+                    }
+                }
+            }
+            None => out.push((commit, names)),
+        }
+    }
+    out
 }
 
 /// Settings that change what counts as a finding.
@@ -241,7 +313,7 @@ pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
     for env in detect::detect(&paths, &probe) {
         report.push(env, Status::Staged, opts, &probe);
     }
-    Ok(report.finish())
+    report.find_published(repo, "HEAD")?; Ok(report.finish())
 }
 
 /// The files a hook was handed (the pre-commit framework passes staged files in batches).
@@ -285,8 +357,8 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
     };
     let first_given = paths.iter().map(|p| p.as_ref()).min();
     for mut env in detect::detect(paths.as_slice(), &probe) {
-        let own = own_entries(&env);
-        let belongs = |path: &[u8]| own.iter().any(|o| git::at_or_below(path, o));
+        let own = env.owned_paths();
+        let belongs = |path: &[u8]| own.iter().any(|o| git::at_or_below(path, &o.path));
         let first_own = paths
             .iter()
             .map(|p| p.as_ref())
@@ -305,7 +377,7 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
         if let Some(index) = probe.index() {
             let (files, bytes) = own
                 .iter()
-                .map(|t| index.sum_under(t))
+                .map(|t| index.sum_under(&t.path))
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             if files >= env.files {
                 env.files = files;
@@ -319,17 +391,7 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
             }
         }
     }
-    Ok(report.finish())
-}
-
-/// The paths an environment owns: its root, or for one at the repository root its own
-/// top-level entries.
-fn own_entries(env: &Environment) -> Vec<Vec<u8>> {
-    if env.root.is_empty() {
-        env.entries.clone()
-    } else {
-        vec![env.root.clone()]
-    }
+    report.find_published(repo, "HEAD")?; Ok(report.finish())
 }
 
 /// Whether two directory paths name the same directory (a trailing `/` aside).
@@ -456,7 +518,7 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         }
         report.push(unentered(found), Status::Unignored, opts, &disk);
     }
-    Ok(report.finish())
+    report.find_published(repo, "HEAD")?; Ok(report.finish())
 }
 
 /// A sparse index lists directories outside the sparse-checkout cone as one entry each; their
@@ -542,17 +604,30 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             for env in with_sizes(envs, &|p| probe.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &probe);
             }
-            Ok(report.finish())
+            report.find_published(repo, "HEAD")?; Ok(report.finish())
         }
         TrackedSource::Index => {
             let index = repo.index()?;
             report.paths = index.len() as u64;
             report.warnings.extend(sparse_warning(&index));
-            let envs = detect::detect(index.file(), &index);
+            let file = index.file();
+            let envs = if file.intents_to_add() == 0 {
+                detect::detect(file, &index)
+            } else {
+                // `git add -N` entries are listed but not in the next commit.
+                let committed: Vec<PathEntry> = (0..file.len())
+                    .filter(|&i| !file.record(i).intent_to_add)
+                    .map(|i| PathEntry {
+                        path: file.path_at(i).to_vec(),
+                        meta: file.meta_at(i),
+                    })
+                    .collect();
+                detect::detect(&committed, &index)
+            };
             for env in with_sizes(envs, &|p| index.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &index);
             }
-            Ok(report.finish())
+            report.find_published(repo, "HEAD")?; Ok(report.finish())
         }
     }
 }
@@ -561,9 +636,10 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
 fn with_sizes(envs: Vec<Environment>, sum_under: &dyn Fn(&[u8]) -> (u64, u64)) -> Vec<Environment> {
     envs.into_iter()
         .map(|mut env| {
-            let (files, bytes) = own_entries(&env)
+            let (files, bytes) = env
+                .owned_paths()
                 .iter()
-                .map(|t| sum_under(t))
+                .map(|t| sum_under(&t.path))
                 .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
             env.files = files;
             env.bytes = bytes;
@@ -595,7 +671,7 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
     for env in with_sizes(envs, &|p| changed.sum_under(p)) {
         report.push(env, Status::Added, opts, &probe);
     }
-    Ok(report.finish())
+    report.find_published(repo, to)?; Ok(report.finish())
 }
 
 /// Every environment that any commit reachable from any ref ever added: when it entered,
@@ -617,12 +693,12 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
         );
     }
     for mut env in detect::detect(&paths, &history.paths) {
-        let owned = own_entries(&env);
+        let owned = env.owned_paths();
         let mut commits = std::collections::BTreeSet::new();
         let mut blobs = std::collections::HashSet::new();
         let mut files = 0;
         for target in &owned {
-            for path in history.versions_under(target) {
+            for path in history.versions_under(&target.path) {
                 commits.extend(path.commits.iter().copied());
                 blobs.extend(path.blobs.iter().copied());
                 files += 1;
@@ -632,7 +708,7 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
         let bytes = blobs.iter().filter_map(|id| repo.blob_size(*id)).sum();
         let in_head = head
             .as_ref()
-            .is_some_and(|h| owned.iter().any(|t| h.count_under(t) > 0));
+            .is_some_and(|h| owned.iter().any(|t| h.count_under(&t.path) > 0));
         let Some(first_commit) = history.commits.get(first).cloned() else {
             continue;
         };
@@ -646,11 +722,12 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             blobs: blobs.len() as u64,
             bytes,
             remove_command: filter_repo_command(&env),
-            secret_commits: secret_commits(repo, &history, &env),
         };
+        let published = secret_commits(repo, &history, &env);
         if report.push(env, Status::History, opts, &history.paths) {
             if let Some(last) = report.findings.last_mut() {
                 last.history = Some(Box::new(info));
+                last.secret_commits = published;
             }
         }
     }
@@ -663,35 +740,31 @@ fn secret_commits(
     history: &git::History<'_>,
     env: &Environment,
 ) -> Vec<(git::CommitInfo, Vec<String>)> {
-    let mut found: std::collections::BTreeMap<usize, Vec<String>> = Default::default();
-    for script in secrets::scripts(&env.root, &history.paths) {
+    let mut versions: Vec<(usize, Vec<u8>, git2::Oid)> = Vec::new();
+    for script in secrets::scripts(env, &history.paths) {
         for path in history.versions_under(&script) {
             for &(commit, blob) in &path.versions {
-                let Some(content) = repo.read_blob(blob, secrets::SCRIPT_LIMIT) else {
-                    continue;
-                };
-                for (name, _) in secrets::exported(&script, &content) {
-                    let names = found.entry(commit).or_default();
-                    if !names.contains(&name) {
-                        names.push(name);
-                    }
-                }
+                versions.push((commit, script.clone(), blob));
             }
         }
     }
-    found
-        .into_iter()
-        .filter_map(|(commit, names)| Some((history.commits.get(commit)?.clone(), names)))
-        .collect()
+    versions.sort_by_key(|v| v.0);
+    exporting_commits(
+        repo,
+        versions.into_iter().filter_map(|(commit, script, blob)| {
+            Some((history.commits.get(commit)?.clone(), script, blob))
+        }),
+    )
 }
 
 /// `git filter-repo --invert-paths --path venv/`: removes the environment from every commit.
 fn filter_repo_command(env: &Environment) -> String {
     let mut command = String::from("git filter-repo --invert-paths");
-    for target in own_entries(env) {
-        let mut path = target.clone();
-        if !env.root.is_empty() || env.entries.len() > 1 {
-            // A directory is named with a trailing slash so that `venv2/` is not matched.
+    for target in env.owned_paths() {
+        let mut path = target.path;
+        // A folder is named with a trailing slash, as git-filter-repo's documentation does; a
+        // file never is: `--path pyvenv.cfg/` would match nothing.
+        if target.dir {
             path.push(b'/');
         }
         command.push_str(" --path ");

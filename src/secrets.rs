@@ -4,7 +4,7 @@
 //! scripts export beyond what venv, virtualenv, uv and conda write themselves. Values are never
 //! kept.
 
-use crate::detect::Probe;
+use crate::detect::{Environment, Probe};
 use crate::probe::join;
 
 /// How much of a script is read; stock activate scripts are a few KiB.
@@ -19,6 +19,20 @@ pub struct Secret {
     pub line: usize,
     /// The variable's name. The value is never read into a report.
     pub name: String,
+    /// The value looks like a real credential rather than a placeholder (`dummy`, `xxx`,
+    /// `changeme`, `<your-key>`, a reference to another variable).
+    pub real: bool,
+}
+
+/// One variable a script exports with a value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Export {
+    /// The variable's name.
+    pub name: String,
+    /// The first line (1-based) that assigns it.
+    pub line: usize,
+    /// Whether the value looks real (see [`Secret::real`]).
+    pub real: bool,
 }
 
 /// Variables the stock activate scripts set (venv, virtualenv, uv, conda, pixi).
@@ -35,17 +49,26 @@ fn is_stock(name: &str) -> bool {
             | "TK_LIBRARY"
             | "PKG_CONFIG_PATH"
             | "PYDOC"
+            // uv's activate keeps the path of the script being sourced while it runs.
+            | "SCRIPT_PATH"
     ) || ["_OLD_", "CONDA_", "_CE_", "_CONDA_", "PIXI_", "_VIRTUAL"]
         .iter()
         .any(|prefix| name.starts_with(prefix))
 }
 
-/// The scripts to read below an environment root: activate scripts in `bin/` or `Scripts/`,
-/// virtualenvwrapper's `postactivate`, and conda's `etc/conda/activate.d/`.
-pub fn scripts(root: &[u8], probe: &dyn Probe) -> Vec<Vec<u8>> {
+/// The scripts to read in an environment: activate scripts in its `bin/` or `Scripts/`,
+/// virtualenvwrapper's `postactivate`, and conda's `etc/conda/activate.d/` less the scripts a
+/// conda package installed (its `conda-meta/*.json` lists them: stock, like openssl's
+/// `SSL_CERT_FILE`). Only folders the environment owns are read.
+pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
+    let root = &env.root;
     let mut out = Vec::new();
-    for dir in [&b"bin"[..], b"Scripts"] {
-        let dir = join(root, dir);
+    for dir in probe.children(root) {
+        let lower = dir.to_ascii_lowercase();
+        if !matches!(&lower[..], b"bin" | b"scripts") || !env.env.owns(&dir) {
+            continue;
+        }
+        let dir = join(root, &dir);
         for name in probe.children(&dir) {
             let lower = name.to_ascii_lowercase();
             if lower.starts_with(b"activate") && !lower.ends_with(b".py")
@@ -55,26 +78,37 @@ pub fn scripts(root: &[u8], probe: &dyn Probe) -> Vec<Vec<u8>> {
             }
         }
     }
-    let conda = join(root, b"etc/conda/activate.d");
-    for name in probe.children(&conda) {
-        out.push(join(&conda, &name));
+    if env.env.owns(b"etc") {
+        let activate_d = b"etc/conda/activate.d";
+        let conda = join(root, activate_d);
+        let names = probe.children(&conda);
+        if !names.is_empty() {
+            let installed = crate::conda::installed_files(root, probe, activate_d);
+            for name in names {
+                let listed = join(activate_d, &name);
+                if installed.binary_search(&listed).is_err() {
+                    out.push(join(&conda, &name));
+                }
+            }
+        }
     }
     out.sort();
     out
 }
 
-/// The non-stock variables the scripts of the environment at `root` export.
-pub fn find(root: &[u8], probe: &dyn Probe) -> Vec<Secret> {
+/// The non-stock variables the scripts of `env` export.
+pub fn find(env: &Environment, probe: &dyn Probe) -> Vec<Secret> {
     let mut found = Vec::new();
-    for file in scripts(root, probe) {
+    for file in scripts(env, probe) {
         let Some(content) = probe.read_head(&file, SCRIPT_LIMIT) else {
             continue;
         };
-        for (name, line) in exported(&file, &content) {
+        for e in exported(&file, &content) {
             found.push(Secret {
                 file: file.clone(),
-                line,
-                name,
+                line: e.line,
+                name: e.name,
+                real: e.real,
             });
         }
     }
@@ -86,7 +120,7 @@ pub fn find(root: &[u8], probe: &dyn Probe) -> Vec<Secret> {
 /// Understands POSIX sh (`export NAME=value`, or `NAME=value` with `export NAME`), fish
 /// (`set -gx NAME value`), csh (`setenv NAME value`), PowerShell (`$env:NAME = value`) and
 /// cmd (`set "NAME=value"`).
-pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
+pub fn exported(file: &[u8], content: &[u8]) -> Vec<Export> {
     if content.contains(&0) {
         return Vec::new();
     }
@@ -107,7 +141,7 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
     } else {
         Syntax::Sh
     };
-    let mut assigned: Vec<(String, usize)> = Vec::new();
+    let mut assigned: Vec<(String, usize, bool)> = Vec::new();
     let mut exported_names: Vec<String> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -123,17 +157,17 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
                 if let Some(rest) = line.strip_prefix("export ") {
                     for word in rest.split_whitespace() {
                         match word.split_once('=') {
-                            Some((n, _)) if is_name(n) => {
-                                assigned.push((n.to_owned(), number));
+                            Some((n, v)) if is_name(n) => {
+                                assigned.push((n.to_owned(), number, looks_real(v)));
                                 exported_names.push(n.to_owned());
                             }
                             None if is_name(word) => exported_names.push(word.to_owned()),
                             _ => {}
                         }
                     }
-                } else if let Some((n, _)) = line.split_once('=') {
+                } else if let Some((n, v)) = line.split_once('=') {
                     if is_name(n) {
-                        assigned.push((n.to_owned(), number));
+                        assigned.push((n.to_owned(), number, looks_real(v)));
                     }
                 }
             }
@@ -147,7 +181,8 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
                             continue;
                         }
                         if export && is_name(word) {
-                            assigned.push((word.to_owned(), number));
+                            let value = words.collect::<Vec<_>>().join(" ");
+                            assigned.push((word.to_owned(), number, looks_real(&value)));
                             exported_names.push(word.to_owned());
                         }
                         break;
@@ -158,7 +193,8 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
                 let mut words = line.split_whitespace();
                 if words.next() == Some("setenv") {
                     if let Some(n) = words.next().filter(|n| is_name(n)) {
-                        assigned.push((n.to_owned(), number));
+                        let value = words.collect::<Vec<_>>().join(" ");
+                        assigned.push((n.to_owned(), number, looks_real(&value)));
                         exported_names.push(n.to_owned());
                     }
                 }
@@ -173,7 +209,7 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
                         .collect();
                     let after = rest[n.len()..].trim_start();
                     if is_name(&n) && after.starts_with('=') && !after.starts_with("==") {
-                        assigned.push((n.clone(), number));
+                        assigned.push((n.clone(), number, looks_real(&after[1..])));
                         exported_names.push(n);
                     }
                 }
@@ -184,9 +220,9 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
                     .is_some_and(|w| w.eq_ignore_ascii_case("set "));
                 if let Some(rest) = line.get(4..).filter(|_| is_set) {
                     let body = rest.trim_start().trim_start_matches('"');
-                    if let Some((n, _)) = body.split_once('=') {
+                    if let Some((n, v)) = body.split_once('=') {
                         if is_name(n) {
-                            assigned.push((n.to_owned(), number));
+                            assigned.push((n.to_owned(), number, looks_real(v)));
                             exported_names.push(n.to_owned());
                         }
                     }
@@ -194,16 +230,67 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<(String, usize)> {
             }
         }
     }
-    let mut out: Vec<(String, usize)> = Vec::new();
-    for (name, line) in assigned {
+    let mut out: Vec<Export> = Vec::new();
+    for (name, line, real) in assigned {
         if is_stock(&name) || !exported_names.contains(&name) {
             continue;
         }
-        if !out.iter().any(|(n, _)| *n == name) {
-            out.push((name, line));
+        match out.iter_mut().find(|e| e.name == name) {
+            Some(e) => e.real |= real,
+            None => out.push(Export { name, line, real }),
         }
     }
     out
+}
+
+/// Whether an assigned value looks like a real credential. Placeholders are empty values,
+/// references to other variables or commands (`$HOME/x`, `${TOKEN}`, `$(cat f)`), and the
+/// words fixtures and templates use (`dummy`, `fake`, `test`, `example`, `changeme`, `xxx`,
+/// `***`, `<your-token>`, `your_api_key`). The value itself is never kept.
+fn looks_real(value: &str) -> bool {
+    let v = value.trim().trim_end_matches(';').trim();
+    let v = v
+        .trim_matches(|c| c == '"' || c == '\'' || c == '`')
+        .trim();
+    if v.is_empty() || v.starts_with('$') || v.starts_with('%') {
+        return false;
+    }
+    let lower = v.to_ascii_lowercase();
+    if lower.starts_with('<') && lower.ends_with('>') {
+        return false;
+    }
+    let word: String = lower
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    if word.is_empty() || word.chars().all(|c| c == 'x') {
+        return false;
+    }
+    const PLACEHOLDERS: &[&str] = &[
+        "dummy",
+        "fake",
+        "test",
+        "testing",
+        "example",
+        "sample",
+        "changeme",
+        "placeholder",
+        "secret",
+        "password",
+        "token",
+        "todo",
+        "none",
+        "null",
+        "foo",
+        "bar",
+        "foobar",
+        "redacted",
+        "notreal",
+    ];
+    !(PLACEHOLDERS.contains(&word.as_str())
+        || ["your", "dummy", "fake", "example", "changeme", "placeholder", "test"]
+            .iter()
+            .any(|p| word.starts_with(p)))
 }
 
 #[derive(Clone, Copy)]
@@ -230,7 +317,7 @@ mod tests {
     fn names(file: &str, content: &str) -> Vec<String> {
         exported(file.as_bytes(), content.as_bytes())
             .into_iter()
-            .map(|(n, _)| n)
+            .map(|e| e.name)
             .collect()
     }
 
@@ -247,11 +334,44 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_are_told_from_real_looking_values() {
+        let real = |line: &str| exported(b"bin/activate", line.as_bytes())[0].real;
+        for placeholder in [
+            "export API_KEY=",
+            "export API_KEY=dummy",
+            "export API_KEY='xxxxxxxx'",
+            "export API_KEY=\"<your-api-key>\"",
+            "export API_KEY=your_api_key_here",
+            "export API_KEY=changeme",
+            "export API_KEY=$OTHER_KEY",
+            "export API_KEY=\"${HOME}/key\"",
+            "export API_KEY=test-key",
+            "export API_KEY=****",
+        ] {
+            assert!(!real(placeholder), "{placeholder}");
+        }
+        for credential in [
+            "export API_KEY=sk-live-4f9a8b7c6d5e",
+            "export AWS_SECRET_ACCESS_KEY='wJalrXUtnFEMI/K7MDENG/bPxRfiCY'",
+            "export DB_PASSWORD=hunter2",
+        ] {
+            assert!(real(credential), "{credential}");
+        }
+    }
+
+    #[test]
     fn user_exports_are_named_with_their_line() {
         let sh = "VIRTUAL_ENV=/x\nexport VIRTUAL_ENV\nexport API_KEY=sk-live-123\nDB_PASSWORD='hunter2'\nexport DB_PASSWORD\nlocal_only=1\n";
+        let found: Vec<(String, usize, bool)> = exported(b"venv/bin/activate", sh.as_bytes())
+            .into_iter()
+            .map(|e| (e.name, e.line, e.real))
+            .collect();
         assert_eq!(
-            exported(b"venv/bin/activate", sh.as_bytes()),
-            [("API_KEY".to_owned(), 3), ("DB_PASSWORD".to_owned(), 4)]
+            found,
+            [
+                ("API_KEY".to_owned(), 3, true),
+                ("DB_PASSWORD".to_owned(), 4, true)
+            ]
         );
         assert_eq!(
             names("activate.fish", "set -gx OPENAI_API_KEY abc\n"),
@@ -274,6 +394,8 @@ mod tests {
             ["MY_SECRET"]
         );
         assert!(names("activate", "\0binary").is_empty());
+        // uv's activate keeps its own path while it runs.
+        assert!(names("activate", "SCRIPT_PATH=\"${BASH_SOURCE[0]}\"\nexport SCRIPT_PATH\n").is_empty());
         assert!(names("activate.bat", "sé\r\nset\r\n").is_empty());
     }
 }

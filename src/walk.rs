@@ -7,9 +7,9 @@ use std::path::Path;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder};
 
-use crate::detect::{examine_dir, hinted_roots, is_env_owned, EnvRoot, Meta, Mode, Probe};
+use crate::detect::{examine_dir, hinted_roots, Entry, EnvRoot, Extent, Meta, Mode, Probe};
 use crate::escape;
-use crate::fxhash::FxHashSet;
+use crate::fxhash::{FxHashMap, FxHashSet};
 use crate::probe::{path_to_bytes, DiskProbe};
 
 /// An environment root met by the walk.
@@ -19,9 +19,8 @@ pub struct WalkedEnv {
     pub root: Vec<u8>,
     /// What it is.
     pub env: EnvRoot,
-    /// Its top-level entries on disk, sorted (for a root at the top: only environment-owned
-    /// ones).
-    pub entries: Vec<Vec<u8>>,
+    /// The top-level entries on disk that it owns, sorted.
+    pub entries: Vec<Entry>,
 }
 
 /// What the walk found.
@@ -37,37 +36,51 @@ pub struct Walked {
 
 #[derive(Default)]
 struct State {
-    roots: FxHashSet<Vec<u8>>,
+    /// Every root met, and what of its folder it owns.
+    roots: FxHashMap<Vec<u8>, EnvRoot>,
     examined: FxHashSet<Vec<u8>>,
     envs: Vec<WalkedEnv>,
 }
 
 impl State {
-    /// Whether `rel` lies in a known environment (for one at the top: in an owned entry).
+    /// Whether `rel` lies in a known environment: below a root, in an entry that root owns.
     fn claimed(&self, rel: &[u8]) -> bool {
         if self.roots.is_empty() {
             return false;
         }
-        if self.roots.contains(&b""[..]) {
-            let top = rel.split(|&b| b == b'/').next().unwrap_or(rel);
-            if is_env_owned(top) {
-                return true;
-            }
+        if self.roots.contains_key(rel) {
+            return true;
         }
-        (0..rel.len())
-            .filter(|&i| rel[i] == b'/')
-            .any(|i| self.roots.contains(&rel[..i]))
-            || self.roots.contains(rel)
+        let owns = |root: &[u8], below: &[u8]| {
+            self.roots.get(root).is_some_and(|env| {
+                env.owns(below.split(|&b| b == b'/').next().unwrap_or(below))
+            })
+        };
+        owns(b"", rel)
+            || (0..rel.len())
+                .filter(|&i| rel[i] == b'/')
+                .any(|i| owns(&rel[..i], &rel[i + 1..]))
     }
 
-    fn record(&mut self, root: Vec<u8>, env: EnvRoot, disk: &DiskProbe) {
-        let mut entries = disk.children(&root);
-        if root.is_empty() {
-            entries.retain(|n| is_env_owned(n));
-        }
+    /// Records the environment at `root`; returns whether it owns its whole folder (so the
+    /// walk need not enter it).
+    fn record(&mut self, root: Vec<u8>, env: EnvRoot, disk: &DiskProbe) -> bool {
+        let mut entries: Vec<Entry> = disk
+            .children(&root)
+            .into_iter()
+            .filter(|n| env.owns(n))
+            .map(|name| {
+                let dir = disk
+                    .meta(&crate::probe::join(&root, &name))
+                    .is_some_and(|m| m.mode == Mode::Dir);
+                Entry { name, dir }
+            })
+            .collect();
         entries.sort();
-        self.roots.insert(root.clone());
+        let whole = env.extent == Extent::Folder && !root.is_empty();
+        self.roots.insert(root.clone(), env.clone());
         self.envs.push(WalkedEnv { root, env, entries });
+        whole
     }
 }
 
@@ -92,9 +105,7 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
         base: base_rules(top),
     };
     if let Some(env) = examine_dir(&rel_start, &walker.disk) {
-        let nested = !rel_start.is_empty();
-        walker.state.record(rel_start.clone(), env, &walker.disk);
-        if nested {
+        if walker.state.record(rel_start.clone(), env, &walker.disk) {
             walker.walked.envs = std::mem::take(&mut walker.state.envs);
             return walker.walked;
         }
@@ -244,8 +255,9 @@ impl Walker {
             }
             if has_marker && self.state.examined.insert(rel.clone()) {
                 if let Some(env) = examine_dir(rel, &self.disk) {
-                    self.state.record(rel.clone(), env, &self.disk);
-                    return;
+                    if self.state.record(rel.clone(), env, &self.disk) {
+                        return;
+                    }
                 }
             }
         }

@@ -49,10 +49,10 @@ pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
                 }
                 writeln!(
                     out,
-                    "::error file={},line={line},title={}::{}",
+                    "::{command} file={},line={line},title={}::{}",
                     property(&script_path),
                     property("Credentials in an activate script"),
-                    data(&document::secrets_message(&script, &names))
+                    data(&document::secrets_message(f, &script, &names))
                 )?;
             }
         }

@@ -271,6 +271,33 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
             freeze.count
         )?;
     }
+    for env in &plan.envs {
+        let f = &env.finding;
+        if f.secrets.iter().any(|s| s.real) {
+            let names: Vec<&str> = f.secrets.iter().map(|s| s.name.as_str()).collect();
+            let place = document::place(&f.env.root);
+            let text = if f.published() {
+                let ids: Vec<&str> = f
+                    .secret_commits
+                    .iter()
+                    .map(|(c, _)| document::short_id(&c.id))
+                    .collect();
+                format!(
+                    "{place} exports {} (values not shown), already committed in {}: this fix \
+                     keeps them out of new commits but does not unpublish them. Rotate them now.",
+                    names.join(", "),
+                    ids.join(", ")
+                )
+            } else {
+                format!(
+                    "{place} exports {} (values not shown): keep them out of the repository \
+                     (an untracked .env file, a secrets manager).",
+                    names.join(", ")
+                )
+            };
+            writeln!(out, "{} {text}", "credentials:".red().bold())?;
+        }
+    }
     if plan.suggest_freeze {
         writeln!(
             out,
@@ -330,8 +357,13 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         evidence.push(format!("+{} more", env.env.evidence.len() - EVIDENCE_SHOWN));
     }
     writeln!(out, "  {}  {}", "evidence".dimmed(), evidence.join(", "))?;
-    if env.root.is_empty() {
-        let entries: Vec<String> = env.entries.iter().map(|e| escape::display(e)).collect();
+    // An environment that shares its folder with the project owns only these.
+    if env.root.is_empty() || env.env.extent != venv_guard::detect::Extent::Folder {
+        let entries: Vec<String> = env
+            .entries
+            .iter()
+            .map(|e| format!("{}{}", escape::display(&e.name), if e.dir { "/" } else { "" }))
+            .collect();
         writeln!(out, "  {}   {}", "entries".dimmed(), entries.join(" "))?;
     }
     if finding.status != Status::Unignored {
@@ -351,13 +383,23 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         )?;
     }
     for (file, line, names) in document::secrets_by_file(finding) {
-        let text = document::secrets_message(&file, &names);
+        let text = document::secrets_message(finding, &file, &names);
         writeln!(
             out,
             "  {}   {} {}",
             "secrets".red().bold(),
             format!("line {line}:").red(),
             text.red().bold()
+        )?;
+    }
+    for (commit, names) in &finding.secret_commits {
+        writeln!(
+            out,
+            "  {} {} \u{201c}{}\u{201d} exports {} (values not shown): published; rotate them",
+            "published".red().bold(),
+            document::short_id(&commit.id),
+            escape::display(commit.subject.as_bytes()),
+            names.join(", ").red().bold()
         )?;
     }
     if let Some(h) = &finding.history {
@@ -391,16 +433,6 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
             "remove".dimmed(),
             h.remove_command.cyan()
         )?;
-        for (commit, names) in &h.secret_commits {
-            writeln!(
-                out,
-                "  {}   {} \u{201c}{}\u{201d} exports {} (values not shown): the history publishes them",
-                "secrets".red().bold(),
-                &commit.id[..commit.id.len().min(12)],
-                escape::display(commit.subject.as_bytes()),
-                names.join(", ").red().bold()
-            )?;
-        }
     }
     if commands && finding.severity == Severity::Error {
         let (_, inexpressible) = fix::ignore_patterns(finding);
