@@ -481,7 +481,7 @@ fn history_names_the_commits_that_published_credentials() {
     let run = repo.guard(&["--color", "never", "scan", "--history"]);
     assert!(
         run.stdout
-            .contains("exports STRIPE_KEY (values not shown): the history publishes them"),
+            .contains("exports STRIPE_KEY (values not shown): published; rotate them"),
         "{}",
         run.stdout
     );

@@ -154,7 +154,7 @@ fn fixes_an_env_at_the_repository_root_keeping_the_project() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(
         fs::read_to_string(repo.root.join(".gitignore")).unwrap(),
-        "/bin\n/lib64\n/pyvenv.cfg\n"
+        "/bin/\n/include/\n/lib/\n/lib64\n/pyvenv.cfg\n"
     );
     assert_eq!(repo.tracked(), [".gitignore", "app.py", "pyproject.toml"]);
     assert!(git_ignores(&repo, "pyvenv.cfg"));

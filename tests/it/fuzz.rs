@@ -94,7 +94,10 @@ proptest! {
         let clean = !shown.chars().any(|c| c.is_control() || bidi(c));
         prop_assert!(clean, "escaped: {:?}", shown);
         let word = escape::shell_word(&bytes);
-        let clean = !word.chars().any(|c| c.is_control());
+        // POSIX has no one-line spelling of a trailing newline (command substitution drops
+        // it): only those may follow, quoted, at the end.
+        let body = word.trim_end_matches(['\n', '\'']);
+        let clean = !body.chars().any(|c| c.is_control());
         prop_assert!(clean, "shell word: {:?}", word);
     }
 

@@ -147,7 +147,7 @@ fn control_characters_and_invalid_utf8_are_escaped() {
     assert!(!out.contains('\x1b'), "raw escape in output: {out:?}");
     assert!(out.contains("caf\\xe9/"), "{out}");
     assert!(
-        out.contains("git rm -r --cached --quiet -- $'bad\\nname'"),
+        out.contains(r#"git rm -r --cached --quiet -- "$(printf 'bad\012name')""#),
         "{out}"
     );
 
