@@ -767,7 +767,10 @@ impl<'a> Roots<'a> {
         let mut key = root.to_vec();
         key.push(b'/');
         let i = self.keys.partition_point(|k| k < &key);
-        self.nested |= self.keys.iter().any(|k| key.starts_with(k) || k.starts_with(&key));
+        self.nested |= self
+            .keys
+            .iter()
+            .any(|k| key.starts_with(k) || k.starts_with(&key));
         self.keys.insert(i, key);
         self.roots.insert(i, root);
         self.rules.insert(i, rule);

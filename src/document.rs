@@ -292,7 +292,11 @@ fn env_doc(f: &Finding) -> EnvDoc {
         evidence: env.env.evidence.iter().map(|e| e.to_string()).collect(),
         files: env.files,
         bytes: env.bytes_known.then_some(env.bytes),
-        entries: env.entries.iter().map(|e| escape::display(&e.name)).collect(),
+        entries: env
+            .entries
+            .iter()
+            .map(|e| escape::display(&e.name))
+            .collect(),
         fix: fix::suggested_commands(f),
         continued: f.continued,
         history: f.history.as_ref().map(|h| HistoryDoc {

@@ -825,7 +825,11 @@ mod tests {
 
     #[test]
     fn an_env_at_the_root_names_only_its_entries() {
-        let f = finding(b"", &["bin/", "lib/", "lib64", "pyvenv.cfg"], Status::Tracked);
+        let f = finding(
+            b"",
+            &["bin/", "lib/", "lib64", "pyvenv.cfg"],
+            Status::Tracked,
+        );
         assert_eq!(
             suggested_commands(&f),
             [

@@ -256,9 +256,9 @@ impl Repo {
                     // `git add -N` entries are not part of the commit being made.
                     let unchanged = record.intent_to_add
                         || head.get(rest).is_some_and(|&(mode, id)| {
-                        canonical_mode(mode) == canonical_mode(record.mode)
-                            && id.as_bytes() == file.oid(i)
-                    });
+                            canonical_mode(mode) == canonical_mode(record.mode)
+                                && id.as_bytes() == file.oid(i)
+                        });
                     if !unchanged {
                         out.push(PathEntry {
                             path: path.to_vec(),

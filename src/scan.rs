@@ -194,9 +194,10 @@ impl Report {
                     crate::document::place(&finding.env.root)
                 ));
             }
-            finding.secret_commits = exporting_commits(repo, versions.into_iter().map(|v| {
-                (v.commit, v.path, v.blob)
-            }));
+            finding.secret_commits = exporting_commits(
+                repo,
+                versions.into_iter().map(|v| (v.commit, v.path, v.blob)),
+            );
         }
         Ok(())
     }
@@ -313,7 +314,8 @@ pub fn staged(repo: &Repo, opts: &Options) -> Result<Report, Error> {
     for env in detect::detect(&paths, &probe) {
         report.push(env, Status::Staged, opts, &probe);
     }
-    report.find_published(repo, "HEAD")?; Ok(report.finish())
+    report.find_published(repo, "HEAD")?;
+    Ok(report.finish())
 }
 
 /// The files a hook was handed (the pre-commit framework passes staged files in batches).
@@ -391,7 +393,8 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
             }
         }
     }
-    report.find_published(repo, "HEAD")?; Ok(report.finish())
+    report.find_published(repo, "HEAD")?;
+    Ok(report.finish())
 }
 
 /// Whether two directory paths name the same directory (a trailing `/` aside).
@@ -518,7 +521,8 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
         }
         report.push(unentered(found), Status::Unignored, opts, &disk);
     }
-    report.find_published(repo, "HEAD")?; Ok(report.finish())
+    report.find_published(repo, "HEAD")?;
+    Ok(report.finish())
 }
 
 /// A sparse index lists directories outside the sparse-checkout cone as one entry each; their
@@ -604,7 +608,8 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             for env in with_sizes(envs, &|p| probe.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &probe);
             }
-            report.find_published(repo, "HEAD")?; Ok(report.finish())
+            report.find_published(repo, "HEAD")?;
+            Ok(report.finish())
         }
         TrackedSource::Index => {
             let index = repo.index()?;
@@ -627,7 +632,8 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
             for env in with_sizes(envs, &|p| index.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &index);
             }
-            report.find_published(repo, "HEAD")?; Ok(report.finish())
+            report.find_published(repo, "HEAD")?;
+            Ok(report.finish())
         }
     }
 }
@@ -671,7 +677,8 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
     for env in with_sizes(envs, &|p| changed.sum_under(p)) {
         report.push(env, Status::Added, opts, &probe);
     }
-    report.find_published(repo, to)?; Ok(report.finish())
+    report.find_published(repo, to)?;
+    Ok(report.finish())
 }
 
 /// Every environment that any commit reachable from any ref ever added: when it entered,

@@ -249,9 +249,7 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<Export> {
 /// `***`, `<your-token>`, `your_api_key`). The value itself is never kept.
 fn looks_real(value: &str) -> bool {
     let v = value.trim().trim_end_matches(';').trim();
-    let v = v
-        .trim_matches(|c| c == '"' || c == '\'' || c == '`')
-        .trim();
+    let v = v.trim_matches(|c| c == '"' || c == '\'' || c == '`').trim();
     if v.is_empty() || v.starts_with('$') || v.starts_with('%') {
         return false;
     }
@@ -288,9 +286,17 @@ fn looks_real(value: &str) -> bool {
         "notreal",
     ];
     !(PLACEHOLDERS.contains(&word.as_str())
-        || ["your", "dummy", "fake", "example", "changeme", "placeholder", "test"]
-            .iter()
-            .any(|p| word.starts_with(p)))
+        || [
+            "your",
+            "dummy",
+            "fake",
+            "example",
+            "changeme",
+            "placeholder",
+            "test",
+        ]
+        .iter()
+        .any(|p| word.starts_with(p)))
 }
 
 #[derive(Clone, Copy)]
@@ -395,7 +401,11 @@ mod tests {
         );
         assert!(names("activate", "\0binary").is_empty());
         // uv's activate keeps its own path while it runs.
-        assert!(names("activate", "SCRIPT_PATH=\"${BASH_SOURCE[0]}\"\nexport SCRIPT_PATH\n").is_empty());
+        assert!(names(
+            "activate",
+            "SCRIPT_PATH=\"${BASH_SOURCE[0]}\"\nexport SCRIPT_PATH\n"
+        )
+        .is_empty());
         assert!(names("activate.bat", "sé\r\nset\r\n").is_empty());
     }
 }

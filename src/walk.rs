@@ -52,9 +52,9 @@ impl State {
             return true;
         }
         let owns = |root: &[u8], below: &[u8]| {
-            self.roots.get(root).is_some_and(|env| {
-                env.owns(below.split(|&b| b == b'/').next().unwrap_or(below))
-            })
+            self.roots
+                .get(root)
+                .is_some_and(|env| env.owns(below.split(|&b| b == b'/').next().unwrap_or(below)))
         };
         owns(b"", rel)
             || (0..rel.len())

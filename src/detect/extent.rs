@@ -158,9 +158,17 @@ mod tests {
         assert!(written_by_creator(b"Scripts", Layout::Windows, Kind::Venv));
         assert!(written_by_creator(b"scripts", Layout::Windows, Kind::Venv));
         assert!(written_by_creator(b"LIB", Layout::Windows, Kind::Venv));
-        assert!(written_by_creator(b"python311.dll", Layout::Windows, Kind::Conda));
+        assert!(written_by_creator(
+            b"python311.dll",
+            Layout::Windows,
+            Kind::Conda
+        ));
         assert!(!written_by_creator(b"bin", Layout::Windows, Kind::Venv));
-        assert!(!written_by_creator(b"__init__.py", Layout::Windows, Kind::Venv));
+        assert!(!written_by_creator(
+            b"__init__.py",
+            Layout::Windows,
+            Kind::Venv
+        ));
         assert!(!written_by_creator(b"log", Layout::Posix, Kind::Venv));
         assert!(written_by_creator(b"log", Layout::Posix, Kind::Tox));
     }

@@ -115,7 +115,10 @@ fn cpython_venv_at_any_name_and_depth() {
         let spec = posix_venv(root, CFG);
         let envs = found!(&owned(&spec), [(root, Kind::Venv)]);
         assert_eq!(envs[0].files, 9);
-        assert_eq!(entry_names(&envs[0]), ["bin/", "lib/", "lib64", "pyvenv.cfg"]);
+        assert_eq!(
+            entry_names(&envs[0]),
+            ["bin/", "lib/", "lib64", "pyvenv.cfg"]
+        );
         assert_eq!(envs[0].env.extent, Extent::Folder);
         assert!(matches!(
             envs[0].env.evidence[0],
@@ -145,14 +148,23 @@ fn environment_at_the_repository_root_claims_only_its_own_entries() {
     spec.push(("requirements.txt".into(), F, "requests\n".into()));
     let envs = found!(&owned(&spec), [("", Kind::Venv)]);
     assert_eq!(envs[0].files, 9);
-    assert_eq!(entry_names(&envs[0]), ["bin/", "lib/", "lib64", "pyvenv.cfg"]);
+    assert_eq!(
+        entry_names(&envs[0]),
+        ["bin/", "lib/", "lib64", "pyvenv.cfg"]
+    );
 }
 
 /// An environment's entries, folders ending in `/`.
 fn entry_names(env: &Environment) -> Vec<String> {
     env.entries
         .iter()
-        .map(|e| format!("{}{}", String::from_utf8_lossy(&e.name), if e.dir { "/" } else { "" }))
+        .map(|e| {
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&e.name),
+                if e.dir { "/" } else { "" }
+            )
+        })
         .collect()
 }
 
@@ -178,10 +190,18 @@ fn a_windows_venv_inside_a_package_owns_only_its_entries() {
     let spec = [
         ("pkg/__init__.py", F, "VERSION = 1\n"),
         ("pkg/core.py", F, "def f(): pass\n"),
-        ("pkg/pyvenv.cfg", F, "home = C:\\Python311\r\ninclude-system-site-packages = false\r\nversion = 3.11.7\r\n"),
+        (
+            "pkg/pyvenv.cfg",
+            F,
+            "home = C:\\Python311\r\ninclude-system-site-packages = false\r\nversion = 3.11.7\r\n",
+        ),
         ("pkg/Scripts/activate.bat", F, "@echo off\r\n"),
         ("pkg/Scripts/python.exe", F, "MZ\x00\x01"),
-        ("pkg/Lib/site-packages/pip/__init__.py", F, "__version__ = '23.2.1'\n"),
+        (
+            "pkg/Lib/site-packages/pip/__init__.py",
+            F,
+            "__version__ = '23.2.1'\n",
+        ),
         ("pkg/sub/venv/pyvenv.cfg", F, CFG),
         ("pkg/sub/venv/bin/activate", F, "# activate\n"),
         ("pkg/tcl/x.tcl", F, "set x 1\n"),
@@ -189,11 +209,17 @@ fn a_windows_venv_inside_a_package_owns_only_its_entries() {
     let envs = found!(&spec, [("pkg", Kind::Venv), ("pkg/sub/venv", Kind::Venv)]);
     assert_eq!(envs[0].env.layout, Layout::Windows);
     assert!(matches!(envs[0].env.extent, Extent::Entries { .. }));
-    assert_eq!(entry_names(&envs[0]), ["Lib/", "Scripts/", "pyvenv.cfg", "tcl/"]);
+    assert_eq!(
+        entry_names(&envs[0]),
+        ["Lib/", "Scripts/", "pyvenv.cfg", "tcl/"]
+    );
     assert_eq!(envs[0].files, 5);
     let owned: Vec<OwnedPath> = envs[0].owned_paths();
     assert_eq!(
-        owned.iter().map(|p| String::from_utf8_lossy(&p.path).into_owned()).collect::<Vec<_>>(),
+        owned
+            .iter()
+            .map(|p| String::from_utf8_lossy(&p.path).into_owned())
+            .collect::<Vec<_>>(),
         ["pkg/Lib", "pkg/Scripts", "pkg/pyvenv.cfg", "pkg/tcl"]
     );
     assert!(!envs[0].owns_path(b"pkg/__init__.py"));

@@ -27,7 +27,11 @@ impl Repo {
         paths: &[Vec<u8>],
         limit: usize,
     ) -> Result<Option<(Vec<Version>, bool)>, Error> {
-        let Ok(start) = self.repo.revparse_single(rev).and_then(|o| o.peel_to_commit()) else {
+        let Ok(start) = self
+            .repo
+            .revparse_single(rev)
+            .and_then(|o| o.peel_to_commit())
+        else {
             return Ok(None);
         };
         let mut walk = self

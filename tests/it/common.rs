@@ -309,3 +309,38 @@ pub fn layout(root: &Path, files: &[(&str, &str)]) {
         }
     }
 }
+
+/// The environment creators and history tools from PyPI, installed once per test run into a
+/// throwaway venv: uv, virtualenv and git-filter-repo, at the versions the layout notes
+/// describe.
+pub fn creators() -> &'static Path {
+    static TOOLS: OnceLock<PathBuf> = OnceLock::new();
+    TOOLS.get_or_init(|| {
+        cached_dir("creators", |dir| {
+            let venv = dir.join("venv");
+            python_venv(&venv, &[]);
+            run_ok(pip_install(&venv.join("bin/python"), dir).args([
+                "uv==0.13.9",
+                "virtualenv==21.15.11",
+                "git-filter-repo==2.47.0",
+            ]));
+        })
+        .join("venv/bin")
+    })
+}
+
+/// Makes an environment at `dir` with a creator from [`creators`]: `uv venv`, `virtualenv`.
+pub fn create_with(tool: &str, dir: &Path, flags: &[&str]) {
+    let mut cmd = isolated(creators().join(tool), dir.parent().unwrap());
+    if tool == "uv" {
+        cmd.args(["venv", "--quiet", "--python", "python3"])
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .env(
+                "UV_CACHE_DIR",
+                Path::new(env!("CARGO_TARGET_TMPDIR")).join("uv-cache"),
+            );
+    } else {
+        cmd.args(["--quiet", "--no-periodic-update"]);
+    }
+    run_ok(cmd.args(flags).arg(dir));
+}

@@ -12,4 +12,5 @@ mod index;
 mod install;
 mod layouts;
 mod odb;
+mod owned;
 mod scan;

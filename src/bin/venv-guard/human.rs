@@ -362,7 +362,13 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         let entries: Vec<String> = env
             .entries
             .iter()
-            .map(|e| format!("{}{}", escape::display(&e.name), if e.dir { "/" } else { "" }))
+            .map(|e| {
+                format!(
+                    "{}{}",
+                    escape::display(&e.name),
+                    if e.dir { "/" } else { "" }
+                )
+            })
             .collect();
         writeln!(out, "  {}   {}", "entries".dimmed(), entries.join(" "))?;
     }
