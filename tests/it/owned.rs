@@ -624,7 +624,7 @@ fn in_shell(repo: &TestRepo, shell: &str, command: &str) {
 
 #[test]
 fn printed_commands_mean_the_same_bytes_in_every_posix_shell() {
-    for shell in ["sh", "dash", "bash"] {
+    for shell in ["sh", "dash", "bash", "zsh"] {
         if !Path::new("/bin").join(shell).exists() && !Path::new("/usr/bin").join(shell).exists() {
             continue;
         }
