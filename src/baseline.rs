@@ -15,8 +15,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::escape;
-use crate::scan::Report;
+use crate::report::Report;
+use crate::support::escape;
 
 /// The baseline file's format version.
 pub const SCHEMA: u32 = 1;

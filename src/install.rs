@@ -6,8 +6,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::escape;
-use crate::git::Repo;
+use crate::source::git::Repo;
+use crate::support::escape;
 
 /// Marks a hook file as written by `venv-guard install`.
 const MARKER: &str = "# venv-guard: native pre-commit hook";
@@ -46,7 +46,7 @@ pub enum Uninstalled {
 #[derive(Debug)]
 pub enum Error {
     /// From git.
-    Git(crate::git::Error),
+    Git(crate::source::git::Error),
     /// A file operation failed.
     Io(&'static str, PathBuf, io::Error),
     /// A hook from an earlier chain is still waiting in the way.
@@ -76,8 +76,8 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-impl From<crate::git::Error> for Error {
-    fn from(e: crate::git::Error) -> Error {
+impl From<crate::source::git::Error> for Error {
+    fn from(e: crate::source::git::Error) -> Error {
         Error::Git(e)
     }
 }
@@ -85,7 +85,7 @@ impl From<crate::git::Error> for Error {
 /// The hook script: runs a chained hook first (its failure fails the commit), then
 /// `venv-guard hook` (from `VENV_GUARD`, `PATH`, or where it was installed from).
 pub fn script(installed_from: &Path) -> String {
-    let fallback = escape::shell_word(&crate::probe::path_to_bytes(installed_from));
+    let fallback = escape::shell_word(&crate::support::paths::path_to_bytes(installed_from));
     format!(
         r#"#!/bin/sh
 {MARKER} (`venv-guard install`).
@@ -147,7 +147,7 @@ pub fn install(repo: &Repo, force: bool, installed_from: &Path) -> Result<Instal
             outcome
         }
     };
-    crate::atomic::write(&hook, wanted.as_bytes())
+    crate::support::atomic::write(&hook, wanted.as_bytes())
         .map_err(|e| Error::Io("cannot write", hook.clone(), e))?;
     make_executable(&hook)?;
     Ok(outcome)

@@ -2,7 +2,7 @@
 //! layout (`venv-layouts.md`).
 
 use super::*;
-use crate::probe::{Listed, Listing};
+use crate::detect::{Listed, Listing};
 
 const F: Mode = Mode::File;
 const X: Mode = Mode::Executable;
@@ -633,13 +633,22 @@ struct Forbidden;
 
 impl Probe for Forbidden {
     fn meta(&self, path: &[u8]) -> Option<Meta> {
-        panic!("fallback asked about {}", crate::escape::display(path))
+        panic!(
+            "fallback asked about {}",
+            crate::support::escape::display(path)
+        )
     }
     fn read_head(&self, path: &[u8], _: usize) -> Option<Vec<u8>> {
-        panic!("fallback asked to read {}", crate::escape::display(path))
+        panic!(
+            "fallback asked to read {}",
+            crate::support::escape::display(path)
+        )
     }
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        panic!("fallback asked to list {}", crate::escape::display(dir))
+        panic!(
+            "fallback asked to list {}",
+            crate::support::escape::display(dir)
+        )
     }
 }
 

@@ -4,11 +4,11 @@
 use proptest::prelude::*;
 
 use venv_guard::detect::{detect, Meta, Mode, PathEntry};
+use venv_guard::detect::{Listed, Listing};
 use venv_guard::escape;
-use venv_guard::index::IndexFile;
-use venv_guard::odb::{self, Odb};
-use venv_guard::probe::{Listed, Listing};
-use venv_guard::pyvenv::PyvenvCfg;
+use venv_guard::formats::index::IndexFile;
+use venv_guard::formats::odb::{self, Odb};
+use venv_guard::formats::pyvenv::PyvenvCfg;
 
 /// Path components drawn mostly from the names environments and projects use, so that the
 /// interesting combinations (bin/activate next to lib/python3.X...) come up often.
@@ -156,7 +156,7 @@ proptest! {
     #[test]
     fn activate_script_scanning_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..4_000)) {
         for name in ["bin/activate", "bin/activate.fish", "bin/activate.csh", "Scripts/Activate.ps1", "Scripts/activate.bat"] {
-            let _ = venv_guard::secrets::exported(name.as_bytes(), &bytes);
+            let _ = venv_guard::report::secrets::exported(name.as_bytes(), &bytes);
         }
     }
 }

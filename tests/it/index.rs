@@ -125,7 +125,7 @@ fn paths_and_modes_agree(repo: &TestRepo) {
     let r = Repo::discover(&repo.root).unwrap().unwrap();
     let index = r.index().unwrap();
     let file = index.file();
-    use venv_guard::probe::PathList;
+    use venv_guard::detect::PathList;
     let ours: Vec<String> = (0..file.len())
         .map(|i| {
             let rec = file.record(i);

@@ -7,7 +7,7 @@ use std::fs;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use venv_guard::odb::{self, Kind, Odb};
+use venv_guard::formats::odb::{self, Kind, Odb};
 
 use crate::common::{isolated, TestRepo};
 

@@ -199,3 +199,14 @@ pub enum Format {
     /// GitHub Actions workflow commands (`::error file=...::`).
     Github,
 }
+
+impl From<Format> for venv_guard::render::Format {
+    fn from(f: Format) -> venv_guard::render::Format {
+        match f {
+            Format::Human => venv_guard::render::Format::Human,
+            Format::Json => venv_guard::render::Format::Json,
+            Format::Sarif => venv_guard::render::Format::Sarif,
+            Format::Github => venv_guard::render::Format::Github,
+        }
+    }
+}

@@ -2,9 +2,6 @@
 //! check, prints the report and maps the outcome to an exit code.
 
 mod args;
-mod github;
-mod human;
-mod sarif;
 
 use std::error::Error;
 use std::io::{self, IsTerminal, Write};
@@ -16,11 +13,12 @@ use clap::Parser;
 use args::{Cli, ColorChoice, Command, Format, Global, ScanArgs};
 use venv_guard::baseline::Baseline;
 use venv_guard::config;
-use venv_guard::document::{Checked, Document};
-use venv_guard::fix::{self, FixOptions, Style, Target};
+use venv_guard::fix::{self, FixOptions, IndexAccess, Style};
 use venv_guard::git::Repo;
 use venv_guard::install::{self, Installed, Uninstalled};
-use venv_guard::scan::{self, Options, Report, TrackedSource};
+use venv_guard::render::{self, human, Checked, Run};
+use venv_guard::report::Report;
+use venv_guard::scan::{self, Options, TrackedSource};
 
 /// One meaning per exit code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,7 +97,8 @@ fn run(cli: &Cli) -> Result<Exit> {
                 freeze: freeze.clone(),
                 force: *force,
             };
-            let outcome = fix::run(&repo, Target::Tree(path), &opts, &fix_opts, *dry_run)?;
+            let report = scan::tree(path, Some(&repo), &opts)?;
+            let outcome = fix::run(&repo, report, IndexAccess::Lock, &fix_opts, *dry_run)?;
             let mut out = io::stdout().lock();
             write_out(human::render_fix(&outcome, *dry_run, &mut out))?;
             Ok(Exit::Clean)
@@ -267,7 +266,7 @@ fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
             outcome: outcome.as_ref().map_err(Clone::clone),
         })
         .collect();
-    emit(global, mode.name(), human::Mode::Scan, &checked)?;
+    emit(global, mode.name(), render::Mode::Scan, &checked)?;
     Ok(exit_of(&checked))
 }
 
@@ -296,16 +295,17 @@ fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
 fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
     let repo = Repo::open_from_env()?;
     let (opts, _) = options(global, repo.workdir().ok())?;
-    let target = if files.is_empty() {
-        Target::Staged
+    let report = if files.is_empty() {
+        scan::staged(&repo, &opts)?
     } else {
-        Target::Files(files)
+        scan::files(&repo, files, &opts)?
     };
     if fix {
-        let outcome = fix::run(&repo, target, &opts, &FixOptions::default(), false)?;
+        let access = IndexAccess::for_hook(&repo);
+        let outcome = fix::run(&repo, report, access, &FixOptions::default(), false)?;
         let mut out = io::stdout().lock();
         write_out(
-            human::render(&outcome.report, human::Mode::HookFix, &mut out)
+            human::render(&outcome.report, render::Mode::HookFix, &mut out)
                 .and_then(|()| human::render_fix(&outcome, false, &mut out)),
         )?;
         return Ok(if outcome.report.fails() {
@@ -314,25 +314,16 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
             Exit::Clean
         });
     }
-    let report = match target {
-        Target::Files(files) => scan::files(&repo, files, &opts)?,
-        _ => scan::staged(&repo, &opts)?,
-    };
     let checked = [Checked {
         path: ".".to_owned(),
         outcome: Ok(&report),
     }];
-    emit(global, "hook", human::Mode::Hook, &checked)?;
+    emit(global, "hook", render::Mode::Hook, &checked)?;
     Ok(exit_of(&checked))
 }
 
 /// Prints the run in the chosen format: warnings on stderr, the report on stdout.
-fn emit(
-    global: &Global,
-    mode: &str,
-    human_mode: human::Mode,
-    checked: &[Checked<'_>],
-) -> Result<()> {
+fn emit(global: &Global, name: &str, mode: render::Mode, checked: &[Checked<'_>]) -> Result<()> {
     let fmt = format(global);
     if fmt != Format::Github {
         let mut stderr = io::stderr().lock();
@@ -345,17 +336,12 @@ fn emit(
         }
     }
     let mut out = io::stdout().lock();
-    let written = match fmt {
-        Format::Human => human::render_all(checked, human_mode, &mut out),
-        Format::Json => {
-            let doc = Document::new(mode, checked);
-            serde_json::to_writer_pretty(&mut out, &doc)
-                .map_err(io::Error::other)
-                .and_then(|()| writeln!(out))
-        }
-        Format::Sarif => sarif::render(checked, &mut out),
-        Format::Github => github::render(checked, &mut out),
+    let run = Run {
+        name,
+        mode,
+        checked,
     };
+    let written = render::Format::from(fmt).renderer().render(&run, &mut out);
     write_out(written.and_then(|()| out.flush()))
 }
 

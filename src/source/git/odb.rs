@@ -21,8 +21,8 @@ use std::rc::Rc;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use crate::file::read_exact_at;
-use crate::fxhash::FxHashMap;
+use crate::support::fxhash::FxHashMap;
+use crate::support::mapped::read_exact_at;
 
 /// A SHA-1 object id.
 pub type Id = [u8; 20];
@@ -409,7 +409,7 @@ fn collect_alternates(objects: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         if line.starts_with(b"\"") {
             continue;
         }
-        let path = crate::probe::bytes_to_path(line);
+        let path = crate::support::paths::bytes_to_path(line);
         collect_alternates(&objects.join(path), out, depth + 1);
     }
 }
@@ -427,7 +427,7 @@ struct Pack {
     file: File,
     len: u64,
     /// The whole `.idx` file.
-    idx: crate::file::Bytes,
+    idx: crate::support::mapped::Bytes,
     count: usize,
     windows: FxHashMap<u64, Box<[u8]>>,
     /// Window numbers in the order they were read, for eviction.
@@ -457,7 +457,7 @@ impl Pack {
             return None;
         }
         // Pack indexes, like the index, are replaced by a rename, never rewritten in place.
-        let idx = crate::file::read_replaced_by_rename(idx_path).ok()?;
+        let idx = crate::support::mapped::read_replaced_by_rename(idx_path).ok()?;
         if idx.len() != size {
             return None;
         }

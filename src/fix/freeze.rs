@@ -3,7 +3,7 @@
 //! keep.
 
 use crate::detect::{Mode, Probe};
-use crate::probe::join;
+use crate::support::paths::join;
 
 /// How much of a metadata file is read: the headers come first and are short.
 const HEADER_LIMIT: usize = 16 * 1024;
@@ -133,7 +133,7 @@ fn normalize(name: &str) -> String {
 mod tests {
     use super::*;
     use crate::detect::Meta;
-    use crate::probe::{Listed, Listing};
+    use crate::detect::{Listed, Listing};
 
     fn tree(files: &[(&str, &str)]) -> Listing<Vec<u8>> {
         Listing::new(

@@ -8,9 +8,10 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder};
 
 use crate::detect::{examine_dir, hinted_roots, Entry, EnvRoot, Extent, Meta, Mode, Probe};
-use crate::escape;
-use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::probe::{path_to_bytes, DiskProbe};
+use crate::source::disk::DiskProbe;
+use crate::support::escape;
+use crate::support::fxhash::{FxHashMap, FxHashSet};
+use crate::support::paths::path_to_bytes;
 
 /// An environment root met by the walk.
 #[derive(Clone, Debug)]
@@ -71,7 +72,7 @@ impl State {
             .filter(|n| env.owns(n))
             .map(|name| {
                 let dir = disk
-                    .meta(&crate::probe::join(&root, &name))
+                    .meta(&crate::support::paths::join(&root, &name))
                     .is_some_and(|m| m.mode == Mode::Dir);
                 Entry { name, dir }
             })
@@ -112,7 +113,7 @@ pub fn find_envs(top: &Path, start: &Path) -> Walked {
     }
     // The .gitignore files of the directories above `start` apply too.
     let mut dir = top.to_path_buf();
-    for component in crate::probe::bytes_to_path(&rel_start).components() {
+    for component in crate::support::paths::bytes_to_path(&rel_start).components() {
         walker.push_rules(&dir);
         dir.push(component);
     }
@@ -373,7 +374,10 @@ pub fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
         return false;
     };
     matcher
-        .matched_path_or_any_parents(dir.join(crate::probe::bytes_to_path(marker)), false)
+        .matched_path_or_any_parents(
+            dir.join(crate::support::paths::bytes_to_path(marker)),
+            false,
+        )
         .is_ignore()
 }
 
@@ -401,9 +405,10 @@ pub fn unignored_files(top: &Path, targets: &[Vec<u8>], limit: usize) -> Vec<Vec
                 return false;
             }
             let rel = relative(&filter_top, entry.path());
-            wanted
-                .iter()
-                .any(|t| crate::git::at_or_below(&rel, t) || crate::git::at_or_below(t, &rel))
+            wanted.iter().any(|t| {
+                crate::support::paths::at_or_below(&rel, t)
+                    || crate::support::paths::at_or_below(t, &rel)
+            })
         })
         .build();
     let mut out = Vec::new();
@@ -412,7 +417,10 @@ pub fn unignored_files(top: &Path, targets: &[Vec<u8>], limit: usize) -> Vec<Vec
             continue;
         }
         let rel = relative(top, entry.path());
-        if targets.iter().any(|t| crate::git::at_or_below(&rel, t)) {
+        if targets
+            .iter()
+            .any(|t| crate::support::paths::at_or_below(&rel, t))
+        {
             out.push(rel);
             if out.len() >= limit {
                 break;

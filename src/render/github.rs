@@ -3,12 +3,23 @@
 
 use std::io::{self, Write};
 
-use venv_guard::document::{self, marker_path, Checked};
-use venv_guard::escape;
-use venv_guard::fix;
-use venv_guard::scan::{Finding, Severity};
+use super::text as document;
+use super::{marker_path, Checked, Render, Run};
+use crate::remedy as fix;
+use crate::report::{Finding, Severity};
+use crate::support::escape;
 
-pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
+/// GitHub Actions workflow commands: an annotation per environment and per script that exports
+/// credentials, on the marker file's line.
+pub struct Github;
+
+impl Render for Github {
+    fn render(&self, run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
+        render(run.checked, out)
+    }
+}
+
+fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
     let prefix_paths = checked.len() > 1;
     for c in checked {
         let report = match &c.outcome {

@@ -5,7 +5,7 @@
 //! kept.
 
 use crate::detect::{Environment, Probe};
-use crate::probe::join;
+use crate::support::paths::join;
 
 /// How much of a script is read; stock activate scripts are a few KiB.
 pub const SCRIPT_LIMIT: usize = 256 * 1024;
@@ -83,7 +83,7 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
         let conda = join(root, activate_d);
         let names = probe.children(&conda);
         if !names.is_empty() {
-            let installed = crate::conda::installed_files(root, probe, activate_d);
+            let installed = crate::detect::installed_files(root, probe, activate_d);
             for name in names {
                 let listed = join(activate_d, &name);
                 if installed.binary_search(&listed).is_err() {

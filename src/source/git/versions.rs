@@ -3,7 +3,8 @@
 
 use git2::{Oid, Sort};
 
-use super::{CommitInfo, Error, Repo};
+use super::{Error, Repo};
+use crate::report::CommitInfo;
 
 /// One version of a path: the commit that wrote it and the blob it wrote.
 #[derive(Clone, Debug)]
@@ -82,7 +83,9 @@ impl Repo {
 
 /// The blob at `path` in `tree`.
 fn blob_at(tree: &git2::Tree<'_>, path: &[u8]) -> Option<Oid> {
-    let entry = tree.get_path(&crate::probe::bytes_to_path(path)).ok()?;
+    let entry = tree
+        .get_path(&crate::support::paths::bytes_to_path(path))
+        .ok()?;
     (entry.kind() == Some(git2::ObjectType::Blob)).then(|| entry.id())
 }
 

@@ -11,11 +11,12 @@ use std::sync::{mpsc, Mutex, PoisonError};
 
 use git2::{Oid, Repository};
 
-use super::{mode_of, CommitInfo, Error};
+use super::{mode_of, Error};
+use crate::detect::Listed;
 use crate::detect::{Meta, Mode};
-use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::odb::{self, Id, Kind, Odb};
-use crate::probe::Listed;
+use crate::report::CommitInfo;
+use crate::source::git::odb::{self, Id, Kind, Odb};
+use crate::support::fxhash::{FxHashMap, FxHashSet};
 
 /// Where a repository's objects are: enough to open a [`Store`] on any thread.
 #[derive(Clone)]
@@ -310,7 +311,7 @@ pub(super) fn walk_and_diff(
     let receive = Mutex::new(receive);
     let stop = AtomicBool::new(false);
     let (receive, stop) = (&receive, &stop);
-    let (theirs, (walked, mine)) = crate::parallel::both(
+    let (theirs, (walked, mine)) = crate::support::parallel::both(
         || compare(&mut Store::open(place), receive, stop),
         move || {
             let walked = walk(store, tips, shallow, |jobs| {
@@ -692,7 +693,9 @@ mod tests {
         git(&["repack", "-a", "-d", "-q"]);
 
         let summary = || {
-            let repo = crate::git::Repo::discover(dir.path()).unwrap().unwrap();
+            let repo = crate::source::git::Repo::discover(dir.path())
+                .unwrap()
+                .unwrap();
             let history = repo.history().unwrap();
             let commits: Vec<String> = history.commits.iter().map(|c| c.id.clone()).collect();
             let paths: Vec<(Vec<u8>, Vec<usize>)> = history
@@ -711,9 +714,9 @@ mod tests {
         let threaded = summary();
         assert_eq!(threaded.0.len(), 302);
         assert_eq!(threaded.1.len(), 301);
-        crate::parallel::ONE_THREAD.with(|one| one.set(true));
+        crate::support::parallel::ONE_THREAD.with(|one| one.set(true));
         let alone = summary();
-        crate::parallel::ONE_THREAD.with(|one| one.set(false));
+        crate::support::parallel::ONE_THREAD.with(|one| one.set(false));
         assert_eq!(alone, threaded);
     }
 

@@ -4,20 +4,20 @@ use std::io::{self, Write};
 
 use colored::Colorize;
 
-use venv_guard::document::{self, iso8601, Checked};
-use venv_guard::escape;
-use venv_guard::fix::{self, Outcome};
-use venv_guard::scan::{Finding, Report, Severity, Status};
+use super::text as document;
+use super::{iso8601, Checked, Mode, Render, Run};
+use crate::fix::Outcome;
+use crate::remedy as fix;
+use crate::report::{Finding, Report, Severity, Status};
+use crate::support::escape;
 
-/// Which command the report is for: it changes the closing line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Mode {
-    /// `venv-guard scan`.
-    Scan,
-    /// `venv-guard hook`: silent when clean.
-    Hook,
-    /// `venv-guard hook --fix`: the fix follows, so no commands are listed.
-    HookFix,
+/// The report for people: one block per environment, the commands that fix it, a closing line.
+pub struct Human;
+
+impl Render for Human {
+    fn render(&self, run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
+        render_all(run.checked, run.mode, out)
+    }
 }
 
 /// How many pieces of evidence are listed.
@@ -99,6 +99,7 @@ pub fn render_all(checked: &[Checked<'_>], mode: Mode, out: &mut dyn Write) -> i
     )
 }
 
+/// One report: a block per finding, then the closing line `mode` words.
 pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()> {
     for finding in &report.findings {
         if finding.continued {
@@ -358,7 +359,7 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
     }
     writeln!(out, "  {}  {}", "evidence".dimmed(), evidence.join(", "))?;
     // An environment that shares its folder with the project owns only these.
-    if env.root.is_empty() || env.env.extent != venv_guard::detect::Extent::Folder {
+    if env.root.is_empty() || env.env.extent != crate::detect::Extent::Folder {
         let entries: Vec<String> = env
             .entries
             .iter()

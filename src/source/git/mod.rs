@@ -11,15 +11,20 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, IndexEntry, IndexTime, Oid, Repository, RepositoryOpenFlags};
 
 mod commits;
+pub mod index_file;
+pub mod odb;
 mod versions;
 pub use versions::Version;
 
+use crate::detect::{Listed, Listing, PathList, SortedPaths};
 use crate::detect::{Meta, Mode, PathEntry, Probe};
-use crate::fxhash::{FxHashMap, FxHashSet};
-use crate::index::{CacheTree, IndexFile};
-use crate::odb::Id;
-use crate::probe::{bytes_to_path, Listed, Listing, PathList, SortedPaths};
+use crate::report::CommitInfo;
+use crate::support::fxhash::{FxHashMap, FxHashSet};
+use crate::support::paths::at_or_below;
+use crate::support::paths::bytes_to_path;
 use commits::{RecentTrees, Store, StorePlace};
+use index_file::{CacheTree, IndexFile};
+use odb::Id;
 
 /// A blob larger than this is not read to answer a sibling question: no marker file is
 /// anywhere near it, and a 1 GB `pyvenv.cfg` must not cost 1 GB of memory.
@@ -39,11 +44,11 @@ pub enum Error {
     /// A file operation on the index or its lock failed.
     Io(&'static str, PathBuf, std::io::Error),
     /// The index file could not be read.
-    Index(crate::index::Error),
+    Index(crate::source::git::index_file::Error),
     /// A `.git` file or directory that is not a repository.
     BrokenGitDir(PathBuf),
     /// An object could not be read from the object store.
-    Odb(crate::odb::Error),
+    Odb(crate::source::git::odb::Error),
 }
 
 impl fmt::Display for Error {
@@ -513,7 +518,7 @@ impl Repo {
                     None => {
                         let tree = match store.commit(parent) {
                             Ok(commit) => Some(commit.tree),
-                            Err(Error::Odb(crate::odb::Error::Missing(_))) => None,
+                            Err(Error::Odb(crate::source::git::odb::Error::Missing(_))) => None,
                             Err(e) => return Err(e),
                         };
                         tree_of.insert(*parent, tree);
@@ -620,7 +625,7 @@ impl Repo {
         fs::read(self.repo.commondir().join("shallow"))
             .unwrap_or_default()
             .split(|&b| b == b'\n')
-            .filter_map(|line| crate::odb::from_hex(line.trim_ascii()))
+            .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))
             .collect()
     }
 
@@ -929,21 +934,6 @@ fn oid_bytes(id: Oid) -> Id {
     id.as_bytes().try_into().unwrap_or_default()
 }
 
-/// A commit, as a report names it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CommitInfo {
-    /// The full hash.
-    pub id: String,
-    /// Author time, seconds since the epoch.
-    pub time: i64,
-    /// Author time zone offset, minutes east of UTC.
-    pub offset_minutes: i32,
-    /// `Name <email>`.
-    pub author: String,
-    /// The first line of the message.
-    pub subject: String,
-}
-
 /// What the history did to one path.
 #[derive(Clone, Debug, Default)]
 pub struct PathHistory {
@@ -1080,13 +1070,6 @@ impl Drop for IndexLock<'_> {
             let _ = fs::remove_file(&self.lock);
         }
     }
-}
-
-/// Whether `path` is `prefix` or lies below it (every path lies below the empty root).
-pub fn at_or_below(path: &[u8], prefix: &[u8]) -> bool {
-    prefix.is_empty()
-        || path == prefix
-        || (path.starts_with(prefix) && path.get(prefix.len()) == Some(&b'/'))
 }
 
 #[cfg(unix)]

@@ -9,139 +9,16 @@ use std::path::{Path, PathBuf};
 use globset::GlobSet;
 
 use crate::baseline::Baseline;
+use crate::detect::PathList;
 use crate::detect::{self, Environment, Meta, PathEntry, Probe};
-use crate::escape;
-use crate::git::{self, Index, Repo};
-use crate::probe::PathList;
-use crate::probe::{path_to_bytes, DiskProbe, Layered};
-use crate::secrets::{self, Secret};
-use crate::walk;
-
-/// Where a finding's files are.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Status {
-    /// In the changes about to be committed.
-    Staged,
-    /// In the index: committed already, or staged.
-    Tracked,
-    /// Untracked and not ignored: one `git add .` away from being committed.
-    Unignored,
-    /// Among the files a hook was handed (staged files, or every tracked file under
-    /// `pre-commit run --all-files`).
-    Checked,
-    /// Added by commits of a range (`scan --range`).
-    Added,
-    /// Committed at some point of the history (`scan --history`).
-    History,
-}
-
-impl Status {
-    /// A stable machine name.
-    pub fn id(self) -> &'static str {
-        match self {
-            Status::Staged => "staged",
-            Status::Tracked => "tracked",
-            Status::Unignored => "unignored",
-            Status::Checked => "checked",
-            Status::Added => "added",
-            Status::History => "history",
-        }
-    }
-}
-
-impl fmt::Display for Status {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Status::Staged => "staged for commit",
-            Status::Tracked => "tracked by git",
-            Status::Unignored => "not ignored (one `git add .` away from a commit)",
-            Status::Checked => "among the files to commit",
-            Status::Added => "added by the commits in the range",
-            Status::History => "committed in the history",
-        })
-    }
-}
-
-/// Whether a finding fails the run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Fails: exit code 1.
-    Error,
-    /// Reported, does not fail (a test fixture that imitates an environment).
-    Note,
-}
-
-/// One environment, where it is, and whether it fails the run.
-#[derive(Clone, Debug)]
-pub struct Finding {
-    /// The environment and its involved paths. For [`Status::Unignored`] the file count and
-    /// bytes are not known (the walk does not enter environments) and are zero.
-    pub env: Environment,
-    /// Where its files are.
-    pub status: Status,
-    /// Whether it fails the run.
-    pub severity: Severity,
-    /// Reported in full by another invocation: the pre-commit framework splits long file lists
-    /// into batches, and only the batch where the environment's files begin shows the whole
-    /// finding; later batches name it in one line.
-    pub continued: bool,
-    /// For `scan --history`: when it entered, what it costs, how to remove it.
-    pub history: Option<Box<HistoryInfo>>,
-    /// Variables its activate scripts export beyond the stock ones: committing them would
-    /// publish credentials. Values are never kept.
-    pub secrets: Vec<Secret>,
-    /// The commits that already hold activate scripts of this environment exporting variables
-    /// of their own, oldest first, with the names: those credentials are published, and
-    /// untracking or deleting the environment does not take them back.
-    pub secret_commits: Vec<(git::CommitInfo, Vec<String>)>,
-}
-
-impl Finding {
-    /// Whether its credentials are already in commits (rather than about to be).
-    pub fn published(&self) -> bool {
-        !self.secret_commits.is_empty()
-    }
-}
-
-/// What the history says about an environment.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryInfo {
-    /// The commit that first added one of its files.
-    pub first_commit: git::CommitInfo,
-    /// How many commits added or changed its files.
-    pub commits: u64,
-    /// Whether `HEAD` still has it.
-    pub in_head: bool,
-    /// Distinct blobs it put into the repository.
-    pub blobs: u64,
-    /// Their total (uncompressed) size.
-    pub bytes: u64,
-    /// The `git filter-repo` command that removes it from every commit (printed, never run).
-    pub remove_command: String,
-}
-
-/// The outcome of one run.
-#[derive(Debug, Default)]
-pub struct Report {
-    /// One finding per environment root, sorted by root.
-    pub findings: Vec<Finding>,
-    /// Things that did not stop the run but may hide an environment (unreadable directories).
-    pub warnings: Vec<String>,
-    /// How many paths were looked at.
-    pub paths: u64,
-    /// Environments not reported because the configuration allows them or the baseline
-    /// records them.
-    pub suppressed: u64,
-    /// The history is incomplete (a shallow clone).
-    pub incomplete_history: bool,
-}
+use crate::report::secrets;
+use crate::report::{Finding, Report, Severity, Status};
+use crate::source::disk::{DiskProbe, Layered};
+use crate::source::git::{self, Index, Repo};
+use crate::source::walk;
+use crate::support::paths::{at_or_below, path_to_bytes};
 
 impl Report {
-    /// Whether any finding fails the run.
-    pub fn fails(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
-
     /// Adds a finding unless the configuration allows it or the baseline records it; returns
     /// whether it was added.
     fn push(
@@ -174,74 +51,11 @@ impl Report {
         true
     }
 
-    /// Finds, for every finding whose scripts export credentials, the commits reachable from
-    /// `rev` that already hold them.
-    fn find_published(&mut self, repo: &Repo, rev: &str) -> Result<(), Error> {
-        for finding in &mut self.findings {
-            if finding.secrets.is_empty() || finding.status == Status::Unignored {
-                continue;
-            }
-            let mut scripts: Vec<Vec<u8>> =
-                finding.secrets.iter().map(|s| s.file.clone()).collect();
-            scripts.dedup();
-            let Some((versions, cut)) = repo.versions_of(rev, &scripts, PUBLISHED_WALK)? else {
-                continue;
-            };
-            if cut {
-                self.warnings.push(format!(
-                    "only the newest {PUBLISHED_WALK} commits were searched for the credentials \
-                     of {}: older commits may hold them too",
-                    crate::document::place(&finding.env.root)
-                ));
-            }
-            finding.secret_commits = exporting_commits(
-                repo,
-                versions.into_iter().map(|v| (v.commit, v.path, v.blob)),
-            );
-        }
-        Ok(())
-    }
-
     fn finish(mut self) -> Report {
         self.findings
             .sort_by(|a, b| a.env.root.cmp(&b.env.root).then(a.status.cmp(&b.status)));
         self
     }
-}
-
-/// How many commits are searched for the commits that published an environment's credentials.
-const PUBLISHED_WALK: usize = 200_000;
-
-/// The commits among `versions` (commit, script, blob) whose script exports variables of its
-/// own, with the names, in the order given.
-fn exporting_commits(
-    repo: &Repo,
-    versions: impl Iterator<Item = (git::CommitInfo, Vec<u8>, git2::Oid)>,
-) -> Vec<(git::CommitInfo, Vec<String>)> {
-    let mut out: Vec<(git::CommitInfo, Vec<String>)> = Vec::new();
-    for (commit, script, blob) in versions {
-        let Some(content) = repo.read_blob(blob, secrets::SCRIPT_LIMIT) else {
-            continue;
-        };
-        let names: Vec<String> = secrets::exported(&script, &content)
-            .into_iter()
-            .map(|e| e.name)
-            .collect();
-        if names.is_empty() {
-            continue;
-        }
-        match out.iter_mut().find(|(c, _)| c.id == commit.id) {
-            Some((_, known)) => {
-                for n in names {
-                    if !known.contains(&n) {
-                        known.push(n);
-                    }
-                }
-            }
-            None => out.push((commit, names)),
-        }
-    }
-    out
 }
 
 /// Settings that change what counts as a finding.
@@ -360,7 +174,7 @@ pub fn files(repo: &Repo, files: &[PathBuf], opts: &Options) -> Result<Report, E
     let first_given = paths.iter().map(|p| p.as_ref()).min();
     for mut env in detect::detect(paths.as_slice(), &probe) {
         let own = env.owned_paths();
-        let belongs = |path: &[u8]| own.iter().any(|o| git::at_or_below(path, &o.path));
+        let belongs = |path: &[u8]| own.iter().any(|o| at_or_below(path, &o.path));
         let first_own = paths
             .iter()
             .map(|p| p.as_ref())
@@ -489,7 +303,7 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
 
     // The walk needs nothing from the index: it runs on the second core while the tracked
     // files are read and judged on this one.
-    let (walked, tracked) = crate::parallel::both(
+    let (walked, tracked) = crate::support::parallel::both(
         || walk::find_envs(&top, &start),
         || tracked_envs(repo, &top, &prefix),
     );
@@ -655,130 +469,9 @@ fn with_sizes(envs: Vec<Environment>, sum_under: &dyn Fn(&[u8]) -> (u64, u64)) -
         .collect()
 }
 
-/// The environments whose files the commits in `from..to` added or changed: a pull-request
-/// check. An environment added and removed again inside the range is still reported: its
-/// blobs are in the history the range brings.
-pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report, Error> {
-    let (changed, tree) = repo.changed_between(from, to)?;
-    let paths = changed.paths();
-    let mut report = Report {
-        paths: paths.len() as u64,
-        ..Report::default()
-    };
-    let behind: &dyn Probe = match &tree {
-        Some(tree) => tree,
-        None => &changed,
-    };
-    let probe = Layered {
-        first: &changed,
-        second: behind,
-    };
-    let envs = detect::detect(&paths, &probe);
-    for env in with_sizes(envs, &|p| changed.sum_under(p)) {
-        report.push(env, Status::Added, opts, &probe);
-    }
-    report.find_published(repo, to)?;
-    Ok(report.finish())
-}
+mod history;
 
-/// Every environment that any commit reachable from any ref ever added: when it entered,
-/// whether `HEAD` still has it, what it costs, and the command that would remove it.
-pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
-    let history = repo.history()?;
-    let head = repo.tree("HEAD")?;
-    let paths = history.paths.paths();
-    let mut report = Report {
-        paths: paths.len() as u64,
-        incomplete_history: history.shallow,
-        ..Report::default()
-    };
-    if history.shallow {
-        report.warnings.push(
-            "shallow clone: commits before the shallow boundary were not seen, so the history \
-             is incomplete (git fetch --unshallow for a full answer)"
-                .to_owned(),
-        );
-    }
-    for mut env in detect::detect(&paths, &history.paths) {
-        let owned = env.owned_paths();
-        let mut commits = std::collections::BTreeSet::new();
-        let mut blobs = std::collections::HashSet::new();
-        let mut files = 0;
-        for target in &owned {
-            for path in history.versions_under(&target.path) {
-                commits.extend(path.commits.iter().copied());
-                blobs.extend(path.blobs.iter().copied());
-                files += 1;
-            }
-        }
-        let first = commits.first().copied().unwrap_or(usize::MAX);
-        let bytes = blobs.iter().filter_map(|id| repo.blob_size(*id)).sum();
-        let in_head = head
-            .as_ref()
-            .is_some_and(|h| owned.iter().any(|t| h.count_under(&t.path) > 0));
-        let Some(first_commit) = history.commits.get(first).cloned() else {
-            continue;
-        };
-        env.files = files;
-        env.bytes = bytes;
-        env.bytes_known = true;
-        let info = HistoryInfo {
-            first_commit,
-            commits: commits.len() as u64,
-            in_head,
-            blobs: blobs.len() as u64,
-            bytes,
-            remove_command: filter_repo_command(&env),
-        };
-        let published = secret_commits(repo, &history, &env);
-        if report.push(env, Status::History, opts, &history.paths) {
-            if let Some(last) = report.findings.last_mut() {
-                last.history = Some(Box::new(info));
-                last.secret_commits = published;
-            }
-        }
-    }
-    Ok(report.finish())
-}
-
-/// Every commit that wrote an activate script of `env` exporting variables of its own.
-fn secret_commits(
-    repo: &Repo,
-    history: &git::History<'_>,
-    env: &Environment,
-) -> Vec<(git::CommitInfo, Vec<String>)> {
-    let mut versions: Vec<(usize, Vec<u8>, git2::Oid)> = Vec::new();
-    for script in secrets::scripts(env, &history.paths) {
-        for path in history.versions_under(&script) {
-            for &(commit, blob) in &path.versions {
-                versions.push((commit, script.clone(), blob));
-            }
-        }
-    }
-    versions.sort_by_key(|v| v.0);
-    exporting_commits(
-        repo,
-        versions.into_iter().filter_map(|(commit, script, blob)| {
-            Some((history.commits.get(commit)?.clone(), script, blob))
-        }),
-    )
-}
-
-/// `git filter-repo --invert-paths --path venv/`: removes the environment from every commit.
-fn filter_repo_command(env: &Environment) -> String {
-    let mut command = String::from("git filter-repo --invert-paths");
-    for target in env.owned_paths() {
-        let mut path = target.path;
-        // A folder is named with a trailing slash, as git-filter-repo's documentation does; a
-        // file never is: `--path pyvenv.cfg/` would match nothing.
-        if target.dir {
-            path.push(b'/');
-        }
-        command.push_str(" --path ");
-        command.push_str(&escape::shell_word(&path));
-    }
-    command
-}
+pub use history::{history, range};
 
 #[cfg(test)]
 mod tests {

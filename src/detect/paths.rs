@@ -1,11 +1,9 @@
-//! Sources that answer detection's sibling questions: an in-memory listing (the index, a
-//! tree), the working tree on disk, and one layered over another.
+//! The input of detection: repository paths with what is known of them, by position, and the
+//! sorted listings (the index, a tree, an in-memory tree) that answer questions about siblings
+//! by binary search.
 
-use std::fs;
-use std::io::Read;
-use std::path::{Path, PathBuf};
-
-use crate::detect::{Meta, Mode, Probe};
+use super::{Meta, Mode, PathEntry, Probe};
+use crate::support::paths::dir_prefix;
 
 /// One entry of a [`Listing`], with whatever the owner needs to read its content.
 #[derive(Clone, Debug)]
@@ -32,7 +30,7 @@ pub trait PathList {
     }
 }
 
-impl PathList for [crate::detect::PathEntry] {
+impl PathList for [PathEntry] {
     fn len(&self) -> usize {
         <[_]>::len(self)
     }
@@ -58,7 +56,7 @@ impl PathList for [std::borrow::Cow<'_, [u8]>] {
 }
 
 /// A vector of entries is its slice.
-impl PathList for Vec<crate::detect::PathEntry> {
+impl PathList for Vec<PathEntry> {
     fn len(&self) -> usize {
         PathList::len(self.as_slice())
     }
@@ -118,7 +116,7 @@ pub trait SortedPaths: PathList {
         let end = self.lower_bound(&end_key).max(start);
         // Skip siblings that sort between `path` and `path/` (`path-x`, `path.txt`).
         let first = (start..end)
-            .find(|&i| crate::git::at_or_below(self.path_at(i), path))
+            .find(|&i| crate::support::paths::at_or_below(self.path_at(i), path))
             .unwrap_or(end);
         first..end
     }
@@ -216,26 +214,6 @@ impl<T> Listing<T> {
     }
 }
 
-/// `dir/name`, or `name` in the root (repository paths are `/`-separated bytes).
-pub fn join(dir: &[u8], name: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(dir.len() + 1 + name.len());
-    out.extend_from_slice(dir);
-    if !out.is_empty() {
-        out.push(b'/');
-    }
-    out.extend_from_slice(name);
-    out
-}
-
-/// `dir/`, or nothing for the root.
-fn dir_prefix(dir: &[u8]) -> Vec<u8> {
-    let mut prefix = dir.to_vec();
-    if !prefix.is_empty() {
-        prefix.push(b'/');
-    }
-    prefix
-}
-
 /// A listing that carries each blob's content: for tests and small in-memory trees.
 impl Probe for Listing<Vec<u8>> {
     fn meta(&self, path: &[u8]) -> Option<Meta> {
@@ -249,153 +227,6 @@ impl Probe for Listing<Vec<u8>> {
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         Listing::children(self, dir)
-    }
-}
-
-/// The working tree: answers from `lstat`, `readlink` and `read_dir`, never following a
-/// symlink.
-#[derive(Clone, Debug)]
-pub struct DiskProbe {
-    root: PathBuf,
-}
-
-impl DiskProbe {
-    /// A probe for the tree at `root`.
-    pub fn new(root: impl Into<PathBuf>) -> DiskProbe {
-        DiskProbe { root: root.into() }
-    }
-
-    /// The file-system path of a repository path.
-    pub fn full_path(&self, path: &[u8]) -> PathBuf {
-        if path.is_empty() {
-            return self.root.clone();
-        }
-        self.root.join(bytes_to_path(path))
-    }
-}
-
-/// Converts `/`-separated repository bytes to a relative file-system path.
-pub fn bytes_to_path(path: &[u8]) -> PathBuf {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        PathBuf::from(std::ffi::OsStr::from_bytes(path))
-    }
-    #[cfg(not(unix))]
-    {
-        PathBuf::from(String::from_utf8_lossy(path).into_owned())
-    }
-}
-
-/// Converts a relative file-system path to `/`-separated repository bytes.
-pub fn path_to_bytes(path: &Path) -> Vec<u8> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        path.as_os_str().as_bytes().to_vec()
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().replace('\\', "/").into_bytes()
-    }
-}
-
-/// The [`Meta`] of a file-system entry, without following symlinks.
-pub fn meta_of(md: &fs::Metadata) -> Meta {
-    let ft = md.file_type();
-    let mode = if ft.is_symlink() {
-        Mode::Symlink
-    } else if ft.is_dir() {
-        Mode::Dir
-    } else if is_executable(md) {
-        Mode::Executable
-    } else {
-        Mode::File
-    };
-    Meta {
-        mode,
-        size: (mode != Mode::Dir).then_some(md.len()),
-    }
-}
-
-#[cfg(unix)]
-fn is_executable(md: &fs::Metadata) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    md.permissions().mode() & 0o111 != 0
-}
-
-#[cfg(not(unix))]
-fn is_executable(_: &fs::Metadata) -> bool {
-    false
-}
-
-impl Probe for DiskProbe {
-    fn meta(&self, path: &[u8]) -> Option<Meta> {
-        let md = fs::symlink_metadata(self.full_path(path)).ok()?;
-        // Sockets, FIFOs and devices are nothing git would store.
-        let ft = md.file_type();
-        (ft.is_file() || ft.is_dir() || ft.is_symlink()).then(|| meta_of(&md))
-    }
-
-    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        let full = self.full_path(path);
-        let md = fs::symlink_metadata(&full).ok()?;
-        if md.file_type().is_symlink() {
-            let target = fs::read_link(&full).ok()?;
-            let mut bytes = path_to_bytes(&target);
-            bytes.truncate(limit);
-            return Some(bytes);
-        }
-        if !md.file_type().is_file() {
-            return None;
-        }
-        let mut buf = Vec::with_capacity(limit.min(md.len() as usize));
-        fs::File::open(&full)
-            .ok()?
-            .take(limit as u64)
-            .read_to_end(&mut buf)
-            .ok()?;
-        Some(buf)
-    }
-
-    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        let Ok(rd) = fs::read_dir(self.full_path(dir)) else {
-            return Vec::new();
-        };
-        rd.filter_map(Result::ok)
-            .map(|e| path_to_bytes(Path::new(&e.file_name())))
-            .filter(|n| n.as_slice() != b".git")
-            .collect()
-    }
-}
-
-/// Asks `first`, then `second` for what `first` does not have.
-pub struct Layered<'a> {
-    /// Asked first.
-    pub first: &'a dyn Probe,
-    /// Asked when `first` has no answer.
-    pub second: &'a dyn Probe,
-}
-
-impl Probe for Layered<'_> {
-    fn meta(&self, path: &[u8]) -> Option<Meta> {
-        self.first.meta(path).or_else(|| self.second.meta(path))
-    }
-
-    fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        if self.first.meta(path).is_some() {
-            self.first.read_head(path, limit)
-        } else {
-            self.second.read_head(path, limit)
-        }
-    }
-
-    fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
-        let mut names = self.first.children(dir);
-        names.extend(self.second.children(dir));
-        names.sort();
-        names.dedup();
-        names
     }
 }
 

@@ -4,8 +4,8 @@
 
 use serde::Deserialize;
 
-use crate::detect::Probe;
-use crate::probe::join;
+use super::Probe;
+use crate::support::paths::join;
 
 /// How much of one package record is read. The largest real ones (a compiler, Qt) list tens of
 /// thousands of files in a few MiB; a record cut at this limit is not used.
@@ -51,7 +51,7 @@ fn records(root: &[u8], probe: &dyn Probe) -> Vec<Vec<u8>> {
 /// Every file the packages of the prefix at `root` installed, prefix-relative, as their
 /// records list them, for each record whose text mentions `hint` (all when `hint` is empty).
 /// A record that cannot be read whole or parsed lists nothing.
-pub fn installed_files(root: &[u8], probe: &dyn Probe, hint: &[u8]) -> Vec<Vec<u8>> {
+pub(crate) fn installed_files(root: &[u8], probe: &dyn Probe, hint: &[u8]) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for record in records(root, probe) {
         let Some(bytes) = probe.read_head(&record, RECORD_LIMIT + 1) else {
@@ -84,7 +84,7 @@ pub fn installed_files(root: &[u8], probe: &dyn Probe, hint: &[u8]) -> Vec<Vec<u
 }
 
 /// The distinct top-level names of the files the packages of the prefix at `root` installed.
-pub fn installed_top_names(root: &[u8], probe: &dyn Probe) -> Vec<Vec<u8>> {
+pub(crate) fn installed_top_names(root: &[u8], probe: &dyn Probe) -> Vec<Vec<u8>> {
     let mut names: Vec<Vec<u8>> = installed_files(root, probe, b"")
         .into_iter()
         .filter_map(|p| p.split(|&b| b == b'/').next().map(<[u8]>::to_vec))

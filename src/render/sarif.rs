@@ -5,9 +5,20 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use venv_guard::document::{self, marker_path, Checked};
-use venv_guard::escape;
-use venv_guard::scan::{Finding, Severity, Status};
+use super::text as document;
+use super::{marker_path, Checked, Render};
+use crate::report::{Finding, Severity, Status};
+use crate::support::escape;
+
+/// SARIF 2.1.0, for code-scanning services: one result per environment and per script that
+/// exports credentials.
+pub struct Sarif;
+
+impl Render for Sarif {
+    fn render(&self, run: &super::Run<'_>, out: &mut dyn Write) -> io::Result<()> {
+        render(run.checked, out)
+    }
+}
 
 #[derive(Serialize)]
 struct Log {
@@ -189,7 +200,7 @@ fn rule_index(f: &Finding) -> usize {
     }
 }
 
-pub fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
+fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
     let prefix_paths = checked.len() > 1;
     let mut results = Vec::new();
     let mut notifications = Vec::new();

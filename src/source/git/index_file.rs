@@ -12,8 +12,8 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::detect::{Meta, Mode};
-use crate::file::Bytes;
-use crate::probe::{PathList, SortedPaths};
+use crate::detect::{PathList, SortedPaths};
+use crate::support::mapped::Bytes;
 
 /// Length of a SHA-1 object id, the only object format read here.
 const OID: usize = 20;
@@ -92,7 +92,7 @@ impl std::error::Error for Error {}
 impl IndexFile {
     /// Reads the index at `path`; a missing file is an empty index (a new repository).
     pub fn read(path: &Path) -> Result<IndexFile, Error> {
-        match crate::file::read_replaced_by_rename(path) {
+        match crate::support::mapped::read_replaced_by_rename(path) {
             Ok(bytes) => {
                 IndexFile::parse_bytes(bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
             }
@@ -287,32 +287,6 @@ impl PathList for IndexFile {
 
 impl SortedPaths for IndexFile {}
 
-/// Whether `path` is a path git itself would accept in an index (its `verify_path`): relative,
-/// no empty, `.` or `..` component, no `.git` component. Detection examines no directory
-/// whose path fails this, so a crafted index with `../x` cannot make the tool read or write
-/// outside the working tree; checking the few candidate roots costs nothing, checking every
-/// entry of a large index cost a fifth of a tracked scan.
-pub fn is_valid_path(path: &[u8]) -> bool {
-    if path.is_empty() || path[path.len() - 1] == b'/' {
-        return false;
-    }
-    // One tight pass: only a component starting with '/' (an empty one) or '.' needs a look.
-    let mut at_start = true;
-    for (i, &b) in path.iter().enumerate() {
-        if at_start && (b == b'/' || (b == b'.' && !dot_component_ok(&path[i..]))) {
-            return false;
-        }
-        at_start = b == b'/';
-    }
-    true
-}
-
-/// Whether a component starting with '.' (at the start of `rest`) is allowed.
-fn dot_component_ok(rest: &[u8]) -> bool {
-    let component = rest.split(|&b| b == b'/').next().unwrap_or(rest);
-    !(component == b"." || component == b".." || component.eq_ignore_ascii_case(b".git"))
-}
-
 /// The detection mode of a git mode.
 pub fn mode_of(mode: u32) -> Option<Mode> {
     match mode & 0o170000 {
@@ -430,31 +404,6 @@ mod tests {
         let mut truncated = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
         truncated.extend_from_slice(&[0; 30]);
         assert!(IndexFile::parse(truncated).is_err());
-    }
-
-    #[test]
-    fn paths_git_would_refuse_are_refused() {
-        for good in [
-            &b"a"[..],
-            b"venv/bin/python",
-            b".venv/pyvenv.cfg",
-            b"a..b/c",
-        ] {
-            assert!(is_valid_path(good), "{good:?}");
-        }
-        for bad in [
-            &b""[..],
-            b"/etc/passwd",
-            b"../x",
-            b"a/../b",
-            b"a//b",
-            b"./a",
-            b"a/.git/config",
-            b".GIT/x",
-            b"a/",
-        ] {
-            assert!(!is_valid_path(bad), "{bad:?}");
-        }
     }
 
     #[test]
