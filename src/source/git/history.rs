@@ -1,0 +1,206 @@
+//! Commits as sources: what a range of commits changed, and every path the history ever held,
+//! read with venv-guard's own object reader.
+
+use std::fs;
+
+use git2::Oid;
+
+use super::commits::{self, RecentTrees, Store, StorePlace};
+use super::odb::Id;
+use super::tree::Objects;
+use super::{object_dirs_from_env, Error, Repo};
+use crate::detect::{Listed, SortedPaths};
+use crate::report::CommitInfo;
+use crate::support::fxhash::{FxHashMap, FxHashSet};
+
+impl Repo {
+    /// The entries added or changed by the commits in `from..to` (reachable from `to`, not from
+    /// `from`), each in its newest version; with the tree of `to` behind them for sibling
+    /// questions.
+    pub fn changed_between(
+        &self,
+        from: &str,
+        to: &str,
+    ) -> Result<(Objects<'_>, Option<Objects<'_>>), Error> {
+        let resolve = |rev: &str| {
+            self.repo
+                .revparse_single(rev)
+                .and_then(|o| o.peel_to_commit())
+                .map(|c| c.id())
+                .map_err(|e| Error::Git("cannot resolve the revision", e))
+        };
+        let (from_id, to_id) = (resolve(from)?, resolve(to)?);
+        let mut walk = self
+            .repo
+            .revwalk()
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        walk.push(to_id)
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        walk.hide(from_id)
+            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        let mut store = Store::open(&self.store_place());
+        let mut trees = RecentTrees::default();
+        let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
+        let mut newest: FxHashMap<Vec<u8>, Listed<Oid>> = FxHashMap::default();
+        let mut prefix = Vec::new();
+        for id in walk {
+            let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
+            let commit = store.commit(&oid_bytes(id))?;
+            tree_of.insert(oid_bytes(id), Some(commit.tree));
+            let parent_tree = match commit.parents.first() {
+                Some(parent) => match tree_of.get(parent) {
+                    Some(tree) => *tree,
+                    // A parent beyond a shallow clone's edge reads as no parent; a damaged
+                    // one is an error.
+                    None => {
+                        let tree = match store.commit(parent) {
+                            Ok(commit) => Some(commit.tree),
+                            Err(Error::Odb(crate::source::git::odb::Error::Missing(_))) => None,
+                            Err(e) => return Err(e),
+                        };
+                        tree_of.insert(*parent, tree);
+                        tree
+                    }
+                },
+                None => None,
+            };
+            trees.next_commit();
+            commits::diff_trees(
+                &mut store,
+                parent_tree.as_ref(),
+                &commit.tree,
+                &mut prefix,
+                &mut trees,
+                &mut |entry| {
+                    if !newest.contains_key(&entry.path) {
+                        newest.insert(entry.path.clone(), entry);
+                    }
+                },
+            )?;
+        }
+        let changed = Objects::new(&self.repo, newest.into_values().collect());
+        let tree = self.tree(&to_id.to_string())?;
+        Ok((changed, tree))
+    }
+
+    /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
+    pub fn history(&self) -> Result<History<'_>, Error> {
+        let place = self.store_place();
+        let mut store = Store::open(&place);
+        let tips = self.tips(&mut store)?;
+        let (walked, mut changes) =
+            commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
+        let mut commits = Vec::with_capacity(walked.len());
+        let mut seen: FxHashMap<Vec<u8>, (Listed<Oid>, PathHistory)> = FxHashMap::default();
+        for commit in walked {
+            let index = commits.len();
+            for entry in changes.remove(&commit.id).unwrap_or_default() {
+                let slot = match seen.get_mut(&entry.path) {
+                    Some(slot) => slot,
+                    None => seen
+                        .entry(entry.path.clone())
+                        .or_insert_with(|| (entry.clone(), PathHistory::default())),
+                };
+                slot.1.commits.push(index);
+                slot.1.versions.push((index, entry.data));
+                if !slot.1.blobs.contains(&entry.data) {
+                    slot.1.blobs.push(entry.data);
+                }
+                slot.0 = entry;
+            }
+            commits.push(commit.info);
+        }
+        let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
+        rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+        let paths = Objects::new(&self.repo, entries);
+        Ok(History {
+            commits,
+            paths,
+            versions,
+            shallow: self.repo.is_shallow(),
+        })
+    }
+
+    /// Where the repository's objects are: those git's environment names, then its own.
+    pub(super) fn store_place(&self) -> StorePlace {
+        let common = self.repo.commondir().to_path_buf();
+        let mut objects = object_dirs_from_env();
+        objects.push(common.join("objects"));
+        StorePlace { objects, common }
+    }
+
+    /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no
+    /// commit are passed over, as `git log --all` does.
+    pub(super) fn tips(&self, store: &mut Store) -> Result<Vec<Id>, Error> {
+        let refs_err = |e| Error::Git("cannot list the refs", e);
+        let mut targets: Vec<Oid> = Vec::new();
+        if let Ok(head) = self.repo.head() {
+            targets.extend(head.target());
+        }
+        for reference in self.repo.references().map_err(refs_err)? {
+            let reference = reference.map_err(refs_err)?;
+            if let Ok(resolved) = reference.resolve() {
+                targets.extend(resolved.target());
+            }
+        }
+        // A repository may have tens of thousands of tags: duplicates are found by hashing.
+        let mut seen: FxHashSet<Id> = FxHashSet::default();
+        let mut tips = Vec::with_capacity(targets.len());
+        for target in targets {
+            if let Some(commit) = store.peel_to_commit(oid_bytes(target))? {
+                if seen.insert(commit) {
+                    tips.push(commit);
+                }
+            }
+        }
+        Ok(tips)
+    }
+
+    /// The commits a shallow clone has without their parents.
+    pub(super) fn shallow_commits(&self) -> FxHashSet<Id> {
+        fs::read(self.repo.commondir().join("shallow"))
+            .unwrap_or_default()
+            .split(|&b| b == b'\n')
+            .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))
+            .collect()
+    }
+}
+
+/// An id as the object reader spells it.
+pub(super) fn oid_bytes(id: Oid) -> Id {
+    id.as_bytes().try_into().unwrap_or_default()
+}
+
+/// What the history did to one path.
+#[derive(Clone, Debug, Default)]
+pub struct PathHistory {
+    /// Indexes in [`History::commits`] of the commits that added or changed it, oldest first.
+    pub commits: Vec<usize>,
+    /// Every distinct blob it had.
+    pub blobs: Vec<Oid>,
+    /// Each change: the commit (index in [`History::commits`]) and the blob it wrote.
+    pub versions: Vec<(usize, Oid)>,
+}
+
+/// Every path that any commit added or changed, from the oldest commit on.
+pub struct History<'r> {
+    /// The commits seen, oldest first.
+    pub commits: Vec<CommitInfo>,
+    /// The latest version of every path ever added or changed.
+    pub paths: Objects<'r>,
+    /// For each entry of `paths` (same order): the commits that added or changed it and every
+    /// blob it ever had.
+    pub versions: Vec<PathHistory>,
+    /// The repository is a shallow clone: older commits are missing.
+    pub shallow: bool,
+}
+
+impl History<'_> {
+    /// The histories of the entries at or below `path`.
+    pub fn versions_under(&self, path: &[u8]) -> &[PathHistory] {
+        // `paths` was built from rows already sorted and unique, so its listing kept their
+        // order and `versions` lines up with it.
+        &self.versions[self.paths.listing.range_under(path)]
+    }
+}
