@@ -85,7 +85,7 @@ impl Baseline {
             .iter()
             .map(|f| Entry {
                 root: escape::display(&f.env.root),
-                kind: f.env.env.kind.id().to_owned(),
+                kind: f.env.recognised.kind.id().to_owned(),
                 files: f.env.files,
             })
             .collect();

@@ -96,7 +96,7 @@ mod tests {
         Finding {
             env: Environment {
                 root: root.to_vec(),
-                env: EnvRoot {
+                recognised: EnvRoot {
                     kind: Kind::Venv,
                     implementation: None,
                     layout: Layout::Posix,

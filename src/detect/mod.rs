@@ -164,7 +164,7 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             entries.sort();
             Some(Environment {
                 root: root.to_vec(),
-                env,
+                recognised: env,
                 files: tally.files,
                 bytes: tally.bytes,
                 bytes_known: tally.bytes_known,

@@ -372,8 +372,8 @@ pub struct OwnedPath {
 pub struct Environment {
     /// The root directory, repository-relative (empty: the repository root itself).
     pub root: Vec<u8>,
-    /// What the root is.
-    pub env: EnvRoot,
+    /// What was recognised at the root: kind, layout, evidence, what it owns.
+    pub recognised: EnvRoot,
     /// How many of the given paths belong to it.
     pub files: u64,
     /// Their total size in bytes, summed over the paths whose size is known.
@@ -389,7 +389,7 @@ impl Environment {
     /// The repository paths the environment owns, as every fix, count and command names
     /// them: the root folder when it owns the whole folder, else each of its entries.
     pub fn owned_paths(&self) -> Vec<OwnedPath> {
-        if self.env.extent == Extent::Folder && !self.root.is_empty() {
+        if self.recognised.extent == Extent::Folder && !self.root.is_empty() {
             return vec![OwnedPath {
                 path: self.root.clone(),
                 dir: true,
@@ -410,7 +410,7 @@ impl Environment {
             return false;
         };
         let top = below.split(|&b| b == b'/').next().unwrap_or(below);
-        top.is_empty() || self.env.owns(top)
+        top.is_empty() || self.recognised.owns(top)
     }
 }
 

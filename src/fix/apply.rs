@@ -54,16 +54,16 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
             append_to(&mut undo, &path, &edit.lines)?;
             applied.edits.push(edit);
         }
-        for env in plan.envs.iter().filter(|e| !e.already_ignored) {
-            if is_ignored(repo, top, &env.targets) {
+        for job in plan.envs.iter().filter(|e| !e.already_ignored) {
+            if is_ignored(repo, top, &job.targets) {
                 continue;
             }
             // A negation in a nested .gitignore beats the root one: the nearest .gitignore
             // above each owned path is the deepest git reads for it.
             let mut by_file: Vec<IgnoreEdit> = Vec::new();
-            for target in &env.targets {
+            for target in &job.targets {
                 let Some(slash) = target.path.iter().rposition(|&b| b == b'/') else {
-                    return Err(defeated(top, env));
+                    return Err(defeated(top, job));
                 };
                 let (parent, name) = (&target.path[..slash], &target.path[slash + 1..]);
                 let literal = escape::gitignore_literal(name)
@@ -73,13 +73,13 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
                 match by_file.iter_mut().find(|e| e.file == file) {
                     Some(edit) => {
                         edit.lines.push(line);
-                        edit.owners.push(env.finding.env.root.clone());
+                        edit.owners.push(job.finding.env.root.clone());
                     }
                     None => by_file.push(IgnoreEdit {
                         file,
                         lines: vec![line],
                         stage: true,
-                        owners: vec![env.finding.env.root.clone()],
+                        owners: vec![job.finding.env.root.clone()],
                     }),
                 }
             }
@@ -87,8 +87,8 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
                 append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
                 applied.edits.push(edit);
             }
-            if !is_ignored(repo, top, &env.targets) {
-                return Err(defeated(top, env));
+            if !is_ignored(repo, top, &job.targets) {
+                return Err(defeated(top, job));
             }
         }
         let stage: Vec<Vec<u8>> = applied
@@ -131,13 +131,13 @@ pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Resul
     }
 }
 
-fn defeated(top: &Path, env: &EnvFix) -> Error {
-    let example = walk::unignored_files(top, &paths_of(&env.targets), 1)
+fn defeated(top: &Path, job: &EnvFix) -> Error {
+    let example = walk::unignored_files(top, &paths_of(&job.targets), 1)
         .into_iter()
         .next()
-        .unwrap_or_else(|| env.finding.env.root.clone());
+        .unwrap_or_else(|| job.finding.env.root.clone());
     Error::Defeated {
-        root: env.finding.env.root.clone(),
+        root: job.finding.env.root.clone(),
         example,
     }
 }

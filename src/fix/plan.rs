@@ -51,7 +51,7 @@ pub fn plan(
             // A `*` inside a folder the project shares would ignore the project's files too.
             if opts.style == Style::Inner
                 && !root.is_empty()
-                && finding.env.env.extent == Extent::Folder
+                && finding.env.recognised.extent == Extent::Folder
             {
                 plan.edits.push(IgnoreEdit {
                     file: join(root, b".gitignore"),
@@ -113,9 +113,9 @@ pub fn plan(
 fn owned_paths(finding: &Finding, probe: &dyn Probe) -> Vec<OwnedPath> {
     let env = &finding.env;
     let mut targets = env.owned_paths();
-    if env.env.extent != Extent::Folder || env.root.is_empty() {
+    if env.recognised.extent != Extent::Folder || env.root.is_empty() {
         for name in probe.children(&env.root) {
-            if !env.env.owns(&name) {
+            if !env.recognised.owns(&name) {
                 continue;
             }
             let path = join(&env.root, &name);
@@ -166,16 +166,16 @@ fn has_manifest(top: &Path) -> bool {
 fn freeze_plan(path: PathBuf, envs: &[EnvFix], probe: &dyn Probe) -> FreezePlan {
     let mut content = String::new();
     let mut count = 0;
-    for env in envs {
-        let dists = freeze::installed(&env.finding.env.root, probe);
-        let root = if env.finding.env.root.is_empty() {
+    for job in envs {
+        let dists = freeze::installed(&job.finding.env.root, probe);
+        let root = if job.finding.env.root.is_empty() {
             ".".to_owned()
         } else {
-            format!("{}/", escape::display(&env.finding.env.root))
+            format!("{}/", escape::display(&job.finding.env.root))
         };
         content.push_str(&format!(
             "# installed in {root} ({})\n",
-            env.finding.env.env.describe()
+            job.finding.env.recognised.describe()
         ));
         for d in &dists {
             content.push_str(&d.requirement());

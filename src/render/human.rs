@@ -191,13 +191,13 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
         ("", format!("fixed {envs}"))
     };
     writeln!(out, "{} {verb}:", "venv-guard:".bold())?;
-    for env in &plan.envs {
-        let root = if env.finding.env.root.is_empty() {
+    for job in &plan.envs {
+        let root = if job.finding.env.root.is_empty() {
             "(repository root)".to_owned()
         } else {
-            format!("{}/", escape::display(&env.finding.env.root))
+            format!("{}/", escape::display(&job.finding.env.root))
         };
-        let ignored = if env.already_ignored {
+        let ignored = if job.already_ignored {
             ", already ignored"
         } else {
             ""
@@ -206,8 +206,8 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
             out,
             "  {:<22} {}, {}{ignored}",
             root.bold(),
-            env.finding.env.env.describe(),
-            env.finding.status.id()
+            job.finding.env.recognised.describe(),
+            job.finding.status.id()
         )?;
     }
     let edits = match &outcome.applied {
@@ -272,8 +272,8 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
             freeze.count
         )?;
     }
-    for env in &plan.envs {
-        let f = &env.finding;
+    for job in &plan.envs {
+        let f = &job.finding;
         if f.secrets.iter().any(|s| s.real) {
             let names: Vec<&str> = f.secrets.iter().map(|s| s.name.as_str()).collect();
             let place = document::place(&f.env.root);
@@ -346,20 +346,28 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
             place.bold(),
         )?,
     }
-    writeln!(out, "  {}      {}", "kind".dimmed(), env.env.describe())?;
+    writeln!(
+        out,
+        "  {}      {}",
+        "kind".dimmed(),
+        env.recognised.describe()
+    )?;
     let mut evidence: Vec<String> = env
-        .env
+        .recognised
         .evidence
         .iter()
         .take(EVIDENCE_SHOWN)
         .map(|e| e.to_string())
         .collect();
-    if env.env.evidence.len() > EVIDENCE_SHOWN {
-        evidence.push(format!("+{} more", env.env.evidence.len() - EVIDENCE_SHOWN));
+    if env.recognised.evidence.len() > EVIDENCE_SHOWN {
+        evidence.push(format!(
+            "+{} more",
+            env.recognised.evidence.len() - EVIDENCE_SHOWN
+        ));
     }
     writeln!(out, "  {}  {}", "evidence".dimmed(), evidence.join(", "))?;
     // An environment that shares its folder with the project owns only these.
-    if env.root.is_empty() || env.env.extent != crate::detect::Extent::Folder {
+    if env.root.is_empty() || env.recognised.extent != crate::detect::Extent::Folder {
         let entries: Vec<String> = env
             .entries
             .iter()

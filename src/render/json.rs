@@ -235,9 +235,9 @@ fn env_doc(f: &Finding) -> EnvDoc {
     let env = &f.env;
     EnvDoc {
         root: escape::display(&env.root),
-        kind: env.env.kind.id(),
-        description: env.env.describe(),
-        layout: match env.env.layout {
+        kind: env.recognised.kind.id(),
+        description: env.recognised.describe(),
+        layout: match env.recognised.layout {
             crate::detect::Layout::Posix => "posix",
             crate::detect::Layout::Windows => "windows",
         },
@@ -247,7 +247,12 @@ fn env_doc(f: &Finding) -> EnvDoc {
             Severity::Note => "note",
         },
         marker: escape::display(&marker_path(f)),
-        evidence: env.env.evidence.iter().map(|e| e.to_string()).collect(),
+        evidence: env
+            .recognised
+            .evidence
+            .iter()
+            .map(|e| e.to_string())
+            .collect(),
         files: env.files,
         bytes: env.bytes_known.then_some(env.bytes),
         entries: env

@@ -24,7 +24,7 @@ pub fn message(f: &Finding) -> String {
     }
     let mut text = format!(
         "{root} is a Python environment ({}), {}",
-        f.env.env.describe(),
+        f.env.recognised.describe(),
         f.status
     );
     if f.env.files > 0 {
@@ -44,7 +44,7 @@ pub fn message(f: &Finding) -> String {
 /// The repository-relative path of a finding's marker file.
 pub fn marker_path(f: &Finding) -> Vec<u8> {
     let mut path = f.env.root.clone();
-    let marker = f.env.env.marker();
+    let marker = f.env.recognised.marker();
     if !path.is_empty() && !marker.is_empty() {
         path.push(b'/');
     }

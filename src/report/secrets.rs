@@ -65,7 +65,7 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for dir in probe.children(root) {
         let lower = dir.to_ascii_lowercase();
-        if !matches!(&lower[..], b"bin" | b"scripts") || !env.env.owns(&dir) {
+        if !matches!(&lower[..], b"bin" | b"scripts") || !env.recognised.owns(&dir) {
             continue;
         }
         let dir = join(root, &dir);
@@ -78,7 +78,7 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
             }
         }
     }
-    if env.env.owns(b"etc") {
+    if env.recognised.owns(b"etc") {
         let activate_d = b"etc/conda/activate.d";
         let conda = join(root, activate_d);
         let names = probe.children(&conda);

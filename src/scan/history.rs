@@ -60,8 +60,8 @@ impl Report {
             if cut {
                 self.warnings.push(format!(
                     "only the newest {PUBLISHED_WALK} commits were searched for the credentials \
-                     of {}: older commits may hold them too",
-                    crate::render::place(&finding.env.root)
+                     of the environment at {:?}: older commits may hold them too",
+                    crate::support::escape::display(&finding.env.root)
                 ));
             }
             finding.secret_commits = exporting_commits(

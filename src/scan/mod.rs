@@ -34,7 +34,8 @@ impl Report {
         }
         let secrets = secrets::find(&env, probe);
         // A fixture that exports a real-looking credential is no harmless imitation.
-        let severity = if env.env.fixture && !opts.strict && !secrets.iter().any(|s| s.real) {
+        let severity = if env.recognised.fixture && !opts.strict && !secrets.iter().any(|s| s.real)
+        {
             Severity::Note
         } else {
             Severity::Error
@@ -390,7 +391,7 @@ fn under(path: &[u8], prefix: &[u8]) -> bool {
 fn unentered(found: walk::WalkedEnv) -> Environment {
     Environment {
         root: found.root,
-        env: found.env,
+        recognised: found.env,
         files: 0,
         bytes: 0,
         bytes_known: false,

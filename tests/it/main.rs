@@ -14,3 +14,4 @@ mod layouts;
 mod odb;
 mod owned;
 mod scan;
+mod structure;

@@ -2,6 +2,7 @@
 //! layout (`venv-layouts.md`).
 
 use super::*;
+use owned::entry_names;
 use crate::detect::{Listed, Listing};
 
 const F: Mode = Mode::File;
@@ -44,7 +45,12 @@ fn all_paths(t: &Listing<Vec<u8>>) -> Vec<PathEntry> {
 
 fn roots(envs: &[Environment]) -> Vec<(String, Kind)> {
     envs.iter()
-        .map(|e| (String::from_utf8_lossy(&e.root).into_owned(), e.env.kind))
+        .map(|e| {
+            (
+                String::from_utf8_lossy(&e.root).into_owned(),
+                e.recognised.kind,
+            )
+        })
         .collect()
 }
 
@@ -119,12 +125,12 @@ fn cpython_venv_at_any_name_and_depth() {
             entry_names(&envs[0]),
             ["bin/", "lib/", "lib64", "pyvenv.cfg"]
         );
-        assert_eq!(envs[0].env.extent, Extent::Folder);
+        assert_eq!(envs[0].recognised.extent, Extent::Folder);
         assert!(matches!(
-            envs[0].env.evidence[0],
+            envs[0].recognised.evidence[0],
             Evidence::PyvenvCfg { .. }
         ));
-        assert!(!envs[0].env.fixture);
+        assert!(!envs[0].recognised.fixture);
     }
 }
 
@@ -154,111 +160,6 @@ fn environment_at_the_repository_root_claims_only_its_own_entries() {
     );
 }
 
-/// An environment's entries, folders ending in `/`.
-fn entry_names(env: &Environment) -> Vec<String> {
-    env.entries
-        .iter()
-        .map(|e| {
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&e.name),
-                if e.dir { "/" } else { "" }
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn a_posix_environment_at_the_root_leaves_the_projects_scripts_folder() {
-    let mut spec = posix_venv("", CFG);
-    spec.push(("scripts/release.sh".into(), X, "#!/bin/sh\n".into()));
-    spec.push(("Scripts/build.bat".into(), F, "@echo off\r\n".into()));
-    spec.push(("include/app.h".into(), F, "int x;\n".into()));
-    let envs = found!(&owned(&spec), [("", Kind::Venv)]);
-    // `include/` is a name a venv writes: at the root it counts as the environment's.
-    assert_eq!(
-        entry_names(&envs[0]),
-        ["bin/", "include/", "lib/", "lib64", "pyvenv.cfg"]
-    );
-    assert_eq!(envs[0].files, 10);
-    let paths: Vec<Vec<u8>> = envs[0].owned_paths().into_iter().map(|p| p.path).collect();
-    assert!(!paths.contains(&b"scripts".to_vec()) && !paths.contains(&b"Scripts".to_vec()));
-}
-
-#[test]
-fn a_windows_venv_inside_a_package_owns_only_its_entries() {
-    let spec = [
-        ("pkg/__init__.py", F, "VERSION = 1\n"),
-        ("pkg/core.py", F, "def f(): pass\n"),
-        (
-            "pkg/pyvenv.cfg",
-            F,
-            "home = C:\\Python311\r\ninclude-system-site-packages = false\r\nversion = 3.11.7\r\n",
-        ),
-        ("pkg/Scripts/activate.bat", F, "@echo off\r\n"),
-        ("pkg/Scripts/python.exe", F, "MZ\x00\x01"),
-        (
-            "pkg/Lib/site-packages/pip/__init__.py",
-            F,
-            "__version__ = '23.2.1'\n",
-        ),
-        ("pkg/sub/venv/pyvenv.cfg", F, CFG),
-        ("pkg/sub/venv/bin/activate", F, "# activate\n"),
-        ("pkg/tcl/x.tcl", F, "set x 1\n"),
-    ];
-    let envs = found!(&spec, [("pkg", Kind::Venv), ("pkg/sub/venv", Kind::Venv)]);
-    assert_eq!(envs[0].env.layout, Layout::Windows);
-    assert!(matches!(envs[0].env.extent, Extent::Entries { .. }));
-    assert_eq!(
-        entry_names(&envs[0]),
-        ["Lib/", "Scripts/", "pyvenv.cfg", "tcl/"]
-    );
-    assert_eq!(envs[0].files, 5);
-    let owned: Vec<OwnedPath> = envs[0].owned_paths();
-    assert_eq!(
-        owned
-            .iter()
-            .map(|p| String::from_utf8_lossy(&p.path).into_owned())
-            .collect::<Vec<_>>(),
-        ["pkg/Lib", "pkg/Scripts", "pkg/pyvenv.cfg", "pkg/tcl"]
-    );
-    assert!(!envs[0].owns_path(b"pkg/__init__.py"));
-    assert!(envs[0].owns_path(b"pkg/LIB/site-packages/x.py"));
-    // The environment nested in the project's part of the folder owns its whole folder.
-    assert_eq!(envs[1].env.extent, Extent::Folder);
-    assert_eq!(envs[1].files, 2);
-}
-
-#[test]
-fn fixtures_whose_interpreters_link_only_inside_them_are_fixtures() {
-    let spec = [
-        ("resources/test/venv/pyvenv.cfg", F, CFG),
-        ("resources/test/venv/bin/activate", F, "# fixture\n"),
-        ("resources/test/venv/bin/python", L, "python3"),
-        ("resources/test/venv/bin/python3", L, "python3.11"),
-        ("resources/test/venv/bin/python3.11", F, "#!/bin/sh\n"),
-    ];
-    let envs = found!(&spec, [("resources/test/venv", Kind::Venv)]);
-    assert!(envs[0].env.fixture);
-    // A real venv's links end at its base interpreter.
-    let mut real = spec.to_vec();
-    real[3] = ("resources/test/venv/bin/python3", L, "/usr/bin/python3");
-    let envs = found!(&real, [("resources/test/venv", Kind::Venv)]);
-    assert!(!envs[0].env.fixture);
-}
-
-#[test]
-fn a_pyvenv_cfg_in_git_lfs_still_names_the_kind() {
-    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 176\n";
-    let spec = [
-        ("venv/pyvenv.cfg", F, pointer),
-        ("venv/bin/activate", F, "# activate\n"),
-        ("venv/lib/python3.11/site-packages/six.py", F, "x = 1\n"),
-    ];
-    let envs = found!(&spec, [("venv", Kind::Venv)]);
-    assert_eq!(envs[0].env.evidence[0], Evidence::LfsPyvenvCfg);
-}
-
 #[test]
 fn partial_staging_finds_the_root_through_the_probe() {
     let t = tree(&owned(&posix_venv("venv", CFG)));
@@ -286,9 +187,9 @@ fn windows_venv_compares_names_case_insensitively() {
         ],
         [("winenv", Kind::Venv)]
     );
-    assert_eq!(envs[0].env.layout, Layout::Windows);
+    assert_eq!(envs[0].recognised.layout, Layout::Windows);
     assert!(envs[0]
-        .env
+        .recognised
         .evidence
         .iter()
         .any(|e| matches!(e, Evidence::SitePackages(p) if p == b"Lib/site-packages")));
@@ -302,7 +203,7 @@ fn windows_venv_compares_names_case_insensitively() {
         ],
         [("WINENV", Kind::Partial)]
     );
-    assert_eq!(envs[0].env.layout, Layout::Windows);
+    assert_eq!(envs[0].recognised.layout, Layout::Windows);
 }
 
 #[test]
@@ -362,7 +263,10 @@ fn legacy_virtualenv_without_pyvenv_cfg() {
         ],
         [("old", Kind::LegacyVirtualenv)]
     );
-    assert!(matches!(envs[0].env.evidence[0], Evidence::OrigPrefix(_)));
+    assert!(matches!(
+        envs[0].recognised.evidence[0],
+        Evidence::OrigPrefix(_)
+    ));
     found!(
         &[
             ("mac/.Python", L, "/System/Python"),
@@ -429,7 +333,7 @@ fn pypy_and_graalpy_are_named() {
         ],
         [("pp", Kind::Venv)]
     );
-    assert_eq!(envs[0].env.implementation.as_deref(), Some("PyPy"));
+    assert_eq!(envs[0].recognised.implementation.as_deref(), Some("PyPy"));
     let envs = found!(
         &[
             ("gp/pyvenv.cfg", F, "home = /opt/graalpy/bin\n"),
@@ -437,7 +341,10 @@ fn pypy_and_graalpy_are_named() {
         ],
         [("gp", Kind::Venv)]
     );
-    assert_eq!(envs[0].env.implementation.as_deref(), Some("GraalPy"));
+    assert_eq!(
+        envs[0].recognised.implementation.as_deref(),
+        Some("GraalPy")
+    );
 }
 
 #[test]
@@ -534,16 +441,19 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
         ),
     ];
     let envs = found!(&fixture, [("tests/fixtures/venv", Kind::Venv)]);
-    assert!(envs[0].env.fixture);
+    assert!(envs[0].recognised.fixture);
     let envs = found!(
         &[("testdata/envlayouts/uv/pyvenv.cfg", F, CFG)],
         [("testdata/envlayouts/uv", Kind::Venv)]
     );
-    assert!(envs[0].env.fixture);
+    assert!(envs[0].recognised.fixture);
 
     let real = posix_venv("tests/venv", CFG);
     let envs = found!(&owned(&real), [("tests/venv", Kind::Venv)]);
-    assert!(!envs[0].env.fixture, "a symlinked interpreter is real");
+    assert!(
+        !envs[0].recognised.fixture,
+        "a symlinked interpreter is real"
+    );
 
     let envs = found!(
         &[
@@ -552,7 +462,7 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
         ],
         [("Tests/Fixtures/venv", Kind::Venv)]
     );
-    assert!(!envs[0].env.fixture, "a binary interpreter is real");
+    assert!(!envs[0].recognised.fixture, "a binary interpreter is real");
 
     let envs = found!(
         &[
@@ -565,13 +475,13 @@ fn test_fixtures_are_notes_but_real_envs_under_tests_are_not() {
         ],
         [("test/venv", Kind::Venv)]
     );
-    assert!(!envs[0].env.fixture, "installed pip makes it real");
+    assert!(!envs[0].recognised.fixture, "installed pip makes it real");
     // Not a test directory: "latest" or "contest" do not count.
     let envs = found!(
         &[("latest/venv/pyvenv.cfg", F, CFG)],
         [("latest/venv", Kind::Venv)]
     );
-    assert!(!envs[0].env.fixture);
+    assert!(!envs[0].recognised.fixture);
 }
 
 #[test]
@@ -792,3 +702,5 @@ fn common_prefix_counts_shared_bytes_across_words() {
         assert_eq!(common_prefix(b, a), n);
     }
 }
+
+mod owned;
