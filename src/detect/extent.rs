@@ -47,6 +47,7 @@ const POSIX: &[&[u8]] = &[
     b".Python",
     b"CACHEDIR.TAG",
     b".project",
+    b".nonadmin",
     b".tox-info.json",
     b".tox-config1",
 ];
@@ -71,6 +72,7 @@ const WINDOWS: &[&[u8]] = &[
     b"pythonw.exe",
     b"cachedir.tag",
     b".project",
+    b".nonadmin",
     b".tox-info.json",
     b".tox-config1",
 ];

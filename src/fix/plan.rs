@@ -102,7 +102,15 @@ pub fn plan(
         }
         plan.freeze = Some(freeze_plan(path.clone(), &plan.envs, probe));
     } else if !plan.envs.is_empty() {
-        plan.suggest_freeze = !has_manifest(top);
+        // A manifest beside the environment (`backend/requirements.txt` for `backend/venv`)
+        // records it as well as one at the top.
+        plan.suggest_freeze = !has_manifest(top)
+            && !plan.envs.iter().any(|job| {
+                let root = &job.finding.env.root;
+                let parent = &root[..root.iter().rposition(|&b| b == b'/').unwrap_or(0)];
+                !parent.is_empty()
+                    && has_manifest(&top.join(crate::support::paths::bytes_to_path(parent)))
+            });
     }
     Ok(plan)
 }

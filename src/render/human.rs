@@ -238,9 +238,9 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
             if applied.removed > 0 {
                 writeln!(
                     out,
-                    "  {:<22} removed {} entries (git rm -r --cached; working files kept)",
+                    "  {:<22} removed {} (git rm -r --cached; working files kept)",
                     "index",
-                    thousands(applied.removed as u64)
+                    entries(applied.removed as u64)
                 )?;
             }
             if !applied.staged.is_empty() {
@@ -256,9 +256,9 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
                     plan.untrack.iter().map(|p| escape::shell_word(p)).collect();
                 writeln!(
                     out,
-                    "  {:<22} {would}remove {} entries: git rm -r --cached -- {}",
+                    "  {:<22} {would}remove {}: git rm -r --cached -- {}",
                     "index",
-                    thousands(entries),
+                    self::entries(entries),
                     roots.join(" ")
                 )?;
             }
@@ -468,6 +468,12 @@ fn render_finding(finding: &Finding, commands: bool, out: &mut dyn Write) -> io:
         }
     }
     Ok(())
+}
+
+/// `1 entry`, `1,478 entries`.
+fn entries(n: u64) -> String {
+    let noun = if n == 1 { "entry" } else { "entries" };
+    format!("{} {noun}", thousands(n))
 }
 
 fn thousands(n: u64) -> String {

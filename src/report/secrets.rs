@@ -1,6 +1,7 @@
 //! Credentials in activate scripts: people add `export API_KEY=...` to their environment's
-//! `bin/activate` (or conda's `etc/conda/activate.d/env_vars.sh`) to set variables per project,
-//! and committing the environment then publishes them. This module names the variables such
+//! `bin/activate` (or conda's `etc/conda/activate.d/env_vars.sh`, or `conda env config vars
+//! set`, which writes `conda-meta/state`) to set variables per project, and committing the
+//! environment then publishes them. This module names the variables such
 //! scripts export beyond what venv, virtualenv, uv and conda write themselves. Values are never
 //! kept.
 
@@ -56,6 +57,85 @@ fn is_stock(name: &str) -> bool {
         .any(|prefix| name.starts_with(prefix))
 }
 
+/// What conda packages' own activate scripts set (openssl, libxml2, gdal, proj, openjdk, glib,
+/// the compiler activation packages...): configuration, never credentials.
+fn is_conda_package_stock(name: &str) -> bool {
+    matches!(
+        name,
+        "SSL_CERT_FILE"
+            | "__CONDA_OPENSSL_CERT_FILE_SET"
+            | "__CONDA_OPENSLL_CERT_FILE_SET"
+            | "XML_CATALOG_FILES"
+            | "GDAL_DATA"
+            | "GDAL_DRIVER_PATH"
+            | "CPL_ZIP_ENCODING"
+            | "PROJ_DATA"
+            | "PROJ_LIB"
+            | "PROJ_NETWORK"
+            | "JAVA_HOME"
+            | "JAVA_LD_LIBRARY_PATH"
+            | "GSETTINGS_SCHEMA_DIR"
+            | "UDUNITS2_XML_PATH"
+            | "HDF5_PLUGIN_PATH"
+            | "ESMFMKFILE"
+            | "CC"
+            | "CXX"
+            | "CPP"
+            | "FC"
+            | "F77"
+            | "F90"
+            | "F95"
+            | "GCC"
+            | "HOST"
+            | "BUILD"
+            | "CFLAGS"
+            | "CXXFLAGS"
+            | "CPPFLAGS"
+            | "FFLAGS"
+            | "LDFLAGS"
+            | "CMAKE_ARGS"
+            | "MESON_ARGS"
+            | "CMAKE_PREFIX_PATH"
+            | "CONDA_BUILD_SYSROOT"
+    ) || name.starts_with("_CONDA_SET_")
+        || name.starts_with("DEBUG_")
+        || name.starts_with("GCC_")
+        || name.ends_with("_CONDA_BACKUP")
+        || name.ends_with("_BACKUP")
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The variables `conda env config vars set` stored in a prefix's `conda-meta/state`
+/// (`{"env_vars": {"NAME": "value"}}`): conda exports them on every activation, and no
+/// package writes them.
+fn conda_state_vars(text: &str) -> Vec<Export> {
+    #[derive(serde::Deserialize)]
+    struct State {
+        #[serde(default)]
+        env_vars: std::collections::BTreeMap<String, serde_json::Value>,
+    }
+    let Ok(state) = serde_json::from_str::<State>(text) else {
+        return Vec::new();
+    };
+    state
+        .env_vars
+        .into_iter()
+        .filter(|(name, _)| is_name(name) && !is_stock(name))
+        .map(|(name, value)| {
+            let quoted = format!("\"{name}\"");
+            let line = text
+                .lines()
+                .position(|l| l.contains(&quoted))
+                .map_or(1, |i| i + 1);
+            let real = value.as_str().is_some_and(looks_real);
+            Export { name, line, real }
+        })
+        .collect()
+}
+
 /// The scripts to read in an environment: activate scripts in its `bin/` or `Scripts/`,
 /// virtualenvwrapper's `postactivate`, and conda's `etc/conda/activate.d/` less the scripts a
 /// conda package installed (its `conda-meta/*.json` lists them: stock, like openssl's
@@ -76,6 +156,12 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
             {
                 out.push(join(&dir, &name));
             }
+        }
+    }
+    if env.recognised.owns(b"conda-meta") {
+        let state = join(root, b"conda-meta/state");
+        if probe.meta(&state).is_some_and(|m| m.is_blob()) {
+            out.push(state);
         }
     }
     if env.recognised.owns(b"etc") {
@@ -130,6 +216,12 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<Export> {
         .next()
         .unwrap_or(file)
         .to_ascii_lowercase();
+    if file.ends_with(b"conda-meta/state") {
+        return conda_state_vars(&text);
+    }
+    // A script a conda package installed but whose record is missing still sets only what
+    // such packages set.
+    let from_package = contains(file, b"etc/conda/activate.d/");
     let kind = if name.ends_with(b".fish") {
         Syntax::Fish
     } else if name.ends_with(b".csh") {
@@ -232,7 +324,10 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<Export> {
     }
     let mut out: Vec<Export> = Vec::new();
     for (name, line, real) in assigned {
-        if is_stock(&name) || !exported_names.contains(&name) {
+        if is_stock(&name)
+            || (from_package && is_conda_package_stock(&name))
+            || !exported_names.contains(&name)
+        {
             continue;
         }
         match out.iter_mut().find(|e| e.name == name) {
@@ -337,6 +432,30 @@ mod tests {
         assert!(names("bin/activate.csh", csh).is_empty());
         let ps1 = "$env:VIRTUAL_ENV = $VenvDir\nif ($env:VIRTUAL_ENV -eq $null) {}\n";
         assert!(names("bin/Activate.ps1", ps1).is_empty());
+    }
+
+    #[test]
+    fn conda_packages_set_configuration_and_conda_env_vars_are_a_persons() {
+        // A package script whose record is missing: what such packages set is stock.
+        let gdal = "#!/bin/bash\nexport GDAL_DATA=$CONDA_PREFIX/share/gdal\nexport GDAL_DRIVER_PATH=$CONDA_PREFIX/lib/gdalplugins\nexport CPL_ZIP_ENCODING=UTF-8\nexport _CONDA_SET_GDAL_DATA=1\n";
+        assert!(names("env/etc/conda/activate.d/gdal-activate.sh", gdal).is_empty());
+        // The same names in a venv's own activate were put there by a person.
+        assert_eq!(
+            names("venv/bin/activate", "export SSL_CERT_FILE=/etc/ssl/x.pem\n"),
+            ["SSL_CERT_FILE"]
+        );
+        // `conda env config vars set MY_API_TOKEN=...` writes conda-meta/state.
+        let state = "{\n  \"env_vars\": {\n    \"MY_API_TOKEN\": \"tok-4f9a8b7c6d5e\",\n    \"PATH\": \"/x\"\n  }\n}\n";
+        let found = exported(b"env/conda-meta/state", state.as_bytes());
+        assert_eq!(
+            found,
+            [Export {
+                name: "MY_API_TOKEN".to_owned(),
+                line: 3,
+                real: true
+            }]
+        );
+        assert!(exported(b"env/conda-meta/state", b"not json").is_empty());
     }
 
     #[test]

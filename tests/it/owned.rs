@@ -385,6 +385,21 @@ fn stock_exports_of_uv_virtualenv_and_conda_packages_are_not_credentials() {
         .unwrap();
     assert_eq!(conda["secrets"][0]["name"], "HF_TOKEN");
     assert_eq!(conda["secrets"].as_array().unwrap().len(), 1, "{conda:#}");
+
+    // `conda env config vars set` keeps its variables in conda-meta/state.
+    repo.write(
+        "conda/conda-meta/state",
+        "{\n  \"env_vars\": {\n    \"MY_API_TOKEN\": \"tok-4f9a8b7c6d5e\"\n  }\n}",
+    );
+    repo.git_ok(&["add", "-f", "conda"]);
+    let run = repo.guard(&["--color", "never", "hook"]);
+    assert!(
+        run.stdout
+            .contains("conda/conda-meta/state exports MY_API_TOKEN (values not shown)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("tok-4f9a"), "a value leaked");
 }
 
 #[test]
