@@ -103,7 +103,10 @@ mod tests {
                     evidence: Vec::new(),
                     fixture: false,
                     extent: if root.is_empty() {
-                        Extent::Entries { listed: vec![] }
+                        Extent::Entries {
+                            listed: vec![],
+                            split: vec![],
+                        }
                     } else {
                         Extent::Folder
                     },

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::extent::Extent;
+use super::extent::{creator_child, Extent};
 use super::names::{
     contains, contains_subpath, is_activate_name, is_interpreter_name, is_pdm_root,
     is_poetry_prompt, is_under_test_dir, is_versioned_python_dir,
@@ -424,9 +424,14 @@ pub(super) fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<
 
     let fixture = is_under_test_dir(root) && !real_interpreter && !pip_installed;
     let children: Vec<&[u8]> = top.values().map(Vec::as_slice).collect();
-    let extent = Extent::decide(root, &children, layout, kind, || {
-        super::conda::installed_top_names(root, probe)
-    });
+    let extent = Extent::decide(
+        root,
+        &children,
+        layout,
+        kind,
+        || super::conda::installed_top_names(root, probe),
+        |name| shared_names(probe, root, name),
+    );
     Some(EnvRoot {
         kind,
         implementation,
@@ -435,6 +440,23 @@ pub(super) fn examine(root: &[u8], thorough: bool, probe: &dyn Probe) -> Option<
         fixture,
         extent,
     })
+}
+
+/// The names in the folder `name` of a root shared with the project that the environment's
+/// creator wrote, when some are not; `None` when all are.
+fn shared_names(probe: &dyn Probe, root: &[u8], name: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let dir = join(root, name);
+    let mut owned = Vec::new();
+    let mut foreign = false;
+    for child in probe.children(&dir) {
+        let path = join(&dir, &child);
+        if creator_child(name, &child, || probe.read_head(&path, 512)) {
+            owned.push(child);
+        } else {
+            foreign = true;
+        }
+    }
+    foreign.then_some(owned)
 }
 
 /// The first line of every Git LFS pointer file.

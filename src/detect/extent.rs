@@ -23,7 +23,91 @@ pub enum Extent {
     Entries {
         /// Names the package lists add to the layout's own.
         listed: Vec<Vec<u8>>,
+        /// The creator's folders that the project writes into too (a project's `bin/` or
+        /// `lib/` at the root of a venv made there): only the creator's names in them are the
+        /// environment's.
+        split: Vec<Split>,
     },
+}
+
+/// A folder the environment shares with the project, and the names in it that are its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Split {
+    /// The folder's name in the environment's root.
+    pub name: Vec<u8>,
+    /// The names in it that the environment's creator wrote, sorted.
+    pub owned: Vec<Vec<u8>>,
+}
+
+/// The folders of a POSIX venv whose names say who wrote what is in them.
+const SPLITTABLE: &[&[u8]] = &[b"bin", b"lib", b"include"];
+
+/// Whether the creator of a POSIX venv (venv, virtualenv, uv, pip inside it) writes `child`
+/// in its folder `dir`: `lib/python3.11`, `include/site`, `bin/activate`, `bin/python3`,
+/// `bin/pip`, or a console script pip wrote (its `#!` line names an interpreter outside the
+/// system's folders); `head` reads the first bytes of `dir/child`.
+pub fn creator_child(dir: &[u8], child: &[u8], head: impl FnOnce() -> Option<Vec<u8>>) -> bool {
+    match dir {
+        b"lib" | b"include" => {
+            super::names::is_versioned_python_dir(child)
+                || child == b"site-packages"
+                || (dir == b"include" && child == b"site")
+        }
+        b"bin" => {
+            super::names::is_activate_name(child)
+                || super::names::is_interpreter_name(child)
+                || [
+                    &b"Activate.ps1"[..],
+                    b"deactivate",
+                    b"pip",
+                    b"pydoc",
+                    b"easy_install",
+                ]
+                .iter()
+                .any(|p| child.starts_with(p))
+                || (child.starts_with(b"python") && child.ends_with(b"-config"))
+                || child.starts_with(b"wheel")
+                || head().is_some_and(|h| is_console_script(&h))
+        }
+        _ => true,
+    }
+}
+
+/// The start of a script that pip or uv wrote for an installed package: a binary, or a `#!`
+/// line (or pip's `exec` trampoline for long paths) that runs a Python interpreter kept
+/// outside the system's `bin` folders, as a venv's is.
+fn is_console_script(head: &[u8]) -> bool {
+    if head.starts_with(b"\x7fELF") || head.starts_with(b"MZ") {
+        return true;
+    }
+    let Some(rest) = head.strip_prefix(b"#!") else {
+        return false;
+    };
+    let mut lines = rest.split(|&b| b == b'\n');
+    let first = lines.next().unwrap_or_default();
+    let interpreter = first
+        .split(|&b| b == b' ')
+        .find(|w| !w.is_empty())
+        .unwrap_or_default();
+    let interpreter = if interpreter == b"/bin/sh" {
+        // pip, for long paths: `#!/bin/sh`, then `'''exec' "/path/venv/bin/python" "$0" "$@"`.
+        match lines.next().and_then(|l| l.strip_prefix(b"'''exec' \"")) {
+            Some(l) => l.split(|&b| b == b'"').next().unwrap_or_default(),
+            None => return false,
+        }
+    } else {
+        interpreter
+    };
+    let Some(slash) = interpreter.iter().rposition(|&b| b == b'/') else {
+        return false;
+    };
+    let (dir, name) = (&interpreter[..slash], &interpreter[slash + 1..]);
+    interpreter.starts_with(b"/")
+        && super::names::is_interpreter_name(name)
+        && !matches!(
+            dir,
+            b"/usr/bin" | b"/usr/local/bin" | b"/bin" | b"/opt/homebrew/bin" | b"/usr/sbin"
+        )
 }
 
 /// The top-level names the creators of a POSIX layout write (venv, virtualenv, uv, legacy
@@ -116,12 +200,16 @@ impl Extent {
     /// Decides the extent of an environment at `root` whose folder holds `children`. `listed`
     /// answers, for a conda prefix, which further names its packages installed (read only
     /// when some name is neither the layout's nor neutral).
+    ///
+    /// `split_of` answers, for a POSIX venv's `bin/`, `lib/` and `include/` in a folder it
+    /// shares, which names in it are the creator's when some are not (`None` when all are).
     pub fn decide(
         root: &[u8],
         children: &[&[u8]],
         layout: Layout,
         kind: Kind,
         listed: impl FnOnce() -> Vec<Vec<u8>>,
+        split_of: impl Fn(&[u8]) -> Option<Vec<Vec<u8>>>,
     ) -> Extent {
         let mut foreign: Vec<&[u8]> = children
             .iter()
@@ -143,7 +231,21 @@ impl Extent {
         if foreign.is_empty() && !root.is_empty() {
             return Extent::Folder;
         }
-        Extent::Entries { listed }
+        let mut split = Vec::new();
+        if layout == Layout::Posix && !matches!(kind, Kind::Conda | Kind::Pixi) {
+            for name in SPLITTABLE {
+                if children.contains(name) {
+                    if let Some(mut owned) = split_of(name) {
+                        owned.sort();
+                        split.push(Split {
+                            name: name.to_vec(),
+                            owned,
+                        });
+                    }
+                }
+            }
+        }
+        Extent::Entries { listed, split }
     }
 }
 
@@ -178,31 +280,41 @@ mod tests {
     #[test]
     fn a_folder_with_project_files_owns_only_the_creators_entries() {
         let none = Vec::new;
+        let whole = |_: &[u8]| None;
         let venv: &[&[u8]] = &[b"bin", b"lib", b"lib64", b"pyvenv.cfg", b".gitignore"];
         assert_eq!(
-            Extent::decide(b"venv", venv, Layout::Posix, Kind::Venv, none),
+            Extent::decide(b"venv", venv, Layout::Posix, Kind::Venv, none, whole),
             Extent::Folder
         );
         // The repository root is the project's, whatever it holds.
         assert_eq!(
-            Extent::decide(b"", venv, Layout::Posix, Kind::Venv, none),
-            Extent::Entries { listed: vec![] }
+            Extent::decide(b"", venv, Layout::Posix, Kind::Venv, none, whole),
+            Extent::Entries {
+                listed: vec![],
+                split: vec![]
+            }
         );
         let pkg: &[&[u8]] = &[b"__init__.py", b"Lib", b"Scripts", b"pyvenv.cfg"];
         assert_eq!(
-            Extent::decide(b"pkg", pkg, Layout::Windows, Kind::Venv, none),
-            Extent::Entries { listed: vec![] }
+            Extent::decide(b"pkg", pkg, Layout::Windows, Kind::Venv, none, whole),
+            Extent::Entries {
+                listed: vec![],
+                split: vec![]
+            }
         );
         // A conda prefix's package lists say which odd names its packages installed.
         let conda: &[&[u8]] = &[b"bin", b"conda-meta", b"x86_64-conda-linux-gnu"];
         let lists = || vec![b"x86_64-conda-linux-gnu".to_vec()];
         assert_eq!(
-            Extent::decide(b"env", conda, Layout::Posix, Kind::Conda, lists),
+            Extent::decide(b"env", conda, Layout::Posix, Kind::Conda, lists, whole),
             Extent::Folder
         );
         assert_eq!(
-            Extent::decide(b"env", conda, Layout::Posix, Kind::Conda, none),
-            Extent::Entries { listed: vec![] }
+            Extent::decide(b"env", conda, Layout::Posix, Kind::Conda, none, whole),
+            Extent::Entries {
+                listed: vec![],
+                split: vec![]
+            }
         );
     }
 }

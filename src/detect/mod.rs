@@ -93,7 +93,8 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
     let longest_key = confirmed.keys.iter().map(Vec::len).max().unwrap_or(0);
     // The previous path's root (when it owns its whole folder), its tally, and its top entry.
     let mut previous: Option<(&[u8], usize, &[u8])> = None;
-    let mut whole = false;
+    // The rule of the current path's root, when it owns only some of its folder.
+    let mut rule: Option<&Rule> = None;
     let mut unowned: &[u8] = &[];
     for i in 0..paths.len() {
         let path = paths.path_at(i);
@@ -110,9 +111,9 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
             {
                 (root, slot)
             }
-            _ => match confirmed.owner_and_whole(path) {
-                Some((root, owns_folder)) => {
-                    whole = owns_folder;
+            _ => match confirmed.owner_and_rule(path) {
+                Some((root, root_rule)) => {
+                    rule = root_rule;
                     let slot = *slots.entry(root).or_insert_with(|| {
                         tallies.push(Tally {
                             bytes_known: true,
@@ -142,12 +143,16 @@ pub fn detect<P: PathList + Sync + ?Sized>(paths: &P, probe: &dyn Probe) -> Vec<
         } else {
             path.get(root.len() + 1..).unwrap_or_default()
         };
-        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
+        let top = match rule {
+            // In a folder shared with the project, `bin/activate` is a unit of its own.
+            Some(rule) => rule.unit(below),
+            None => below.split(|&b| b == b'/').next().unwrap_or(below),
+        };
         let dir = below.len() > top.len();
         if !top.is_empty() && previous.is_none_or(|(_, s, t)| s != slot || t != top || dir) {
             *tally.entries.entry(top).or_insert(false) |= dir;
         }
-        previous = whole.then_some((root, slot, top));
+        previous = (rule.is_none() && !root.is_empty()).then_some((root, slot, top));
     }
     roots
         .into_iter()
@@ -268,6 +273,7 @@ impl<'a> Roots<'a> {
                 layout: Layout::Posix,
                 kind: Kind::Partial,
                 listed: Vec::new(),
+                split: Vec::new(),
             }));
             return;
         }
@@ -287,22 +293,19 @@ impl<'a> Roots<'a> {
     fn owns_below(&self, i: usize, path: &[u8]) -> bool {
         match &self.rules[i] {
             None => true,
-            Some(rule) => {
-                let rest = &path[self.keys[i].len()..];
-                rule.owns(rest.split(|&b| b == b'/').next().unwrap_or(rest))
-            }
+            Some(rule) => rule.owns(&path[self.keys[i].len()..]),
         }
     }
 
     /// The root that owns `path`, if any: the nearest root above it, when that root owns the
     /// entry the path lies in.
     fn owner(&self, path: &[u8]) -> Option<&'a [u8]> {
-        self.owner_and_whole(path).map(|(root, _)| root)
+        self.owner_and_rule(path).map(|(root, _)| root)
     }
 
-    /// [`Roots::owner`], and whether that root owns its whole folder.
-    fn owner_and_whole(&self, path: &[u8]) -> Option<(&'a [u8], bool)> {
-        let found = |i: usize| (self.roots[i], self.rules[i].is_none());
+    /// [`Roots::owner`], and the rule of that root when it owns only some of its folder.
+    fn owner_and_rule(&self, path: &[u8]) -> Option<(&'a [u8], Option<&Rule>)> {
+        let found = |i: usize| (self.roots[i], self.rules[i].as_ref());
         // The root itself (a submodule's entry): the first key not below `path` is `path/`.
         let at = self.keys.partition_point(|k| k.as_slice() < path);
         if let Some(key) = self.keys.get(at) {
@@ -328,8 +331,7 @@ impl<'a> Roots<'a> {
             }
         }
         let top = self.top.as_ref()?;
-        let name = path.split(|&b| b == b'/').next().unwrap_or(path);
-        top.owns(name).then_some((&b""[..], false))
+        top.owns(path).then_some((&b""[..], Some(top)))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::extent::{written_by_creator, Extent};
+use super::extent::{written_by_creator, Extent, Split};
 use crate::support::paths::join;
 
 /// What kind of entry a path is, as git records it.
@@ -288,20 +288,63 @@ pub struct EnvRoot {
 }
 
 impl EnvRoot {
-    /// Whether the environment owns the top-level entry `name` of its root folder: every
-    /// entry when it owns the whole folder, else only those its creator writes.
-    pub fn owns(&self, name: &[u8]) -> bool {
-        self.rule().is_none_or(|rule| rule.owns(name))
+    /// Whether the environment owns `below`, a path relative to its root (`bin`,
+    /// `bin/activate`, `lib/python3.11/site-packages/x.py`): everything when it owns the whole
+    /// folder, else only what its creator writes. A folder it shares with the project (a
+    /// project's `bin/` that a venv at the root also writes into) is not owned itself, only
+    /// the creator's names in it.
+    pub fn owns(&self, below: &[u8]) -> bool {
+        self.rule().is_none_or(|rule| rule.owns(below))
+    }
+
+    /// The units it owns among the entries the probe lists in its root folder `root`: each
+    /// owned top-level entry, and for a folder shared with the project each owned name in it
+    /// (`bin/activate`).
+    pub fn owned_units(&self, root: &[u8], probe: &dyn super::Probe) -> Vec<Entry> {
+        let is_dir = |path: &[u8]| probe.meta(path).is_some_and(|m| m.mode == Mode::Dir);
+        let mut units = Vec::new();
+        for name in probe.children(root) {
+            let path = join(root, &name);
+            match self.shared(&name) {
+                Some(split) => {
+                    for child in probe.children(&path) {
+                        if split.owned.contains(&child) {
+                            let dir = is_dir(&join(&path, &child));
+                            units.push(Entry {
+                                name: join(&name, &child),
+                                dir,
+                            });
+                        }
+                    }
+                }
+                None if self.owns(&name) => units.push(Entry {
+                    dir: is_dir(&path),
+                    name,
+                }),
+                None => {}
+            }
+        }
+        units.sort();
+        units
+    }
+
+    /// The folder `name` when the environment shares it with the project.
+    fn shared(&self, name: &[u8]) -> Option<&Split> {
+        match &self.extent {
+            Extent::Entries { split, .. } => split.iter().find(|s| s.name == name),
+            Extent::Folder => None,
+        }
     }
 
     /// What decides ownership entry by entry; `None` when the whole folder is owned.
     pub(super) fn rule(&self) -> Option<Rule> {
         match &self.extent {
             Extent::Folder => None,
-            Extent::Entries { listed } => Some(Rule {
+            Extent::Entries { listed, split } => Some(Rule {
                 layout: self.layout,
                 kind: self.kind,
                 listed: listed.clone(),
+                split: split.clone(),
             }),
         }
     }
@@ -337,15 +380,40 @@ pub(super) struct Rule {
     pub(super) layout: Layout,
     pub(super) kind: Kind,
     pub(super) listed: Vec<Vec<u8>>,
+    pub(super) split: Vec<Split>,
 }
 
 impl Rule {
-    pub(super) fn owns(&self, name: &[u8]) -> bool {
-        written_by_creator(name, self.layout, self.kind)
+    /// Whether the path `below` (relative to the root) is owned.
+    pub(super) fn owns(&self, below: &[u8]) -> bool {
+        let mut parts = below.splitn(3, |&b| b == b'/');
+        let top = parts.next().unwrap_or(below);
+        let owned_top = written_by_creator(top, self.layout, self.kind)
             || self
                 .listed
-                .binary_search_by(|l| l.as_slice().cmp(name))
-                .is_ok()
+                .binary_search_by(|l| l.as_slice().cmp(top))
+                .is_ok();
+        if !owned_top {
+            return false;
+        }
+        match self.split.iter().find(|s| s.name == top) {
+            None => true,
+            Some(split) => parts
+                .next()
+                .is_some_and(|child| split.owned.iter().any(|o| o == child)),
+        }
+    }
+
+    /// The owned unit `below` lies in: its top-level entry, or for a shared folder the entry
+    /// inside it (`bin/activate`).
+    pub(super) fn unit<'p>(&self, below: &'p [u8]) -> &'p [u8] {
+        let top_end = below.iter().position(|&b| b == b'/').unwrap_or(below.len());
+        if !self.split.iter().any(|s| s.name == below[..top_end]) || top_end == below.len() {
+            return &below[..top_end];
+        }
+        let rest = &below[top_end + 1..];
+        let child_end = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+        &below[..top_end + 1 + child_end]
     }
 }
 
@@ -409,8 +477,7 @@ impl Environment {
         let Some(below) = below_root(path, &self.root) else {
             return false;
         };
-        let top = below.split(|&b| b == b'/').next().unwrap_or(below);
-        top.is_empty() || self.recognised.owns(top)
+        below.is_empty() || self.recognised.owns(below)
     }
 }
 

@@ -122,18 +122,14 @@ fn owned_paths(finding: &Finding, probe: &dyn Probe) -> Vec<OwnedPath> {
     let env = &finding.env;
     let mut targets = env.owned_paths();
     if env.recognised.extent != Extent::Folder || env.root.is_empty() {
-        for name in probe.children(&env.root) {
-            if !env.recognised.owns(&name) {
-                continue;
+        for unit in env.recognised.owned_units(&env.root, probe) {
+            let path = join(&env.root, &unit.name);
+            if !targets.iter().any(|t| t.path == path) {
+                targets.push(OwnedPath {
+                    path,
+                    dir: unit.dir,
+                });
             }
-            let path = join(&env.root, &name);
-            if targets.iter().any(|t| t.path == path) {
-                continue;
-            }
-            let dir = probe
-                .meta(&path)
-                .is_some_and(|m| m.mode == crate::detect::Mode::Dir);
-            targets.push(OwnedPath { path, dir });
         }
         targets.sort();
     }

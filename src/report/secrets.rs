@@ -145,26 +145,27 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     for dir in probe.children(root) {
         let lower = dir.to_ascii_lowercase();
-        if !matches!(&lower[..], b"bin" | b"scripts") || !env.recognised.owns(&dir) {
+        if !matches!(&lower[..], b"bin" | b"scripts") {
             continue;
         }
-        let dir = join(root, &dir);
-        for name in probe.children(&dir) {
+        let full = join(root, &dir);
+        for name in probe.children(&full) {
             let lower = name.to_ascii_lowercase();
-            if lower.starts_with(b"activate") && !lower.ends_with(b".py")
-                || lower == b"postactivate"
+            if (lower.starts_with(b"activate") && !lower.ends_with(b".py")
+                || lower == b"postactivate")
+                && env.recognised.owns(&join(&dir, &name))
             {
-                out.push(join(&dir, &name));
+                out.push(join(&full, &name));
             }
         }
     }
-    if env.recognised.owns(b"conda-meta") {
+    if env.recognised.owns(b"conda-meta/state") {
         let state = join(root, b"conda-meta/state");
         if probe.meta(&state).is_some_and(|m| m.is_blob()) {
             out.push(state);
         }
     }
-    if env.recognised.owns(b"etc") {
+    if env.recognised.owns(b"etc/conda") {
         let activate_d = b"etc/conda/activate.d";
         let conda = join(root, activate_d);
         let names = probe.children(&conda);

@@ -7,7 +7,7 @@ use std::path::Path;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::{Match, WalkBuilder};
 
-use crate::detect::{examine_dir, hinted_roots, Entry, EnvRoot, Extent, Meta, Mode, Probe};
+use crate::detect::{examine_dir, hinted_roots, Entry, EnvRoot, Extent, Meta, Mode};
 use crate::source::disk::DiskProbe;
 use crate::support::escape;
 use crate::support::fxhash::{FxHashMap, FxHashSet};
@@ -52,11 +52,8 @@ impl State {
         if self.roots.contains_key(rel) {
             return true;
         }
-        let owns = |root: &[u8], below: &[u8]| {
-            self.roots
-                .get(root)
-                .is_some_and(|env| env.owns(below.split(|&b| b == b'/').next().unwrap_or(below)))
-        };
+        let owns =
+            |root: &[u8], below: &[u8]| self.roots.get(root).is_some_and(|env| env.owns(below));
         owns(b"", rel)
             || (0..rel.len())
                 .filter(|&i| rel[i] == b'/')
@@ -66,18 +63,7 @@ impl State {
     /// Records the environment at `root`; returns whether it owns its whole folder (so the
     /// walk need not enter it).
     fn record(&mut self, root: Vec<u8>, env: EnvRoot, disk: &DiskProbe) -> bool {
-        let mut entries: Vec<Entry> = disk
-            .children(&root)
-            .into_iter()
-            .filter(|n| env.owns(n))
-            .map(|name| {
-                let dir = disk
-                    .meta(&crate::support::paths::join(&root, &name))
-                    .is_some_and(|m| m.mode == Mode::Dir);
-                Entry { name, dir }
-            })
-            .collect();
-        entries.sort();
+        let entries = env.owned_units(&root, disk);
         let whole = env.extent == Extent::Folder && !root.is_empty();
         self.roots.insert(root.clone(), env.clone());
         self.envs.push(WalkedEnv { root, env, entries });

@@ -665,3 +665,64 @@ fn printed_commands_mean_the_same_bytes_in_every_posix_shell() {
         );
     }
 }
+
+#[test]
+fn a_root_venv_sharing_bin_lib_and_include_with_the_project_loses_none_of_its_files() {
+    let repo = TestRepo::without_hook();
+    repo.write("bin/deploy.sh", "#!/bin/sh\necho deploy\n");
+    repo.write("lib/helpers.py", "def help():\n    pass\n");
+    repo.write("include/project.h", "int x;\n");
+    repo.write("app.py", "print(1)\n");
+    let project = repo.commit_all("project");
+    bare_venv(&repo.root);
+    repo.write("lib/python3.11/site-packages/demo.py", "VALUE = 1\n");
+    let env_commit = repo.commit_all("venv");
+    let project_files = [
+        "bin/deploy.sh",
+        "lib/helpers.py",
+        "include/project.h",
+        "app.py",
+    ];
+
+    let env = first_env(&repo.guard(&["--format", "json", "scan", "--history"]));
+    assert_eq!(env["history"]["first_commit"]["id"], env_commit.as_str());
+    assert_ne!(project, env_commit);
+    let command = env["history"]["remove_command"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let left = filter_repo_paths(&repo, &command);
+    assert_eq!(
+        left,
+        [
+            "app.py",
+            "bin/deploy.sh",
+            "include/project.h",
+            "lib/helpers.py"
+        ],
+        "{command}"
+    );
+
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_only_the_env_left(
+        &repo,
+        &project_files,
+        &[
+            "bin/activate",
+            "bin/Activate.ps1",
+            "bin/python",
+            "lib/python3.11/",
+            "lib64",
+            "pyvenv.cfg",
+        ],
+    );
+    for file in project_files {
+        assert_eq!(
+            repo.git(&["check-ignore", "-q", file]).code,
+            1,
+            "{file} is ignored"
+        );
+    }
+    assert_eq!(repo.guard(&["scan"]).code, 0);
+}

@@ -2,8 +2,8 @@
 //! layout (`venv-layouts.md`).
 
 use super::*;
-use owned::entry_names;
 use crate::detect::{Listed, Listing};
+use owned::entry_names;
 
 const F: Mode = Mode::File;
 const X: Mode = Mode::Executable;

@@ -23,14 +23,63 @@ fn a_posix_environment_at_the_root_leaves_the_projects_scripts_folder() {
     spec.push(("Scripts/build.bat".into(), F, "@echo off\r\n".into()));
     spec.push(("include/app.h".into(), F, "int x;\n".into()));
     let envs = found!(&owned(&spec), [("", Kind::Venv)]);
-    // `include/` is a name a venv writes: at the root it counts as the environment's.
+    // `include/` holds only the project's header: none of it is the environment's.
     assert_eq!(
         entry_names(&envs[0]),
-        ["bin/", "include/", "lib/", "lib64", "pyvenv.cfg"]
+        ["bin/", "lib/", "lib64", "pyvenv.cfg"]
     );
-    assert_eq!(envs[0].files, 10);
+    assert_eq!(envs[0].files, 9);
     let paths: Vec<Vec<u8>> = envs[0].owned_paths().into_iter().map(|p| p.path).collect();
     assert!(!paths.contains(&b"scripts".to_vec()) && !paths.contains(&b"Scripts".to_vec()));
+    assert!(!envs[0].owns_path(b"include/app.h"));
+}
+
+#[test]
+fn in_a_bin_or_lib_shared_with_the_project_only_the_creators_names_are_owned() {
+    let mut spec = posix_venv("", CFG);
+    spec.push(("bin/deploy.sh".into(), X, "#!/bin/sh\necho deploy\n".into()));
+    spec.push(("bin/manage".into(), X, "#!/usr/bin/env python3\n".into()));
+    spec.push((
+        "bin/flask".into(),
+        X,
+        "#!/home/me/app/bin/python3\n# -*- coding: utf-8 -*-\nimport re\n".into(),
+    ));
+    spec.push((
+        "bin/django-admin".into(),
+        X,
+        "#!/bin/sh\n'''exec' \"/home/me/a/very/long/path/app/bin/python3.11\" \"$0\" \"$@\"\n' '''\n"
+            .into(),
+    ));
+    spec.push(("lib/helpers.py".into(), F, "def help(): pass\n".into()));
+    spec.push(("include/project.h".into(), F, "int x;\n".into()));
+    let envs = found!(&owned(&spec), [("", Kind::Venv)]);
+    let env = &envs[0];
+    assert_eq!(
+        entry_names(env),
+        [
+            "bin/Activate.ps1",
+            "bin/activate",
+            "bin/activate.fish",
+            "bin/django-admin",
+            "bin/flask",
+            "bin/python",
+            "bin/python3",
+            "bin/python3.11",
+            "lib/python3.11/",
+            "lib64",
+            "pyvenv.cfg"
+        ]
+    );
+    for project in [
+        "bin/deploy.sh",
+        "bin/manage",
+        "lib/helpers.py",
+        "include/project.h",
+    ] {
+        assert!(!env.owns_path(project.as_bytes()), "{project}");
+    }
+    assert!(env.owns_path(b"lib/python3.11/site-packages/pip/__init__.py"));
+    assert_eq!(env.files, 11);
 }
 
 #[test]
@@ -106,4 +155,3 @@ fn a_pyvenv_cfg_in_git_lfs_still_names_the_kind() {
     let envs = found!(&spec, [("venv", Kind::Venv)]);
     assert_eq!(envs[0].recognised.evidence[0], Evidence::LfsPyvenvCfg);
 }
-
