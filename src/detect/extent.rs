@@ -46,7 +46,11 @@ const SPLITTABLE: &[&[u8]] = &[b"bin", b"lib", b"include"];
 /// in its folder `dir`: `lib/python3.11`, `include/site`, `bin/activate`, `bin/python3`,
 /// `bin/pip`, or a console script pip wrote (its `#!` line names an interpreter outside the
 /// system's folders); `head` reads the first bytes of `dir/child`.
-pub fn creator_child(dir: &[u8], child: &[u8], head: impl FnOnce() -> Option<Vec<u8>>) -> bool {
+pub(crate) fn creator_child(
+    dir: &[u8],
+    child: &[u8],
+    head: impl FnOnce() -> Option<Vec<u8>>,
+) -> bool {
     match dir {
         b"lib" | b"include" => {
             super::names::is_versioned_python_dir(child)
@@ -168,7 +172,7 @@ const NEUTRAL: &[&[u8]] = &[b".gitignore", b".DS_Store", b"Thumbs.db", b"desktop
 
 /// Whether the creator of an environment of `layout` (and `kind`) writes the top-level entry
 /// `name`.
-pub fn written_by_creator(name: &[u8], layout: Layout, kind: Kind) -> bool {
+pub(crate) fn written_by_creator(name: &[u8], layout: Layout, kind: Kind) -> bool {
     match layout {
         Layout::Posix => POSIX.contains(&name) || (kind == Kind::Tox && is_tox_dir(name)),
         Layout::Windows => {
@@ -192,7 +196,7 @@ fn is_windows_runtime(lower: &[u8]) -> bool {
 }
 
 /// Whether `name` is neutral: neither the project's nor the creator's by its name alone.
-pub fn is_neutral(name: &[u8]) -> bool {
+pub(crate) fn is_neutral(name: &[u8]) -> bool {
     NEUTRAL.contains(&name)
 }
 

@@ -24,7 +24,7 @@ pub mod pyvenv;
 
 pub(crate) use conda::installed_files;
 pub use examine::examine_dir;
-pub use extent::{written_by_creator, Extent};
+pub use extent::{Extent, Split};
 pub use model::*;
 pub use paths::{Listed, Listing, PathList, SortedPaths};
 

@@ -12,7 +12,12 @@ use crate::support::escape;
 use crate::support::paths::{bytes_to_path, join};
 
 /// Carries out `plan`. On any error the repository is left as it was.
-pub fn apply(repo: &Repo, top: &Path, plan: &Plan, access: IndexAccess) -> Result<Applied, Error> {
+pub(crate) fn apply(
+    repo: &Repo,
+    top: &Path,
+    plan: &Plan,
+    access: IndexAccess,
+) -> Result<Applied, Error> {
     let mut applied = Applied::default();
     let stage = plan.to_stage();
     let needs_index = !plan.untrack.is_empty() || !stage.is_empty();
@@ -202,7 +207,7 @@ fn append_to(undo: &mut Undo, path: &Path, lines: &[String]) -> Result<(), Error
 /// `existing` with `lines` appended: the existing bytes unchanged, a line ending added first
 /// when the last line has none, each new line ended the way the file ends its lines (CRLF when
 /// its first line ending is CRLF, else LF).
-pub fn append_lines(existing: Option<&[u8]>, lines: &[String]) -> Vec<u8> {
+pub(crate) fn append_lines(existing: Option<&[u8]>, lines: &[String]) -> Vec<u8> {
     let existing = existing.unwrap_or_default();
     let eol: &[u8] = match existing.iter().position(|&b| b == b'\n') {
         Some(i) if i > 0 && existing[i - 1] == b'\r' => b"\r\n",

@@ -274,5 +274,5 @@ mod apply;
 mod freeze;
 mod plan;
 
-pub use apply::{append_lines, apply};
-pub use plan::plan;
+pub(crate) use apply::apply;
+pub(crate) use plan::plan;

@@ -28,7 +28,7 @@ const MANIFESTS: &[&str] = &[
 ///
 /// `probe` answers for the working tree and the index (to read installed distributions when
 /// freezing); `index_entries` counts the index entries at or below a path.
-pub fn plan(
+pub(crate) fn plan(
     repo: &Repo,
     top: &Path,
     findings: &[Finding],

@@ -10,7 +10,7 @@ pub mod json;
 pub mod sarif;
 mod text;
 
-pub use text::{iso8601, marker_path, message, place, secrets_by_file, secrets_message, short_id};
+pub(crate) use text::{iso8601, marker_path};
 
 use crate::report::Report;
 
@@ -71,5 +71,96 @@ impl Format {
             Format::Sarif => &sarif::Sarif,
             Format::Github => &github::Github,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Entry, EnvRoot, Environment, Evidence, Extent, Kind, Layout};
+    use crate::report::{Finding, Report, Severity, Status};
+
+    /// A report made in memory: no repository is needed to render one.
+    fn report() -> Report {
+        let env = Environment {
+            root: b"services/api/.venv".to_vec(),
+            recognised: EnvRoot {
+                kind: Kind::Venv,
+                implementation: None,
+                layout: Layout::Posix,
+                evidence: vec![Evidence::PyvenvCfg {
+                    home: "/usr/bin".to_owned(),
+                    creator: None,
+                }],
+                fixture: false,
+                extent: Extent::Folder,
+            },
+            files: 1478,
+            bytes: 22_353_037,
+            bytes_known: true,
+            entries: vec![Entry {
+                name: b"bin".to_vec(),
+                dir: true,
+            }],
+        };
+        Report {
+            findings: vec![Finding {
+                env,
+                status: Status::Staged,
+                severity: Severity::Error,
+                continued: false,
+                history: None,
+                secrets: Vec::new(),
+                secret_commits: Vec::new(),
+            }],
+            paths: 1480,
+            ..Report::default()
+        }
+    }
+
+    fn rendered(format: Format) -> String {
+        let report = report();
+        let checked = [Checked {
+            path: ".".to_owned(),
+            outcome: Ok(&report),
+        }];
+        let run = Run {
+            name: "hook",
+            mode: Mode::Hook,
+            checked: &checked,
+        };
+        let mut out = Vec::new();
+        format.renderer().render(&run, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_format_renders_an_in_memory_report() {
+        let human = rendered(Format::Human);
+        assert!(
+            human.contains("services/api/.venv/ is a Python environment"),
+            "{human}"
+        );
+        assert!(
+            human.contains("echo /services/api/.venv/ >> .gitignore"),
+            "{human}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&rendered(Format::Json)).unwrap();
+        assert_eq!(json["mode"], "hook");
+        assert_eq!(
+            json["repositories"][0]["environments"][0]["root"],
+            "services/api/.venv"
+        );
+        let sarif: serde_json::Value = serde_json::from_str(&rendered(Format::Sarif)).unwrap();
+        assert_eq!(
+            sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+                ["uri"],
+            "services/api/.venv/pyvenv.cfg"
+        );
+        let github = rendered(Format::Github);
+        assert!(
+            github.starts_with("::error file=services/api/.venv/pyvenv.cfg,line=1,"),
+            "{github}"
+        );
     }
 }

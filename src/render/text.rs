@@ -5,7 +5,7 @@ use crate::report::{Finding, Severity};
 use crate::support::escape;
 
 /// How reports name an environment's root: `venv/`, or "the repository root".
-pub fn place(root: &[u8]) -> String {
+pub(crate) fn place(root: &[u8]) -> String {
     if root.is_empty() {
         "the repository root".to_owned()
     } else {
@@ -14,7 +14,7 @@ pub fn place(root: &[u8]) -> String {
 }
 
 /// A finding in one sentence, for annotations and SARIF results.
-pub fn message(f: &Finding) -> String {
+pub(crate) fn message(f: &Finding) -> String {
     let root = place(&f.env.root);
     if f.severity == Severity::Note {
         return format!(
@@ -42,7 +42,7 @@ pub fn message(f: &Finding) -> String {
 }
 
 /// The repository-relative path of a finding's marker file.
-pub fn marker_path(f: &Finding) -> Vec<u8> {
+pub(crate) fn marker_path(f: &Finding) -> Vec<u8> {
     let mut path = f.env.root.clone();
     let marker = f.env.recognised.marker();
     if !path.is_empty() && !marker.is_empty() {
@@ -53,7 +53,7 @@ pub fn marker_path(f: &Finding) -> Vec<u8> {
 }
 
 /// The secrets of a finding grouped by script: `(file, first line, names)`.
-pub fn secrets_by_file(f: &Finding) -> Vec<(Vec<u8>, usize, Vec<String>)> {
+pub(crate) fn secrets_by_file(f: &Finding) -> Vec<(Vec<u8>, usize, Vec<String>)> {
     let mut out: Vec<(Vec<u8>, usize, Vec<String>)> = Vec::new();
     for s in &f.secrets {
         match out.iter_mut().find(|(file, _, _)| *file == s.file) {
@@ -69,7 +69,7 @@ pub fn secrets_by_file(f: &Finding) -> Vec<(Vec<u8>, usize, Vec<String>)> {
 
 /// The credentials warning for one script of `f`, in one sentence (values are never shown):
 /// about to be published, or already published by the commits that hold it.
-pub fn secrets_message(f: &Finding, file: &[u8], names: &[String]) -> String {
+pub(crate) fn secrets_message(f: &Finding, file: &[u8], names: &[String]) -> String {
     let head = format!(
         "{} exports {} (values not shown)",
         escape::display(file),
@@ -105,12 +105,12 @@ pub fn secrets_message(f: &Finding, file: &[u8], names: &[String]) -> String {
 const COMMITS_NAMED: usize = 5;
 
 /// The first 12 digits of a commit id.
-pub fn short_id(id: &str) -> &str {
+pub(crate) fn short_id(id: &str) -> &str {
     &id[..id.len().min(12)]
 }
 
 /// `2024-03-01T10:00:00+01:00` for a Unix time and an offset in minutes.
-pub fn iso8601(time: i64, offset_minutes: i32) -> String {
+pub(crate) fn iso8601(time: i64, offset_minutes: i32) -> String {
     let local = time + i64::from(offset_minutes) * 60;
     let days = local.div_euclid(86_400);
     let secs = local.rem_euclid(86_400);

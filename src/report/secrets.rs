@@ -9,7 +9,7 @@ use crate::detect::{Environment, Probe};
 use crate::support::paths::join;
 
 /// How much of a script is read; stock activate scripts are a few KiB.
-pub const SCRIPT_LIMIT: usize = 256 * 1024;
+pub(crate) const SCRIPT_LIMIT: usize = 256 * 1024;
 
 /// A variable an activate script exports that its creator did not write.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -140,7 +140,7 @@ fn conda_state_vars(text: &str) -> Vec<Export> {
 /// virtualenvwrapper's `postactivate`, and conda's `etc/conda/activate.d/` less the scripts a
 /// conda package installed (its `conda-meta/*.json` lists them: stock, like openssl's
 /// `SSL_CERT_FILE`). Only folders the environment owns are read.
-pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
+pub(crate) fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
     let root = &env.root;
     let mut out = Vec::new();
     for dir in probe.children(root) {
@@ -184,7 +184,7 @@ pub fn scripts(env: &Environment, probe: &dyn Probe) -> Vec<Vec<u8>> {
 }
 
 /// The non-stock variables the scripts of `env` export.
-pub fn find(env: &Environment, probe: &dyn Probe) -> Vec<Secret> {
+pub(crate) fn find(env: &Environment, probe: &dyn Probe) -> Vec<Secret> {
     let mut found = Vec::new();
     for file in scripts(env, probe) {
         let Some(content) = probe.read_head(&file, SCRIPT_LIMIT) else {

@@ -11,18 +11,18 @@ use crate::support::paths::{bytes_to_path, path_to_bytes};
 /// The working tree: answers from `lstat`, `readlink` and `read_dir`, never following a
 /// symlink.
 #[derive(Clone, Debug)]
-pub struct DiskProbe {
+pub(crate) struct DiskProbe {
     root: PathBuf,
 }
 
 impl DiskProbe {
     /// A probe for the tree at `root`.
-    pub fn new(root: impl Into<PathBuf>) -> DiskProbe {
+    pub(crate) fn new(root: impl Into<PathBuf>) -> DiskProbe {
         DiskProbe { root: root.into() }
     }
 
     /// The file-system path of a repository path.
-    pub fn full_path(&self, path: &[u8]) -> PathBuf {
+    pub(crate) fn full_path(&self, path: &[u8]) -> PathBuf {
         if path.is_empty() {
             return self.root.clone();
         }
@@ -31,7 +31,7 @@ impl DiskProbe {
 }
 
 /// The [`Meta`] of a file-system entry, without following symlinks.
-pub fn meta_of(md: &fs::Metadata) -> Meta {
+pub(crate) fn meta_of(md: &fs::Metadata) -> Meta {
     let ft = md.file_type();
     let mode = if ft.is_symlink() {
         Mode::Symlink
@@ -100,7 +100,7 @@ impl Probe for DiskProbe {
 }
 
 /// Asks `first`, then `second` for what `first` does not have.
-pub struct Layered<'a> {
+pub(crate) struct Layered<'a> {
     /// Asked first.
     pub first: &'a dyn Probe,
     /// Asked when `first` has no answer.

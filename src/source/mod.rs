@@ -3,6 +3,6 @@
 //! working tree walked on disk, and probes that answer detection's sibling questions from
 //! either.
 
-pub mod disk;
+pub(crate) mod disk;
 pub mod git;
-pub mod walk;
+pub(crate) mod walk;

@@ -15,7 +15,7 @@ use crate::support::paths::path_to_bytes;
 
 /// An environment root met by the walk.
 #[derive(Clone, Debug)]
-pub struct WalkedEnv {
+pub(crate) struct WalkedEnv {
     /// Repository-relative root (empty: the walked root itself).
     pub root: Vec<u8>,
     /// What it is.
@@ -26,7 +26,7 @@ pub struct WalkedEnv {
 
 /// What the walk found.
 #[derive(Debug, Default)]
-pub struct Walked {
+pub(crate) struct Walked {
     /// Environment roots, in the order met.
     pub envs: Vec<WalkedEnv>,
     /// Directories that could not be read, and other problems, already escaped for printing.
@@ -81,7 +81,7 @@ impl State {
 /// ignore rules (`.gitignore` at every level, `.git/info/exclude`, the global excludes file,
 /// deeper files first, as git applies them), and files are looked at only when their path has
 /// an environment's shape. Symlinks are never followed; nested repositories are not entered.
-pub fn find_envs(top: &Path, start: &Path) -> Walked {
+pub(crate) fn find_envs(top: &Path, start: &Path) -> Walked {
     let disk = DiskProbe::new(top);
     let rel_start = relative(top, start);
     let mut walker = Walker {
@@ -347,7 +347,7 @@ fn relative(top: &Path, path: &Path) -> Vec<u8> {
 
 /// Whether the environment's own `.gitignore` ignores its `marker` (outside a git repository,
 /// where nothing else could).
-pub fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
+pub(crate) fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
     let disk = DiskProbe::new(top);
     let dir = disk.full_path(root);
     let file = dir.join(".gitignore");
@@ -371,7 +371,7 @@ pub fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
 /// ignore: `.gitignore` files at every level, `.git/info/exclude` and the global excludes file,
 /// as git applies them (a negation cannot re-include a file below an excluded directory). At
 /// most `limit` are returned. Used to check that a fix really hides an environment.
-pub fn unignored_files(top: &Path, targets: &[Vec<u8>], limit: usize) -> Vec<Vec<u8>> {
+pub(crate) fn unignored_files(top: &Path, targets: &[Vec<u8>], limit: usize) -> Vec<Vec<u8>> {
     let filter_top = top.to_path_buf();
     let wanted: Vec<Vec<u8>> = targets.to_vec();
     let walker = WalkBuilder::new(top)

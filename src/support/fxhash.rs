@@ -4,16 +4,16 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A map with the Fx hash.
-pub type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxHashMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// A set with the Fx hash.
-pub type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
+pub(crate) type FxHashSet<T> = HashSet<T, BuildHasherDefault<FxHasher>>;
 
 /// A small, fast, non-cryptographic hasher (the Fx hash of rustc) for the path-keyed maps of
 /// detection and the walk, which hash every directory of every path; the inputs are not adversarial in a
 /// way that matters (a slow path costs time, not correctness).
 #[derive(Default)]
-pub struct FxHasher(u64);
+pub(crate) struct FxHasher(u64);
 
 impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {

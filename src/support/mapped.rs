@@ -12,7 +12,7 @@ const MAP_FROM: u64 = 1 << 20;
 
 /// A file's bytes, read into memory or mapped.
 #[derive(Clone, Default)]
-pub struct Bytes(Inner);
+pub(crate) struct Bytes(Inner);
 
 #[derive(Clone)]
 enum Inner {
@@ -53,7 +53,7 @@ impl std::fmt::Debug for Bytes {
 
 /// The bytes of a file that is only ever replaced by a rename, never rewritten in place, such
 /// as git's index (git and libgit2 write `index.lock` and rename it over `index`).
-pub fn read_replaced_by_rename(path: &Path) -> io::Result<Bytes> {
+pub(crate) fn read_replaced_by_rename(path: &Path) -> io::Result<Bytes> {
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
     #[cfg(unix)]
@@ -78,13 +78,13 @@ fn map(file: &File) -> io::Result<memmap2::Mmap> {
 
 /// Fills `buf` from `file` at offset `at`.
 #[cfg(unix)]
-pub fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, buf: &mut [u8], at: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::read_exact_at(file, buf, at)
 }
 
 /// Fills `buf` from `file` at offset `at`.
 #[cfg(windows)]
-pub fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
+pub(crate) fn read_exact_at(file: &File, mut buf: &mut [u8], mut at: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
     while !buf.is_empty() {
         match file.seek_read(buf, at)? {

@@ -5,7 +5,7 @@ use std::sync::{Mutex, PoisonError};
 
 /// Runs `a` on a new thread while `b` runs on this one, and returns both results. A panic in
 /// `a` is resumed here.
-pub fn both<RA, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB)
+pub(crate) fn both<RA, RB>(a: impl FnOnce() -> RA + Send, b: impl FnOnce() -> RB) -> (RA, RB)
 where
     RA: Send,
 {

@@ -17,7 +17,7 @@ impl Repo {
     /// The entries added or changed by the commits in `from..to` (reachable from `to`, not from
     /// `from`), each in its newest version; with the tree of `to` behind them for sibling
     /// questions.
-    pub fn changed_between(
+    pub(crate) fn changed_between(
         &self,
         from: &str,
         to: &str,

@@ -27,7 +27,7 @@ impl Repo {
     /// environment), and whether it is the repository's own index rather than a temporary one
     /// (`git commit -a` and `git commit <paths>` hand hooks a lock file or `next-index-*`
     /// while git holds the real index's lock).
-    pub fn index_path(&self) -> (PathBuf, bool) {
+    pub(crate) fn index_path(&self) -> (PathBuf, bool) {
         let own = self.repo.path().join("index");
         let path = match std::env::var_os("GIT_INDEX_FILE") {
             Some(p) if self.from_env && !p.is_empty() => {
@@ -50,7 +50,7 @@ impl Repo {
     /// Takes git's lock on the index (`index.lock`, created exclusively, as git does) before
     /// reading it, so that no other git process can change the index until the lock is
     /// committed or dropped.
-    pub fn lock_index(&self) -> Result<IndexLock<'_>, Error> {
+    pub(crate) fn lock_index(&self) -> Result<IndexLock<'_>, Error> {
         let (index, _) = self.index_path();
         let mut lock_name = index.clone().into_os_string();
         lock_name.push(".lock");

@@ -20,9 +20,8 @@ mod tree;
 mod versions;
 
 pub use history::{History, PathHistory};
-pub use index::{Index, IndexChange, IndexLock};
-pub use tree::{HeadFiles, HeadProbe, Objects};
-pub use versions::Version;
+pub use index::Index;
+pub use tree::Objects;
 
 use crate::detect::Mode;
 use crate::support::paths::bytes_to_path;
@@ -189,12 +188,12 @@ impl Repo {
     }
 
     /// At most `limit` bytes of a blob (`None` for one too large to be a marker or a script).
-    pub fn read_blob(&self, id: Oid, limit: usize) -> Option<Vec<u8>> {
+    pub(crate) fn read_blob(&self, id: Oid, limit: usize) -> Option<Vec<u8>> {
         read_blob_head(&self.repo, id, limit)
     }
 
     /// The size of a blob, from its header.
-    pub fn blob_size(&self, id: Oid) -> Option<u64> {
+    pub(crate) fn blob_size(&self, id: Oid) -> Option<u64> {
         let odb = self.repo.odb().ok()?;
         odb.read_header(id).ok().map(|(size, _)| size as u64)
     }
@@ -202,7 +201,7 @@ impl Repo {
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
     /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
     /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
-    pub fn hooks_dir(&self) -> Result<PathBuf, Error> {
+    pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
         let config = self
             .repo
             .config()
@@ -222,7 +221,7 @@ impl Repo {
 
     /// Whether git would ignore `path` (repository-relative), taking every ignore source into
     /// account: `.gitignore` files, `.git/info/exclude`, `core.excludesFile`.
-    pub fn is_ignored(&self, path: &[u8]) -> bool {
+    pub(crate) fn is_ignored(&self, path: &[u8]) -> bool {
         self.repo
             .is_path_ignored(bytes_to_path(path))
             .unwrap_or(false)

@@ -10,7 +10,7 @@ use crate::detect::{Listed, Listing, Meta, PathEntry, PathList, Probe, SortedPat
 
 impl Repo {
     /// The tree of `rev` (a commit-ish), or `None` for an unborn `HEAD`.
-    pub fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
+    pub(crate) fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
         let object = match self.repo.revparse_single(rev) {
             Ok(o) => o,
             Err(e)
@@ -33,7 +33,10 @@ impl Repo {
     /// entry is valid and names the same tree as `HEAD` holds exactly the index's entries, so
     /// only the trees of directories changed since are read from the object store. `None` for
     /// an unborn `HEAD`.
-    pub fn head_files<'i>(&'i self, index: &'i Index<'i>) -> Result<Option<HeadFiles<'i>>, Error> {
+    pub(crate) fn head_files<'i>(
+        &'i self,
+        index: &'i Index<'i>,
+    ) -> Result<Option<HeadFiles<'i>>, Error> {
         let head = match self.repo.head() {
             Ok(head) => head
                 .peel_to_tree()

@@ -8,7 +8,7 @@ use crate::report::CommitInfo;
 
 /// One version of a path: the commit that wrote it and the blob it wrote.
 #[derive(Clone, Debug)]
-pub struct Version {
+pub(crate) struct Version {
     /// The commit.
     pub commit: CommitInfo,
     /// The path, as asked for.
@@ -22,7 +22,7 @@ impl Repo {
     /// its parents had there, oldest first; `None` when `rev` names no commit (an unborn
     /// branch). At most `limit` commits are walked; the flag says whether the walk stopped
     /// there.
-    pub fn versions_of(
+    pub(crate) fn versions_of(
         &self,
         rev: &str,
         paths: &[Vec<u8>],
