@@ -1,8 +1,8 @@
 //! Repairing findings: a pure [`Plan`] (the `.gitignore` rules that keep each environment out
-//! and the index entries to drop), then an [`apply`] that changes the repository atomically
+//! and the index entries to drop), then an `apply` that changes the repository atomically
 //! and verifies the result, losing no working file.
 //!
-//! The order of [`apply`] is chosen so that a failure at any step leaves the repository as it
+//! The order of `apply` is chosen so that a failure at any step leaves the repository as it
 //! was: the index lock is taken first (a held lock stops everything), `.gitignore` files are
 //! replaced by rename (a crash leaves the old or the new file, never a truncated one), the new
 //! rules are checked with the `ignore` crate and git before the index changes, and a failed
@@ -113,7 +113,7 @@ impl Plan {
     }
 }
 
-/// What [`apply`] changed.
+/// What `apply` changed.
 #[derive(Clone, Debug, Default)]
 pub struct Applied {
     /// The `.gitignore` edits made (possibly moved to a nearer `.gitignore` than planned when a
@@ -130,7 +130,7 @@ pub struct Applied {
     pub deferred: Vec<String>,
 }
 
-/// Whether [`apply`] may change the index.
+/// Whether `apply` may change the index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum IndexAccess {
     /// Take `index.lock` and change the index.

@@ -64,17 +64,26 @@ fn assert_only_the_env_left(repo: &TestRepo, project: &[&str], env_prefixes: &[&
     );
 }
 
-#[test]
-fn a_venv_at_the_root_leaves_the_projects_scripts_folder_in_every_mode() {
+/// A repository whose first commit holds the project `files`, and whose second a real venv made
+/// at its root (with a package file); returns it and the second commit.
+fn root_venv_beside(files: &[(&str, &str)]) -> (TestRepo, String) {
     let repo = TestRepo::without_hook();
-    repo.write("scripts/deploy.sh", "#!/bin/sh\necho deploy\n");
-    repo.write("src/app.py", "print(1)\n");
-    repo.write("pyproject.toml", "[project]\nname = 'app'\n");
-    let project_commit = repo.commit_all("project");
+    layout(&repo.root, files);
+    let project = repo.commit_all("project");
     bare_venv(&repo.root);
     repo.write("lib/python3.11/site-packages/demo.py", "VALUE = 1\n");
     let env_commit = repo.commit_all("venv");
-    assert_ne!(project_commit, env_commit);
+    assert_ne!(project, env_commit);
+    (repo, env_commit)
+}
+
+#[test]
+fn a_venv_at_the_root_leaves_the_projects_scripts_folder_in_every_mode() {
+    let (repo, env_commit) = root_venv_beside(&[
+        ("scripts/deploy.sh", "#!/bin/sh\necho deploy\n"),
+        ("src/app.py", "print(1)\n"),
+        ("pyproject.toml", "[project]\nname = 'app'\n"),
+    ]);
 
     let env = first_env(&repo.guard(&["--format", "json", "scan", "--tracked"]));
     assert_eq!(
@@ -668,15 +677,12 @@ fn printed_commands_mean_the_same_bytes_in_every_posix_shell() {
 
 #[test]
 fn a_root_venv_sharing_bin_lib_and_include_with_the_project_loses_none_of_its_files() {
-    let repo = TestRepo::without_hook();
-    repo.write("bin/deploy.sh", "#!/bin/sh\necho deploy\n");
-    repo.write("lib/helpers.py", "def help():\n    pass\n");
-    repo.write("include/project.h", "int x;\n");
-    repo.write("app.py", "print(1)\n");
-    let project = repo.commit_all("project");
-    bare_venv(&repo.root);
-    repo.write("lib/python3.11/site-packages/demo.py", "VALUE = 1\n");
-    let env_commit = repo.commit_all("venv");
+    let (repo, env_commit) = root_venv_beside(&[
+        ("bin/deploy.sh", "#!/bin/sh\necho deploy\n"),
+        ("lib/helpers.py", "def help():\n    pass\n"),
+        ("include/project.h", "int x;\n"),
+        ("app.py", "print(1)\n"),
+    ]);
     let project_files = [
         "bin/deploy.sh",
         "lib/helpers.py",
@@ -686,7 +692,6 @@ fn a_root_venv_sharing_bin_lib_and_include_with_the_project_loses_none_of_its_fi
 
     let env = first_env(&repo.guard(&["--format", "json", "scan", "--history"]));
     assert_eq!(env["history"]["first_commit"]["id"], env_commit.as_str());
-    assert_ne!(project, env_commit);
     let command = env["history"]["remove_command"]
         .as_str()
         .unwrap()

@@ -1,7 +1,7 @@
 //! Every git access: opening the repository the way git's hooks expect, reading the index and
 //! the staged changes, and asking whether a path is ignored.
 //!
-//! The rest of the crate sees only [`Repo`], [`Index`] and plain [`PathEntry`] values, so the
+//! The rest of the crate sees only [`Repo`], [`Index`] and plain [`PathEntry`](crate::detect::PathEntry) values, so the
 //! library used to read git can change behind this module.
 
 use std::fmt;
