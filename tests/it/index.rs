@@ -129,8 +129,9 @@ fn paths_and_modes_agree(repo: &TestRepo) {
     let ours: Vec<String> = (0..file.len())
         .map(|i| {
             let rec = file.record(i);
+            let oid: String = file.oid(i).iter().map(|b| format!("{b:02x}")).collect();
             format!(
-                "{:o} {}",
+                "{:o} {oid} {}",
                 rec.mode,
                 String::from_utf8_lossy(file.path_at(i))
             )
@@ -142,8 +143,115 @@ fn paths_and_modes_agree(repo: &TestRepo) {
         .lines()
         .map(|l| {
             let (meta, path) = l.split_once('\t').unwrap();
-            format!("{} {path}", meta.split(' ').next().unwrap())
+            let mut fields = meta.split(' ');
+            let (mode, oid) = (fields.next().unwrap(), fields.next().unwrap());
+            format!("{mode} {oid} {path}")
         })
         .collect();
     assert_eq!(ours, theirs);
+}
+
+/// A split index (`core.splitIndex`): the entries of the shared index less those deleted, the
+/// replaced ones taken from the split file, and the added ones, as git merges them, through
+/// adds, edits, removals and a re-split.
+#[test]
+fn a_split_index_reads_as_git_reads_it() {
+    for version in ["2", "4"] {
+        let repo = TestRepo::new();
+        repo.git_ok(&["config", "core.splitIndex", "true"]);
+        // Never fold the split file back into a new shared index while the test runs.
+        repo.git_ok(&["config", "splitIndex.maxPercentChange", "100"]);
+        repo.git_ok(&["config", "index.version", version]);
+        for i in 0..40 {
+            repo.write(&format!("src/m{}/f{i}.py", i % 4), &format!("{i}\n"));
+        }
+        repo.git_ok(&["add", "-A"]);
+        repo.commit_all("one");
+        let split = |repo: &TestRepo| {
+            fs::read_dir(repo.root.join(".git")).unwrap().any(|e| {
+                e.unwrap()
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with("sharedindex.")
+            })
+        };
+        assert!(split(&repo), "git made no shared index");
+        paths_and_modes_agree(&repo);
+        agree(&repo, "a split index after a commit");
+
+        repo.write("src/m1/f1.py", "changed\n");
+        repo.write("src/m0/f0.py", "changed too\n");
+        repo.write("src/new/added.py", "new\n");
+        repo.write("a_first.txt", "sorts first\n");
+        fs::remove_file(repo.root.join("src/m2/f2.py")).unwrap();
+        fs::remove_file(repo.root.join("src/m3/f3.py")).unwrap();
+        repo.git_ok(&["add", "-A"]);
+        paths_and_modes_agree(&repo);
+        agree(&repo, "edits, additions and removals in the split file");
+
+        repo.venv("venv");
+        repo.git_ok(&["add", "-A"]);
+        paths_and_modes_agree(&repo);
+        let run = repo.guard(&["hook"]);
+        assert_eq!(run.code, 1, "{}", run.all());
+        assert!(
+            run.stdout.contains("venv/ is a Python environment"),
+            "{}",
+            run.stdout
+        );
+        let run = repo.guard(&["fix"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        paths_and_modes_agree(&repo);
+        assert!(!repo.tracked().iter().any(|p| p.starts_with("venv/")));
+
+        repo.git_ok(&["update-index", "--split-index"]);
+        repo.commit_all("two");
+        paths_and_modes_agree(&repo);
+        agree(&repo, "after a commit on a split index");
+        assert_eq!(repo.guard(&["hook"]).code, 0);
+    }
+}
+
+/// A sparse index (`--sparse-index`, Scalar's default) is written by git itself: `fix` and
+/// `hook --fix` untrack an environment inside the cone, and leave the directory entries outside
+/// it as git keeps them.
+#[test]
+fn fix_writes_a_sparse_index_through_git() {
+    let repo = TestRepo::new();
+    repo.write("src/app.py", "x\n");
+    repo.write("docs/guide.md", "# guide\n");
+    repo.commit_all("start");
+    repo.git_ok(&["sparse-checkout", "set", "--cone", "--sparse-index", "src"]);
+    repo.venv("src/venv");
+    repo.git_ok(&["add", "-A"]);
+    let index = fs::read(repo.root.join(".git/index")).unwrap();
+    assert!(
+        index.windows(4).any(|w| w == b"sdir"),
+        "git wrote no sparse index"
+    );
+    let run = repo.guard(&["hook", "--fix"]);
+    assert_eq!(
+        run.code,
+        1,
+        "the fixed commit still fails once: {}",
+        run.all()
+    );
+    assert!(!repo.tracked().iter().any(|p| p.starts_with("src/venv/")));
+    // `docs/` is still one directory entry, and the commit now passes the hook.
+    let ls = repo.git_ok(&["ls-files", "--sparse"]).stdout;
+    assert!(ls.lines().any(|l| l == "docs/"), "{ls}");
+    assert!(
+        ls.lines()
+            .any(|l| l == "src/.gitignore" || l == ".gitignore"),
+        "{ls}"
+    );
+    let run = repo.commit(&[]);
+    assert_eq!(run.code, 0, "{}", run.all());
+
+    repo.venv("src/venv2");
+    repo.commit_all("venv2");
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(!repo.tracked().iter().any(|p| p.starts_with("src/venv2/")));
+    assert!(repo.root.join("src/venv2/pyvenv.cfg").exists());
 }

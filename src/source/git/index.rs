@@ -175,6 +175,29 @@ impl IndexLock<'_> {
             fs::copy(&self.index, &scratch)
                 .map_err(|e| Error::Io("cannot copy the index", self.index.clone(), e))?;
         }
+        let change = if IndexFile::read_beside(&scratch, gitdir).is_ok_and(|f| f.git_only()) {
+            self.change_with_git(&scratch, untrack, to_stage)?
+        } else {
+            self.change_with_libgit2(&scratch, untrack, to_stage)?
+        };
+        // Our new index takes the place of the (empty) lock file, then of the index: the
+        // same two steps as git's commit_lock_file.
+        fs::rename(&scratch, &self.lock)
+            .map_err(|e| Error::Io("cannot write", self.lock.clone(), e))?;
+        fs::rename(&self.lock, &self.index)
+            .map_err(|e| Error::Io("cannot replace the index", self.index.clone(), e))?;
+        self.done = true;
+        Ok(change)
+    }
+
+    /// The change made by libgit2 on the copy of the index at `scratch`.
+    fn change_with_libgit2(
+        &self,
+        scratch: &Path,
+        untrack: &[Vec<u8>],
+        to_stage: &[Vec<u8>],
+    ) -> Result<IndexChange, Error> {
+        let gitdir = self.repo.path();
         let mut index =
             git2::Index::open(&scratch).map_err(|e| Error::Git("cannot read the index", e))?;
         let before = index.len();
@@ -205,14 +228,91 @@ impl IndexLock<'_> {
         index
             .write()
             .map_err(|e| Error::Git("cannot write the index", e))?;
-        // Our new index takes the place of the (empty) lock file, then of the index: the
-        // same two steps as git's commit_lock_file.
-        fs::rename(&scratch, &self.lock)
-            .map_err(|e| Error::Io("cannot write", self.lock.clone(), e))?;
-        fs::rename(&self.lock, &self.index)
-            .map_err(|e| Error::Io("cannot replace the index", self.index.clone(), e))?;
-        self.done = true;
         Ok(IndexChange { removed, staged })
+    }
+
+    /// The same change made by the `git` on `PATH` on the copy at `scratch`, for a split or
+    /// sparse index, which libgit2 cannot write: `git rm -r --cached --sparse` and `git
+    /// update-index --add`, with literal pathspecs, while this lock keeps every other git
+    /// process out of the real index.
+    fn change_with_git(
+        &self,
+        scratch: &Path,
+        untrack: &[Vec<u8>],
+        to_stage: &[Vec<u8>],
+    ) -> Result<IndexChange, Error> {
+        let workdir = self
+            .repo
+            .workdir()
+            .ok_or_else(|| Error::Bare(self.repo.path().to_path_buf()))?;
+        let count = |file: &IndexFile| {
+            (0..file.len())
+                .filter(|&i| untrack.iter().any(|u| at_or_below(file.path_at(i), u)))
+                .count()
+        };
+        let read = |path: &Path| {
+            IndexFile::read_beside(path, self.repo.path())
+                .map_err(|e| Error::GitCommand(e.to_string()))
+        };
+        let before = count(&read(scratch)?);
+        let git = |args: &[&std::ffi::OsStr]| -> Result<(), Error> {
+            let out = std::process::Command::new("git")
+                .current_dir(workdir)
+                .env("GIT_INDEX_FILE", scratch)
+                .env("GIT_DIR", self.repo.path())
+                .env("GIT_WORK_TREE", workdir)
+                .env("GIT_LITERAL_PATHSPECS", "1")
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .map_err(|e| {
+                    Error::GitCommand(format!(
+                        "this index (split or sparse) is written by git, which could not run: {e}"
+                    ))
+                })?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                let stderr = String::from_utf8_lossy(&out.stderr);
+                Err(Error::GitCommand(format!(
+                    "git {}: {}",
+                    args.first().map_or("", |a| a.to_str().unwrap_or("")),
+                    crate::support::escape::display(stderr.trim().as_bytes())
+                )))
+            }
+        };
+        let as_os = |p: &Vec<u8>| bytes_to_path(p).into_os_string();
+        if !untrack.is_empty() {
+            let mut args: Vec<std::ffi::OsString> = [
+                "rm",
+                "-r",
+                "--cached",
+                "--quiet",
+                "--sparse",
+                "--ignore-unmatch",
+                "--",
+            ]
+            .iter()
+            .map(Into::into)
+            .collect();
+            args.extend(untrack.iter().map(as_os));
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            git(&refs)?;
+        }
+        if !to_stage.is_empty() {
+            let mut args: Vec<std::ffi::OsString> = ["update-index", "--add", "--"]
+                .iter()
+                .map(Into::into)
+                .collect();
+            args.extend(to_stage.iter().map(as_os));
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            git(&refs)?;
+        }
+        let after = count(&read(scratch)?);
+        Ok(IndexChange {
+            removed: before.saturating_sub(after),
+            staged: to_stage.to_vec(),
+        })
     }
 
     /// An index entry for the working file at `path`, its blob written to the object store.

@@ -31,6 +31,8 @@ pub struct Record {
     oid_at: u32,
     /// Marked by `git add -N`: in the index, but not in the next commit.
     pub intent_to_add: bool,
+    /// The merge stage (0 for a normal entry, 1-3 for a conflict).
+    stage: u8,
 }
 
 /// A node of the cache-tree: a directory whose entries hash to `oid`, when valid.
@@ -66,6 +68,8 @@ pub struct IndexFile {
     skipped: usize,
     sparse_dirs: usize,
     intents: usize,
+    /// Written with a split (`link`) or sparse (`sdir`) extension, which only git itself writes.
+    git_only: bool,
 }
 
 /// Why an index file could not be read.
@@ -91,22 +95,154 @@ impl std::error::Error for Error {}
 
 impl IndexFile {
     /// Reads the index at `path`; a missing file is an empty index (a new repository).
+    ///
+    /// A split index (`core.splitIndex`, `git update-index --split-index`) is read together
+    /// with the shared index it names (`sharedindex.<id>` beside it), as git merges them.
     pub fn read(path: &Path) -> Result<IndexFile, Error> {
-        match crate::support::mapped::read_replaced_by_rename(path) {
-            Ok(bytes) => {
-                IndexFile::parse_bytes(bytes).map_err(|why| Error::Corrupt(path.to_path_buf(), why))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(IndexFile::default()),
-            Err(e) => Err(Error::Io(path.to_path_buf(), e)),
+        IndexFile::read_beside(path, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// [`IndexFile::read`], with a split index's shared index looked up in `dir`.
+    pub fn read_beside(path: &Path, dir: &Path) -> Result<IndexFile, Error> {
+        let corrupt = |why| Error::Corrupt(path.to_path_buf(), why);
+        let bytes = match crate::support::mapped::read_replaced_by_rename(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IndexFile::default()),
+            Err(e) => return Err(Error::Io(path.to_path_buf(), e)),
+        };
+        let (index, link) = IndexFile::parse_all(bytes).map_err(corrupt)?;
+        let Some(link) = link else {
+            return Ok(index.finish());
+        };
+        let name = format!(
+            "sharedindex.{}",
+            crate::source::git::odb::to_hex(&link.shared)
+        );
+        let shared_path = dir.join(name);
+        let shared_bytes = crate::support::mapped::read_replaced_by_rename(&shared_path)
+            .map_err(|e| Error::Io(shared_path.clone(), e))?;
+        let (shared, nested) = IndexFile::parse_all(shared_bytes)
+            .map_err(|why| Error::Corrupt(shared_path.clone(), why))?;
+        if nested.is_some() {
+            return Err(Error::Corrupt(
+                shared_path,
+                "a shared index that is itself split".to_owned(),
+            ));
+        }
+        index.merge_shared(&shared, &link).map_err(corrupt)
+    }
+
+    /// Parses an index file's bytes (a split index needs its shared index: see
+    /// [`IndexFile::read`]).
+    pub fn parse(bytes: Vec<u8>) -> Result<IndexFile, String> {
+        match IndexFile::parse_all(bytes.into())? {
+            (index, None) => Ok(index.finish()),
+            (_, Some(_)) => Err("a split index, read without its shared index".to_owned()),
         }
     }
 
-    /// Parses an index file's bytes.
-    pub fn parse(bytes: Vec<u8>) -> Result<IndexFile, String> {
-        IndexFile::parse_bytes(bytes.into())
+    /// Keeps the stage-0 file entries: conflicts and a sparse index's directories are counted.
+    fn finish(mut self) -> IndexFile {
+        let mut skipped = 0;
+        let mut sparse_dirs = 0;
+        let mut intents = 0;
+        self.records.retain(|r| {
+            if r.mode & 0o170000 == 0o040000 {
+                // Sparse-index directory entries (`dir/`) stand for whole directories.
+                sparse_dirs += 1;
+                false
+            } else if r.stage != 0 {
+                skipped += 1;
+                false
+            } else {
+                intents += usize::from(r.intent_to_add);
+                true
+            }
+        });
+        self.skipped = skipped;
+        self.sparse_dirs = sparse_dirs;
+        self.intents = intents;
+        self
     }
 
-    fn parse_bytes(bytes: Bytes) -> Result<IndexFile, String> {
+    /// The final index of a split index `self` over `shared`: the shared entries the delete
+    /// bitmap keeps, those the replace bitmap names taken in order from the first of `self`'s
+    /// entries (whose empty paths mean "the shared entry's path"), then `self`'s other entries,
+    /// sorted by path and stage as git sorts them.
+    fn merge_shared(self, shared: &IndexFile, link: &Link) -> Result<IndexFile, String> {
+        let deleted = ewah_bits(&link.delete, shared.records.len())?;
+        let replaced = ewah_bits(&link.replace, shared.records.len())?;
+        let mut own = 0..self.records.len();
+        // (source, position): 0 is `shared`, 1 is `self`; a replacement keeps the shared path.
+        let mut merged: Vec<(u8, usize, Option<usize>)> = Vec::new();
+        for i in 0..shared.records.len() {
+            if replaced[i] {
+                let j = own
+                    .next()
+                    .ok_or("the replace bitmap names more entries than there are")?;
+                let path_from = (self.records[j].len == 0).then_some(i);
+                if !deleted[i] {
+                    merged.push((1, j, path_from));
+                }
+            } else if !deleted[i] {
+                merged.push((0, i, None));
+            }
+        }
+        merged.extend(own.map(|j| (1, j, None)));
+        let mut data: Vec<u8> = Vec::new();
+        let mut records = Vec::with_capacity(merged.len());
+        for (from, i, path_from) in merged {
+            let file = if from == 0 { shared } else { &self };
+            let path = match path_from {
+                Some(k) => shared.path_at_any(k),
+                None => file.path_at_any(i),
+            };
+            let record = file.records[i];
+            let oid_at = u32::try_from(data.len()).map_err(|_| "index too large")?;
+            data.extend_from_slice(file.oid_any(i));
+            let start = u32::try_from(data.len()).map_err(|_| "index too large")?;
+            data.extend_from_slice(path);
+            records.push(Record {
+                start,
+                len: u32::try_from(path.len()).map_err(|_| "path too long")?,
+                oid_at,
+                ..record
+            });
+        }
+        let data: Bytes = data.into();
+        let path_of = |r: &Record| &data[r.start as usize..(r.start + r.len) as usize];
+        records.sort_by(|a, b| path_of(a).cmp(path_of(b)).then(a.stage.cmp(&b.stage)));
+        Ok(IndexFile {
+            data: data.clone(),
+            rebuilt: Vec::new(),
+            records,
+            tree: self.tree,
+            skipped: 0,
+            sparse_dirs: 0,
+            intents: 0,
+            git_only: true,
+        }
+        .finish())
+    }
+
+    /// The path of any record, filtered or not.
+    fn path_at_any(&self, i: usize) -> &[u8] {
+        let r = &self.records[i];
+        let (start, len) = (r.start as usize, r.len as usize);
+        match start.checked_sub(self.data.len()) {
+            Some(start) => &self.rebuilt[start..start + len],
+            None => &self.data[start..start + len],
+        }
+    }
+
+    /// The object id of any record.
+    fn oid_any(&self, i: usize) -> &[u8] {
+        let at = self.records[i].oid_at as usize;
+        &self.data[at..at + OID]
+    }
+
+    /// Every entry of an index file, in its order, and its `link` extension when it is split.
+    fn parse_all(bytes: Bytes) -> Result<(IndexFile, Option<Link>), String> {
         let data = &bytes[..];
         let mut r = Reader { data, pos: 0 };
         if r.take(4)? != b"DIRC" {
@@ -123,9 +259,8 @@ impl IndexFile {
         let body_end = data.len() - OID;
         let mut records = Vec::with_capacity(count.min(data.len() / 62));
         let mut tree = None;
-        let mut skipped = 0;
-        let mut sparse_dirs = 0;
-        let mut intents = 0;
+        let mut link = None;
+        let mut git_only = false;
         // Version 4 paths are rebuilt here, to be appended after the file's bytes.
         let mut rebuilt: Vec<u8> = Vec::new();
         let mut previous: (usize, usize) = (0, 0);
@@ -173,16 +308,6 @@ impl IndexFile {
                 r.take(padded - used)?;
                 (start, len)
             };
-            let stage = (flags >> 12) & 0x3;
-            // Sparse-index directory entries (`dir/`, mode 040000) stand for whole directories.
-            if mode & 0o170000 == 0o040000 {
-                sparse_dirs += 1;
-                continue;
-            }
-            if stage != 0 {
-                skipped += 1;
-                continue;
-            }
             records.push(Record {
                 start: u32::try_from(start).map_err(|_| "index too large")?,
                 len: u32::try_from(len).map_err(|_| "path too long")?,
@@ -190,8 +315,8 @@ impl IndexFile {
                 size,
                 oid_at,
                 intent_to_add,
+                stage: ((flags >> 12) & 0x3) as u8,
             });
-            intents += usize::from(intent_to_add);
         }
         while r.pos + 8 <= body_end {
             let signature = r.take(4)?;
@@ -202,9 +327,12 @@ impl IndexFile {
             let ext = &data[r.pos..r.pos + size];
             match signature {
                 b"TREE" => tree = parse_cache_tree(ext).ok(),
-                b"link" => return Err("split index is not supported".to_owned()),
-                // A sparse index: its directory entries were skipped above.
-                b"sdir" => {}
+                b"link" => {
+                    link = parse_link(ext)?;
+                    git_only = true;
+                }
+                // A sparse index: its directory entries are counted by `finish`.
+                b"sdir" => git_only = true,
                 sig if sig[0].is_ascii_uppercase() => {}
                 sig => {
                     return Err(format!(
@@ -218,15 +346,19 @@ impl IndexFile {
         if r.pos != body_end {
             return Err("trailing bytes before the checksum".to_owned());
         }
-        Ok(IndexFile {
-            data: bytes,
-            rebuilt,
-            records,
-            tree,
-            skipped,
-            sparse_dirs,
-            intents,
-        })
+        Ok((
+            IndexFile {
+                data: bytes,
+                rebuilt,
+                records,
+                tree,
+                skipped: 0,
+                sparse_dirs: 0,
+                intents: 0,
+                git_only,
+            },
+            link,
+        ))
     }
 
     /// The record at position `i`.
@@ -254,6 +386,11 @@ impl IndexFile {
     /// whose files this index does not list.
     pub fn sparse_dirs(&self) -> usize {
         self.sparse_dirs
+    }
+
+    /// Whether the index uses an extension only git itself writes (a split or sparse index).
+    pub fn git_only(&self) -> bool {
+        self.git_only
     }
 
     /// How many entries `git add -N` marked: listed, but not part of the next commit.
@@ -286,6 +423,92 @@ impl PathList for IndexFile {
 }
 
 impl SortedPaths for IndexFile {}
+
+/// A split index's `link` extension: the shared index it extends, and which of the shared
+/// entries it deletes or replaces (EWAH bitmaps).
+struct Link {
+    shared: [u8; OID],
+    delete: Vec<u8>,
+    replace: Vec<u8>,
+}
+
+/// The `link` extension; `None` when its id is all zeros (no shared index is needed).
+fn parse_link(ext: &[u8]) -> Result<Option<Link>, String> {
+    let shared: [u8; OID] = ext
+        .get(..OID)
+        .and_then(|s| s.try_into().ok())
+        .ok_or("truncated link extension")?;
+    if shared == [0; OID] {
+        return Ok(None);
+    }
+    let rest = &ext[OID..];
+    let delete_len = ewah_len(rest)?;
+    let (delete, rest) = rest.split_at(delete_len);
+    let replace_len = ewah_len(rest)?;
+    Ok(Some(Link {
+        shared,
+        delete: delete.to_vec(),
+        replace: rest[..replace_len].to_vec(),
+    }))
+}
+
+/// The length of the EWAH bitmap at the start of `bytes`: a 32-bit bit count, a 32-bit word
+/// count, the 64-bit words, a 32-bit position.
+fn ewah_len(bytes: &[u8]) -> Result<usize, String> {
+    let words = bytes
+        .get(4..8)
+        .map(be32)
+        .ok_or("truncated bitmap in the link extension")? as usize;
+    let len = words
+        .checked_mul(8)
+        .and_then(|w| w.checked_add(12))
+        .filter(|&l| l <= bytes.len())
+        .ok_or("truncated bitmap in the link extension")?;
+    Ok(len)
+}
+
+/// The first `n` bits of an EWAH bitmap (git's `ewah_io.c`): each marker word holds a running
+/// bit, how many words of it follow (32 bits) and how many literal words follow it (31 bits).
+fn ewah_bits(bitmap: &[u8], n: usize) -> Result<Vec<bool>, String> {
+    let bad = || "corrupt bitmap in the link extension".to_owned();
+    let words = be32(bitmap.get(4..8).ok_or_else(bad)?) as usize;
+    let word = |i: usize| -> Result<u64, String> {
+        let at = 8 + i * 8;
+        let bytes = bitmap.get(at..at + 8).ok_or_else(bad)?;
+        Ok(u64::from_be_bytes(bytes.try_into().map_err(|_| bad())?))
+    };
+    let mut bits = vec![false; n];
+    let mut pos = 0usize;
+    let mut i = 0;
+    while i < words && pos < n {
+        let marker = word(i)?;
+        i += 1;
+        let running = marker & 1 == 1;
+        let run_words = ((marker >> 1) & 0xffff_ffff) as usize;
+        let literals = (marker >> 33) as usize;
+        let run_bits = run_words.saturating_mul(64);
+        if running {
+            for b in bits.iter_mut().skip(pos).take(run_bits) {
+                *b = true;
+            }
+        }
+        pos = pos.saturating_add(run_bits);
+        for _ in 0..literals {
+            if i >= words {
+                return Err(bad());
+            }
+            let literal = word(i)?;
+            i += 1;
+            for bit in 0..64 {
+                if literal >> bit & 1 == 1 && pos + bit < n {
+                    bits[pos + bit] = true;
+                }
+            }
+            pos = pos.saturating_add(64);
+        }
+    }
+    Ok(bits)
+}
 
 /// The detection mode of a git mode.
 pub fn mode_of(mode: u32) -> Option<Mode> {

@@ -46,6 +46,8 @@ pub enum Error {
     BrokenGitDir(PathBuf),
     /// An object could not be read from the object store.
     Odb(crate::source::git::odb::Error),
+    /// The `git` on `PATH`, asked to do what libgit2 cannot, failed; the string says how.
+    GitCommand(String),
 }
 
 impl fmt::Display for Error {
@@ -69,6 +71,7 @@ impl fmt::Display for Error {
             Error::Io(what, p, e) => write!(f, "{what} {}: {e}", p.display()),
             Error::Index(e) => e.fmt(f),
             Error::Odb(e) => e.fmt(f),
+            Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
             Error::BrokenGitDir(p) => write!(
                 f,
                 "{} is not a git repository (a gitdir file pointing nowhere, or a damaged .git)",
