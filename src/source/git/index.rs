@@ -199,7 +199,7 @@ impl IndexLock<'_> {
     ) -> Result<IndexChange, Error> {
         let gitdir = self.repo.path();
         let mut index =
-            git2::Index::open(&scratch).map_err(|e| Error::Git("cannot read the index", e))?;
+            git2::Index::open(scratch).map_err(|e| Error::Git("cannot read the index", e))?;
         let before = index.len();
         // Every stage goes: `git rm --cached` also drops conflict entries.
         let doomed: Vec<(Vec<u8>, u16)> = index
