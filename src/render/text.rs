@@ -76,7 +76,7 @@ pub(crate) fn secrets_message(f: &Finding, file: &[u8], names: &[String]) -> Str
         names.join(", ")
     );
     if f.secrets.iter().filter(|s| s.file == file).all(|s| !s.real) {
-        return format!("{head}: placeholder values, not credentials");
+        return format!("{head}: placeholder or plain setting values, not credentials");
     }
     if !f.published() {
         return format!("{head}: committing this environment would publish credentials");

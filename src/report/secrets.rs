@@ -308,6 +308,8 @@ pub fn exported(file: &[u8], content: &[u8]) -> Vec<Export> {
                 }
             }
             Syntax::Cmd => {
+                // `@set` is `set` with its echo turned off.
+                let line = line.strip_prefix('@').unwrap_or(line);
                 let is_set = line
                     .get(..4)
                     .is_some_and(|w| w.eq_ignore_ascii_case("set "));
@@ -358,6 +360,16 @@ fn looks_real(value: &str) -> bool {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     if word.is_empty() || word.chars().all(|c| c == 'x') {
+        return false;
+    }
+    // Switches and counts (`PYTHONNOUSERSITE=1`, `DEBUG=true`) are settings, not secrets.
+    if word.len() <= 5
+        && (word.chars().all(|c| c.is_ascii_digit())
+            || matches!(
+                word.as_str(),
+                "true" | "false" | "yes" | "no" | "on" | "off"
+            ))
+    {
         return false;
     }
     const PLACEHOLDERS: &[&str] = &[
@@ -473,6 +485,8 @@ mod tests {
             "export API_KEY=\"${HOME}/key\"",
             "export API_KEY=test-key",
             "export API_KEY=****",
+            "export PYTHONNOUSERSITE=1",
+            "export DEBUG=true",
         ] {
             assert!(!real(placeholder), "{placeholder}");
         }
@@ -514,6 +528,10 @@ mod tests {
                 "@echo off\r\nset \"GITHUB_TOKEN=ghp_x\"\r\nset PROMPT=(v) $P$G\r\n"
             ),
             ["GITHUB_TOKEN"]
+        );
+        assert_eq!(
+            names("activate.bat", "@echo off\r\n@set \"HF_TOKEN=hf_x\"\r\n"),
+            ["HF_TOKEN"]
         );
         assert_eq!(
             names("env_vars.sh", "#!/bin/sh\nexport MY_SECRET='x'\n"),

@@ -130,7 +130,19 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             }
         }
         let first = commits.first().copied().unwrap_or(usize::MAX);
-        let bytes = blobs.iter().filter_map(|id| repo.blob_size(*id)).sum();
+        let sizes: Vec<Option<u64>> = blobs.iter().map(|id| repo.blob_size(*id)).collect();
+        let bytes = sizes.iter().flatten().sum();
+        let missing = sizes.iter().filter(|s| s.is_none()).count();
+        if missing > 0 {
+            // A partial clone (or a damaged store) lacks them: the size is a lower bound.
+            report.warnings.push(format!(
+                "{missing} of the {} blobs of the environment at {:?} are missing from the \
+                 object store (a partial clone?): its bytes count only the blobs present; \
+                 fetch them, or scan a full clone, for the whole cost",
+                blobs.len(),
+                crate::support::escape::display(&env.root)
+            ));
+        }
         let in_head = head
             .as_ref()
             .is_some_and(|h| owned.iter().any(|t| h.count_under(&t.path) > 0));

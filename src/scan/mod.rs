@@ -285,7 +285,7 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
     }
     let mut report = Report::default();
     let Some(repo) = repo else {
-        let walked = walk::find_envs(&start, &start);
+        let walked = walk::find_envs(&start, &start, None);
         report.paths = walked.visited;
         report.warnings = walked.problems;
         let disk = DiskProbe::new(&start);
@@ -304,8 +304,9 @@ pub fn tree(path: &Path, repo: Option<&Repo>, opts: &Options) -> Result<Report, 
 
     // The walk needs nothing from the index: it runs on the second core while the tracked
     // files are read and judged on this one.
+    let exclude = repo.info_exclude();
     let (walked, tracked) = crate::support::parallel::both(
-        || walk::find_envs(&top, &start),
+        || walk::find_envs(&top, &start, Some(&exclude)),
         || tracked_envs(repo, &top, &prefix),
     );
     let (envs, tracked_count, index) = tracked?;

@@ -81,7 +81,7 @@ impl State {
 /// ignore rules (`.gitignore` at every level, `.git/info/exclude`, the global excludes file,
 /// deeper files first, as git applies them), and files are looked at only when their path has
 /// an environment's shape. Symlinks are never followed; nested repositories are not entered.
-pub(crate) fn find_envs(top: &Path, start: &Path) -> Walked {
+pub(crate) fn find_envs(top: &Path, start: &Path, exclude: Option<&Path>) -> Walked {
     let disk = DiskProbe::new(top);
     let rel_start = relative(top, start);
     let mut walker = Walker {
@@ -89,7 +89,7 @@ pub(crate) fn find_envs(top: &Path, start: &Path) -> Walked {
         state: State::default(),
         walked: Walked::default(),
         rules: Vec::new(),
-        base: base_rules(top),
+        base: base_rules(top, exclude),
     };
     if let Some(env) = examine_dir(&rel_start, &walker.disk) {
         if walker.state.record(rel_start.clone(), env, &walker.disk) {
@@ -110,12 +110,12 @@ pub(crate) fn find_envs(top: &Path, start: &Path) -> Walked {
 }
 
 /// The rules below every `.gitignore`: `.git/info/exclude` and the global excludes file.
-fn base_rules(top: &Path) -> Vec<Gitignore> {
+fn base_rules(top: &Path, exclude: Option<&Path>) -> Vec<Gitignore> {
     let mut rules = Vec::new();
-    let exclude_file = top.join(".git/info/exclude");
-    if let Ok(bytes) = fs::read(&exclude_file) {
+    if let Some(bytes) = exclude.and_then(|file| fs::read(file).ok()) {
+        let file = exclude.unwrap_or(top);
         let mut exclude = GitignoreBuilder::new(top);
-        add_lines(&mut exclude, &exclude_file, &bytes);
+        add_lines(&mut exclude, file, &bytes);
         if let Ok(matcher) = exclude.build() {
             rules.push(matcher);
         }

@@ -486,3 +486,36 @@ fn history_names_the_commits_that_published_credentials() {
         run.stdout
     );
 }
+
+/// A partial clone (`--filter=blob:none`) lacks the blobs: history still finds the environment
+/// from its trees, and says its size counts only the blobs present, never a silent zero.
+#[test]
+fn a_partial_clone_says_which_blobs_are_missing() {
+    let repo = TestRepo::without_hook();
+    repo.venv("venv");
+    repo.commit_all("venv");
+    repo.git_ok(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = repo.sibling("partial");
+    let url = format!("file://{}", repo.root.display());
+    let run = repo.git_in(
+        &repo.root,
+        &[
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            &url,
+            clone.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let run = repo.guard_in(&clone, &["--format", "json", "scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let doc = json(&run);
+    let warnings = doc["repositories"][0]["warnings"].to_string();
+    assert!(
+        warnings.contains("are missing from the object store"),
+        "{doc:#}"
+    );
+    assert_eq!(doc["repositories"][0]["environments"][0]["root"], "venv");
+}

@@ -248,3 +248,40 @@ fn nested_repositories_are_not_entered() {
     let run = repo.guard(&["scan"]);
     assert_eq!(run.code, 0, "{}", run.all());
 }
+
+/// In a linked worktree `.git` is a file: the repository's `info/exclude` lives in the common
+/// directory, and the walk prunes with it as git does.
+#[test]
+fn a_linked_worktree_walk_reads_the_common_info_exclude() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.commit_all("start");
+    let wt = repo.sibling("wt");
+    repo.git_ok(&[
+        "worktree",
+        "add",
+        "-q",
+        "-b",
+        "feature",
+        wt.to_str().unwrap(),
+    ]);
+    std::fs::write(repo.root.join(".git/info/exclude"), "/big/\n").unwrap();
+    for i in 0..60 {
+        crate::common::write_file(&wt.join(format!("big/f{i}.txt")), b"x\n");
+    }
+    crate::common::bare_venv(&wt.join("big/venv"));
+    assert_eq!(
+        repo.git_in(&wt, &["check-ignore", "-q", "big/venv/pyvenv.cfg"])
+            .code,
+        0,
+        "git ignores big/ in the worktree"
+    );
+    let run = repo.guard_in(&wt, &["--format", "json", "scan", "."]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let checked = doc["repositories"][0]["paths_checked"].as_u64().unwrap();
+    assert!(
+        checked < 20,
+        "the walk entered the excluded big/: {checked} paths"
+    );
+}

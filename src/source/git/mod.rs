@@ -201,6 +201,12 @@ impl Repo {
         odb.read_header(id).ok().map(|(size, _)| size as u64)
     }
 
+    /// The repository's `info/exclude`, in its common directory as git reads it (a linked
+    /// worktree's and a submodule's `.git` is a file that points elsewhere).
+    pub(crate) fn info_exclude(&self) -> PathBuf {
+        self.repo.commondir().join("info/exclude")
+    }
+
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
     /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
     /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
