@@ -315,3 +315,42 @@ fn huge_or_binary_gitignore_files_give_a_correct_result() {
     assert!(run.stdout.contains("loose-env/"), "{}", run.stdout);
     assert!(!run.stdout.contains("ignored-env/"), "{}", run.stdout);
 }
+
+/// Repository formats git makes that venv-guard cannot read yet (SHA-256 objects, reftable
+/// refs) are one clear line that names the setting and how to proceed, in every mode, never a
+/// crash or a silent pass.
+#[test]
+fn sha256_and_reftable_repositories_are_named_in_one_line() {
+    for (flag, setting) in [
+        ("--object-format=sha256", "extensions.objectFormat = sha256"),
+        ("--ref-format=reftable", "extensions.refStorage = reftable"),
+    ] {
+        let repo = TestRepo::without_hook();
+        let dir = repo.sibling(flag.trim_start_matches("--"));
+        let run = repo.git_in(
+            &repo.root,
+            &["init", "-q", "-b", "main", flag, dir.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+        crate::common::bare_venv(&dir.join("venv"));
+        assert_eq!(repo.git_in(&dir, &["add", "-A"]).code, 0);
+        for args in [
+            &["hook"][..],
+            &["scan", "."],
+            &["scan", "--tracked"],
+            &["scan", "--history"],
+            &["fix"],
+        ] {
+            let run = repo.guard_in(&dir, args);
+            no_panic(&run);
+            assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+            assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+            assert!(run.stderr.contains(setting), "{args:?}: {}", run.stderr);
+            assert!(
+                run.stderr.contains("--no-verify"),
+                "{args:?}: {}",
+                run.stderr
+            );
+        }
+    }
+}

@@ -48,6 +48,29 @@ pub enum Error {
     Odb(crate::source::git::odb::Error),
     /// The `git` on `PATH`, asked to do what libgit2 cannot, failed; the string says how.
     GitCommand(String),
+    /// A repository format git makes that venv-guard cannot read yet: the setting, and what
+    /// to do.
+    Unsupported(&'static str, &'static str),
+}
+
+/// The repository formats libgit2 refuses to open, by its message: the setting that selects
+/// them, and how to proceed.
+fn unsupported(e: &git2::Error) -> Option<Error> {
+    let message = e.message().to_ascii_lowercase();
+    if message.contains("object format") && message.contains("sha256") {
+        Some(Error::Unsupported(
+            "SHA-256 object names (extensions.objectFormat = sha256)",
+            "commit once without the check (git commit --no-verify) until it can",
+        ))
+    } else if message.contains("refstorage") {
+        Some(Error::Unsupported(
+            "reftable ref storage (extensions.refStorage = reftable)",
+            "scan a clone made with `git clone --ref-format=files`, or commit once without the \
+             check: git commit --no-verify",
+        ))
+    } else {
+        None
+    }
 }
 
 impl fmt::Display for Error {
@@ -72,6 +95,10 @@ impl fmt::Display for Error {
             Error::Index(e) => e.fmt(f),
             Error::Odb(e) => e.fmt(f),
             Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
+            Error::Unsupported(what, how) => write!(
+                f,
+                "this repository uses {what}, which venv-guard cannot read yet: {how}"
+            ),
             Error::BrokenGitDir(p) => write!(
                 f,
                 "{} is not a git repository (a gitdir file pointing nowhere, or a damaged .git)",
@@ -157,7 +184,7 @@ impl Repo {
             Err(e) if e.code() == ErrorCode::NotFound => Err(Error::NotARepository(
                 std::env::current_dir().unwrap_or_default(),
             )),
-            Err(e) => Err(Error::Git("cannot open the repository", e)),
+            Err(e) => Err(unsupported(&e).unwrap_or(Error::Git("cannot open the repository", e))),
         }
     }
 
@@ -179,7 +206,7 @@ impl Repo {
                 Some(dot_git) => Err(Error::BrokenGitDir(dot_git)),
                 None => Ok(None),
             },
-            Err(e) => Err(Error::Git("cannot open the repository", e)),
+            Err(e) => Err(unsupported(&e).unwrap_or(Error::Git("cannot open the repository", e))),
         }
     }
 
