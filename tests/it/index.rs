@@ -255,3 +255,21 @@ fn fix_writes_a_sparse_index_through_git() {
     assert!(!repo.tracked().iter().any(|p| p.starts_with("src/venv2/")));
     assert!(repo.root.join("src/venv2/pyvenv.cfg").exists());
 }
+
+/// `index.skipHash` (git 2.40; `feature.manyFiles` turns it on) leaves the checksum zero.
+#[test]
+fn an_index_without_its_checksum_reads_and_fixes() {
+    let repo = TestRepo::new();
+    repo.git_ok(&["config", "index.skipHash", "true"]);
+    repo.write("app.py", "print(1)\n");
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let index = fs::read(repo.root.join(".git/index")).unwrap();
+    assert_eq!(&index[index.len() - 20..], &[0; 20], "git wrote a checksum");
+    paths_and_modes_agree(&repo);
+    agree(&repo, "skipHash, unborn HEAD");
+    assert_eq!(repo.guard(&["hook"]).code, 1);
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(repo.tracked(), [".gitignore", "app.py"]);
+}
