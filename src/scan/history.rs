@@ -54,7 +54,18 @@ impl Report {
             let mut scripts: Vec<Vec<u8>> =
                 finding.secrets.iter().map(|s| s.file.clone()).collect();
             scripts.dedup();
-            let Some((versions, cut)) = repo.versions_of(rev, &scripts, PUBLISHED_WALK)? else {
+            let found = match repo.versions_of(rev, &scripts, PUBLISHED_WALK) {
+                Err(git::Error::Unsupported(what, _)) => {
+                    self.warnings.push(format!(
+                        "this repository uses {what}: the commits that may already hold the \
+                         credentials of the environment at {:?} were not searched",
+                        crate::support::escape::display(&finding.env.root)
+                    ));
+                    continue;
+                }
+                found => found?,
+            };
+            let Some((versions, cut)) = found else {
                 continue;
             };
             if cut {

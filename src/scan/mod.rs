@@ -419,7 +419,7 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
                 return Ok(report);
             };
             report.paths = head.len() as u64;
-            let probe = head.probe(repo);
+            let probe = head.probe(repo)?;
             let envs = detect::detect(&head, &probe);
             for env in with_sizes(envs, &|p| probe.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &probe);

@@ -49,6 +49,44 @@ pub fn isolated(program: impl AsRef<OsStr>, dir: &Path) -> Command {
     cmd
 }
 
+/// The repository formats the suite runs in: `VENV_GUARD_TEST_REPO_FORMAT` chooses one for
+/// every `TestRepo` (`.ci/run` runs the git-facing tests in each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepoFormat {
+    /// SHA-1 objects, files refs: git's default.
+    Default,
+    /// `git init --object-format=sha256`.
+    Sha256,
+    /// `git init --ref-format=reftable`.
+    Reftable,
+    /// Both: Git 3.0's announced defaults.
+    Sha256Reftable,
+    /// `core.splitIndex = true`.
+    SplitIndex,
+}
+
+impl RepoFormat {
+    fn init_flags(self) -> &'static [&'static str] {
+        match self {
+            RepoFormat::Default | RepoFormat::SplitIndex => &[],
+            RepoFormat::Sha256 => &["--object-format=sha256"],
+            RepoFormat::Reftable => &["--ref-format=reftable"],
+            RepoFormat::Sha256Reftable => &["--object-format=sha256", "--ref-format=reftable"],
+        }
+    }
+}
+
+/// The format `TestRepo::new` makes.
+pub fn repo_format() -> RepoFormat {
+    match std::env::var("VENV_GUARD_TEST_REPO_FORMAT").as_deref() {
+        Ok("sha256") => RepoFormat::Sha256,
+        Ok("reftable") => RepoFormat::Reftable,
+        Ok("sha256-reftable") => RepoFormat::Sha256Reftable,
+        Ok("split-index") => RepoFormat::SplitIndex,
+        _ => RepoFormat::Default,
+    }
+}
+
 /// What a command did.
 #[derive(Debug)]
 pub struct Run {
@@ -88,7 +126,14 @@ impl TestRepo {
         let root = tmp.path().join("repo");
         fs::create_dir(&root).unwrap();
         let repo = TestRepo { _tmp: tmp, root };
-        repo.git_ok(&["init", "-q", "-b", "main"]);
+        let mut init = vec!["init", "-q", "-b", "main"];
+        let format = repo_format();
+        init.extend_from_slice(format.init_flags());
+        repo.git_ok(&init);
+        if format == RepoFormat::SplitIndex {
+            repo.git_ok(&["config", "core.splitIndex", "true"]);
+            repo.git_ok(&["config", "splitIndex.maxPercentChange", "100"]);
+        }
         repo.install_hook();
         repo
     }

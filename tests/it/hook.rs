@@ -409,8 +409,13 @@ fn hook_script_explains_a_missing_binary() {
     );
     assert!(stderr.contains("cargo install"), "{stderr}");
 
+    // git itself stays on PATH, as it is for every hook git runs.
+    let git_dir = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .find(|dir| dir.join("git").is_file())
+        .unwrap();
+    let path = format!("{}:/usr/bin:/bin", git_dir.display());
     let run = isolated(repo.root.join(".git/hooks/pre-commit"), &repo.root)
-        .env("PATH", "/usr/bin:/bin")
+        .env("PATH", path)
         .env("VENV_GUARD", crate::common::bin())
         .output()
         .unwrap();

@@ -13,5 +13,6 @@ mod install;
 mod layouts;
 mod odb;
 mod owned;
+mod repo_formats;
 mod scan;
 mod structure;

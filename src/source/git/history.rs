@@ -23,7 +23,7 @@ impl Repo {
         to: &str,
     ) -> Result<(Objects<'_>, Option<Objects<'_>>), Error> {
         let resolve = |rev: &str| {
-            self.repo
+            self.lib()?
                 .revparse_single(rev)
                 .and_then(|o| o.peel_to_commit())
                 .map(|c| c.id())
@@ -31,7 +31,7 @@ impl Repo {
         };
         let (from_id, to_id) = (resolve(from)?, resolve(to)?);
         let mut walk = self
-            .repo
+            .lib()?
             .revwalk()
             .map_err(|e| Error::Git("cannot walk the history", e))?;
         walk.push(to_id)
@@ -78,7 +78,7 @@ impl Repo {
                 },
             )?;
         }
-        let changed = Objects::new(&self.repo, newest.into_values().collect());
+        let changed = Objects::new(self.lib()?, newest.into_values().collect());
         let tree = self.tree(&to_id.to_string())?;
         Ok((changed, tree))
     }
@@ -113,18 +113,18 @@ impl Repo {
         let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-        let paths = Objects::new(&self.repo, entries);
+        let paths = Objects::new(self.lib()?, entries);
         Ok(History {
             commits,
             paths,
             versions,
-            shallow: self.repo.is_shallow(),
+            shallow: self.lib()?.is_shallow(),
         })
     }
 
     /// Where the repository's objects are: those git's environment names, then its own.
     pub(super) fn store_place(&self) -> StorePlace {
-        let common = self.repo.commondir().to_path_buf();
+        let common = self.common_dir().to_path_buf();
         let mut objects = object_dirs_from_env();
         objects.push(common.join("objects"));
         StorePlace { objects, common }
@@ -135,10 +135,10 @@ impl Repo {
     pub(super) fn tips(&self, store: &mut Store) -> Result<Vec<Id>, Error> {
         let refs_err = |e| Error::Git("cannot list the refs", e);
         let mut targets: Vec<Oid> = Vec::new();
-        if let Ok(head) = self.repo.head() {
+        if let Ok(head) = self.lib()?.head() {
             targets.extend(head.target());
         }
-        for reference in self.repo.references().map_err(refs_err)? {
+        for reference in self.lib()?.references().map_err(refs_err)? {
             let reference = reference.map_err(refs_err)?;
             if let Ok(resolved) = reference.resolve() {
                 targets.extend(resolved.target());
@@ -159,7 +159,7 @@ impl Repo {
 
     /// The commits a shallow clone has without their parents.
     pub(super) fn shallow_commits(&self) -> FxHashSet<Id> {
-        fs::read(self.repo.commondir().join("shallow"))
+        fs::read(self.common_dir().join("shallow"))
             .unwrap_or_default()
             .split(|&b| b == b'\n')
             .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use git2::{IndexEntry, IndexTime, Oid, Repository};
+use git2::{IndexEntry, IndexTime, Oid};
 
 use super::index_file::IndexFile;
 use super::tree::read_blob_head;
@@ -16,11 +16,10 @@ impl Repo {
     /// Reads the index (the one `GIT_INDEX_FILE` names, when set).
     pub fn index(&self) -> Result<Index<'_>, Error> {
         let (path, _) = self.index_path();
-        let file = IndexFile::read(&path).map_err(Error::Index)?;
-        Ok(Index {
-            repo: &self.repo,
-            file,
-        })
+        let oid_len = self.cli().map_or(20, |cli| cli.oid_len);
+        let file = IndexFile::read_as(&path, path.parent().unwrap_or(self.git_dir()), oid_len)
+            .map_err(Error::Index)?;
+        Ok(Index { repo: self, file })
     }
 
     /// The index file this repository uses (`GIT_INDEX_FILE` when opened from a hook's
@@ -28,7 +27,7 @@ impl Repo {
     /// (`git commit -a` and `git commit <paths>` hand hooks a lock file or `next-index-*`
     /// while git holds the real index's lock).
     pub(crate) fn index_path(&self) -> (PathBuf, bool) {
-        let own = self.repo.path().join("index");
+        let own = self.git_dir().join("index");
         let path = match std::env::var_os("GIT_INDEX_FILE") {
             Some(p) if self.from_env && !p.is_empty() => {
                 let p = PathBuf::from(p);
@@ -61,7 +60,7 @@ impl Repo {
             .open(&lock)
         {
             Ok(_) => Ok(IndexLock {
-                repo: &self.repo,
+                repo: self,
                 index,
                 lock,
                 done: false,
@@ -74,7 +73,7 @@ impl Repo {
 
 /// The index, read once: its entries, for sibling questions and counts.
 pub struct Index<'r> {
-    pub(super) repo: &'r Repository,
+    pub(super) repo: &'r Repo,
     pub(super) file: IndexFile,
 }
 
@@ -123,8 +122,11 @@ impl Probe for Index<'_> {
     /// Reads the staged blob, not the working file: what would be committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         let i = self.file.find(path)?;
+        if let Some(cli) = self.repo.cli() {
+            return cli.read_blob_head(self.file.oid(i), limit);
+        }
         let id = Oid::from_bytes(self.file.oid(i)).ok()?;
-        read_blob_head(self.repo, id, limit)
+        read_blob_head(self.repo.lib().ok()?, id, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
@@ -135,7 +137,7 @@ impl Probe for Index<'_> {
 /// git's `index.lock`, held. Dropping it without [`IndexLock::commit`] releases it and leaves
 /// the index as it was.
 pub struct IndexLock<'r> {
-    repo: &'r Repository,
+    repo: &'r Repo,
     index: PathBuf,
     lock: PathBuf,
     done: bool,
@@ -159,7 +161,7 @@ impl IndexLock<'_> {
         untrack: &[Vec<u8>],
         to_stage: &[Vec<u8>],
     ) -> Result<IndexChange, Error> {
-        let gitdir = self.repo.path();
+        let gitdir = self.repo.git_dir();
         let work = tempfile::Builder::new()
             .prefix("venv-guard-index")
             .tempdir_in(gitdir)
@@ -175,7 +177,10 @@ impl IndexLock<'_> {
             fs::copy(&self.index, &scratch)
                 .map_err(|e| Error::Io("cannot copy the index", self.index.clone(), e))?;
         }
-        let change = if IndexFile::read_beside(&scratch, gitdir).is_ok_and(|f| f.git_only()) {
+        // Only git writes a split or sparse index, and a repository only git can open.
+        let git_writes = self.repo.cli().is_some()
+            || IndexFile::read_beside(&scratch, gitdir).is_ok_and(|f| f.git_only());
+        let change = if git_writes {
             self.change_with_git(&scratch, untrack, to_stage)?
         } else {
             self.change_with_libgit2(&scratch, untrack, to_stage)?
@@ -197,7 +202,6 @@ impl IndexLock<'_> {
         untrack: &[Vec<u8>],
         to_stage: &[Vec<u8>],
     ) -> Result<IndexChange, Error> {
-        let gitdir = self.repo.path();
         let mut index =
             git2::Index::open(scratch).map_err(|e| Error::Git("cannot read the index", e))?;
         let before = index.len();
@@ -213,10 +217,7 @@ impl IndexLock<'_> {
                 .map_err(|e| Error::Git("cannot remove an index entry", e))?;
         }
         let removed = before - index.len();
-        let workdir = self
-            .repo
-            .workdir()
-            .ok_or_else(|| Error::Bare(gitdir.to_path_buf()))?;
+        let workdir = self.repo.workdir()?;
         let mut staged = Vec::new();
         for path in to_stage {
             let entry = self.entry_for(workdir, path)?;
@@ -241,17 +242,14 @@ impl IndexLock<'_> {
         untrack: &[Vec<u8>],
         to_stage: &[Vec<u8>],
     ) -> Result<IndexChange, Error> {
-        let workdir = self
-            .repo
-            .workdir()
-            .ok_or_else(|| Error::Bare(self.repo.path().to_path_buf()))?;
+        let workdir = self.repo.workdir()?;
         let count = |file: &IndexFile| {
             (0..file.len())
                 .filter(|&i| untrack.iter().any(|u| at_or_below(file.path_at(i), u)))
                 .count()
         };
         let read = |path: &Path| {
-            IndexFile::read_beside(path, self.repo.path())
+            IndexFile::read_as(path, self.repo.git_dir(), self.oid_len())
                 .map_err(|e| Error::GitCommand(e.to_string()))
         };
         let before = count(&read(scratch)?);
@@ -259,7 +257,7 @@ impl IndexLock<'_> {
             let out = std::process::Command::new("git")
                 .current_dir(workdir)
                 .env("GIT_INDEX_FILE", scratch)
-                .env("GIT_DIR", self.repo.path())
+                .env("GIT_DIR", self.repo.git_dir())
                 .env("GIT_WORK_TREE", workdir)
                 .env("GIT_LITERAL_PATHSPECS", "1")
                 .args(args)
@@ -323,9 +321,17 @@ impl IndexLock<'_> {
             fs::symlink_metadata(&full).map_err(|e| Error::Io("cannot read", full.clone(), e))?;
         let id = self
             .repo
+            .lib()?
             .blob(&content)
             .map_err(|e| Error::Git("cannot write a blob", e))?;
         Ok(index_entry(path, id, &md))
+    }
+}
+
+impl IndexLock<'_> {
+    /// The repository's object id length.
+    fn oid_len(&self) -> usize {
+        self.repo.cli().map_or(20, |cli| cli.oid_len)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::detect::{PathList, SortedPaths};
 use crate::support::mapped::Bytes;
 
 /// Length of a SHA-1 object id, the only object format read here.
+/// The length of a SHA-1 object id; SHA-256 repositories use 32 bytes.
 const OID: usize = 20;
 
 /// One index entry.
@@ -43,7 +44,7 @@ pub struct CacheTree {
     /// How many index entries the directory covers; negative when invalidated.
     pub entries: i64,
     /// The tree id, when valid.
-    pub oid: Option<[u8; OID]>,
+    pub oid: Option<Vec<u8>>,
     /// Subdirectories, in the order git wrote them.
     pub children: Vec<CacheTree>,
 }
@@ -70,6 +71,8 @@ pub struct IndexFile {
     intents: usize,
     /// Written with a split (`link`) or sparse (`sdir`) extension, which only git itself writes.
     git_only: bool,
+    /// How long its object ids are: 20 bytes (SHA-1) or 32 (SHA-256).
+    oid_len: usize,
 }
 
 /// Why an index file could not be read.
@@ -104,24 +107,28 @@ impl IndexFile {
 
     /// [`IndexFile::read`], with a split index's shared index looked up in `dir`.
     pub fn read_beside(path: &Path, dir: &Path) -> Result<IndexFile, Error> {
+        IndexFile::read_as(path, dir, OID)
+    }
+
+    /// [`IndexFile::read_beside`] for a repository whose object ids are `oid_len` bytes long
+    /// (20 for SHA-1, 32 for SHA-256).
+    pub fn read_as(path: &Path, dir: &Path, oid_len: usize) -> Result<IndexFile, Error> {
         let corrupt = |why| Error::Corrupt(path.to_path_buf(), why);
         let bytes = match crate::support::mapped::read_replaced_by_rename(path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(IndexFile::default()),
             Err(e) => return Err(Error::Io(path.to_path_buf(), e)),
         };
-        let (index, link) = IndexFile::parse_all(bytes).map_err(corrupt)?;
+        let (index, link) = IndexFile::parse_all(bytes, oid_len).map_err(corrupt)?;
         let Some(link) = link else {
             return Ok(index.finish());
         };
-        let name = format!(
-            "sharedindex.{}",
-            crate::source::git::odb::to_hex(&link.shared)
-        );
+        let hex: String = link.shared.iter().map(|b| format!("{b:02x}")).collect();
+        let name = format!("sharedindex.{hex}");
         let shared_path = dir.join(name);
         let shared_bytes = crate::support::mapped::read_replaced_by_rename(&shared_path)
             .map_err(|e| Error::Io(shared_path.clone(), e))?;
-        let (shared, nested) = IndexFile::parse_all(shared_bytes)
+        let (shared, nested) = IndexFile::parse_all(shared_bytes, oid_len)
             .map_err(|why| Error::Corrupt(shared_path.clone(), why))?;
         if nested.is_some() {
             return Err(Error::Corrupt(
@@ -135,7 +142,7 @@ impl IndexFile {
     /// Parses an index file's bytes (a split index needs its shared index: see
     /// [`IndexFile::read`]).
     pub fn parse(bytes: Vec<u8>) -> Result<IndexFile, String> {
-        match IndexFile::parse_all(bytes.into())? {
+        match IndexFile::parse_all(bytes.into(), OID)? {
             (index, None) => Ok(index.finish()),
             (_, Some(_)) => Err("a split index, read without its shared index".to_owned()),
         }
@@ -221,6 +228,7 @@ impl IndexFile {
             sparse_dirs: 0,
             intents: 0,
             git_only: true,
+            oid_len: self.oid_len,
         }
         .finish())
     }
@@ -238,11 +246,11 @@ impl IndexFile {
     /// The object id of any record.
     fn oid_any(&self, i: usize) -> &[u8] {
         let at = self.records[i].oid_at as usize;
-        &self.data[at..at + OID]
+        &self.data[at..at + self.oid_len]
     }
 
     /// Every entry of an index file, in its order, and its `link` extension when it is split.
-    fn parse_all(bytes: Bytes) -> Result<(IndexFile, Option<Link>), String> {
+    fn parse_all(bytes: Bytes, oid_len: usize) -> Result<(IndexFile, Option<Link>), String> {
         let data = &bytes[..];
         let mut r = Reader { data, pos: 0 };
         if r.take(4)? != b"DIRC" {
@@ -253,10 +261,10 @@ impl IndexFile {
             return Err(format!("unsupported index version {version}"));
         }
         let count = r.u32()? as usize;
-        if data.len() < 12 + OID {
+        if data.len() < 12 + oid_len {
             return Err("truncated".to_owned());
         }
-        let body_end = data.len() - OID;
+        let body_end = data.len() - oid_len;
         let mut records = Vec::with_capacity(count.min(data.len() / 62));
         let mut tree = None;
         let mut link = None;
@@ -266,11 +274,11 @@ impl IndexFile {
         let mut previous: (usize, usize) = (0, 0);
         for _ in 0..count {
             let entry_start = r.pos;
-            let fixed = r.take(62)?;
+            let fixed = r.take(42 + oid_len)?;
             let mode = be32(&fixed[24..28]);
             let size = be32(&fixed[36..40]);
             let oid_at = u32::try_from(entry_start + 40).map_err(|_| "index too large")?;
-            let flags = u16::from_be_bytes([fixed[60], fixed[61]]);
+            let flags = u16::from_be_bytes([fixed[40 + oid_len], fixed[41 + oid_len]]);
             let mut intent_to_add = false;
             if flags & 0x4000 != 0 {
                 if version < 3 {
@@ -326,9 +334,9 @@ impl IndexFile {
             }
             let ext = &data[r.pos..r.pos + size];
             match signature {
-                b"TREE" => tree = parse_cache_tree(ext).ok(),
+                b"TREE" => tree = parse_cache_tree(ext, oid_len).ok(),
                 b"link" => {
-                    link = parse_link(ext)?;
+                    link = parse_link(ext, oid_len)?;
                     git_only = true;
                 }
                 // A sparse index: its directory entries are counted by `finish`.
@@ -356,6 +364,7 @@ impl IndexFile {
                 sparse_dirs: 0,
                 intents: 0,
                 git_only,
+                oid_len,
             },
             link,
         ))
@@ -369,7 +378,7 @@ impl IndexFile {
     /// The object id of the entry at position `i`.
     pub fn oid(&self, i: usize) -> &[u8] {
         let at = self.records[i].oid_at as usize;
-        &self.data[at..at + OID]
+        &self.data[at..at + self.oid_len]
     }
 
     /// The cache-tree, if the index has a valid one at its root.
@@ -427,21 +436,19 @@ impl SortedPaths for IndexFile {}
 /// A split index's `link` extension: the shared index it extends, and which of the shared
 /// entries it deletes or replaces (EWAH bitmaps).
 struct Link {
-    shared: [u8; OID],
+    shared: Vec<u8>,
     delete: Vec<u8>,
     replace: Vec<u8>,
 }
 
 /// The `link` extension; `None` when its id is all zeros (no shared index is needed).
-fn parse_link(ext: &[u8]) -> Result<Option<Link>, String> {
-    let shared: [u8; OID] = ext
-        .get(..OID)
-        .and_then(|s| s.try_into().ok())
-        .ok_or("truncated link extension")?;
-    if shared == [0; OID] {
+fn parse_link(ext: &[u8], oid_len: usize) -> Result<Option<Link>, String> {
+    let shared = ext.get(..oid_len).ok_or("truncated link extension")?;
+    if shared.iter().all(|&b| b == 0) {
         return Ok(None);
     }
-    let rest = &ext[OID..];
+    let shared = shared.to_vec();
+    let rest = &ext[oid_len..];
     let delete_len = ewah_len(rest)?;
     let (delete, rest) = rest.split_at(delete_len);
     let replace_len = ewah_len(rest)?;
@@ -568,13 +575,13 @@ impl<'a> Reader<'a> {
 }
 
 /// Parses the "TREE" extension: a preorder list of `name NUL count SP subtrees LF [oid]`.
-fn parse_cache_tree(data: &[u8]) -> Result<CacheTree, String> {
+fn parse_cache_tree(data: &[u8], oid_len: usize) -> Result<CacheTree, String> {
     let mut r = Reader { data, pos: 0 };
-    let tree = parse_node(&mut r, 0)?;
+    let tree = parse_node(&mut r, 0, oid_len)?;
     Ok(tree)
 }
 
-fn parse_node(r: &mut Reader<'_>, depth: usize) -> Result<CacheTree, String> {
+fn parse_node(r: &mut Reader<'_>, depth: usize, oid_len: usize) -> Result<CacheTree, String> {
     if depth > 4096 {
         return Err("cache-tree too deep".to_owned());
     }
@@ -582,16 +589,14 @@ fn parse_node(r: &mut Reader<'_>, depth: usize) -> Result<CacheTree, String> {
     let entries = ascii_number(r, b' ')?;
     let subtrees = ascii_number(r, b'\n')?;
     let oid = if entries >= 0 {
-        let mut oid = [0; OID];
-        oid.copy_from_slice(r.take(OID)?);
-        Some(oid)
+        Some(r.take(oid_len)?.to_vec())
     } else {
         None
     };
     let subtrees = usize::try_from(subtrees).map_err(|_| "negative subtree count")?;
     let mut children = Vec::with_capacity(subtrees.min(1024));
     for _ in 0..subtrees {
-        children.push(parse_node(r, depth + 1)?);
+        children.push(parse_node(r, depth + 1, oid_len)?);
     }
     Ok(CacheTree {
         name,

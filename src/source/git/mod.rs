@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use git2::{ErrorCode, Oid, Repository, RepositoryOpenFlags};
 
+mod cli;
 mod commits;
 mod history;
 mod index;
@@ -54,19 +55,22 @@ pub enum Error {
 }
 
 /// The repository formats libgit2 refuses to open, by its message: the setting that selects
-/// them, and how to proceed.
-fn unsupported(e: &git2::Error) -> Option<Error> {
+/// them, and how to proceed in the modes that still need libgit2.
+fn unsupported(e: &git2::Error) -> Option<(&'static str, &'static str)> {
     let message = e.message().to_ascii_lowercase();
     if message.contains("object format") && message.contains("sha256") {
-        Some(Error::Unsupported(
+        Some((
             "SHA-256 object names (extensions.objectFormat = sha256)",
-            "commit once without the check (git commit --no-verify) until it can",
+            "the hook, `scan .`, `scan --tracked --index` and `fix` read it through git; \
+             `scan --tracked`, `--range` and `--history` do not yet (`--tracked --index` reads \
+             the index instead)",
         ))
     } else if message.contains("refstorage") {
-        Some(Error::Unsupported(
+        Some((
             "reftable ref storage (extensions.refStorage = reftable)",
-            "scan a clone made with `git clone --ref-format=files`, or commit once without the \
-             check: git commit --no-verify",
+            "the hook, `scan .`, `scan --tracked --index` and `fix` read it through git; for \
+             `scan --tracked`, `--range` and `--history`, scan a clone made with `git clone \
+             --ref-format=files`",
         ))
     } else {
         None
@@ -97,7 +101,7 @@ impl fmt::Display for Error {
             Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
             Error::Unsupported(what, how) => write!(
                 f,
-                "this repository uses {what}, which venv-guard cannot read yet: {how}"
+                "this repository uses {what}, which this mode cannot read yet: {how}"
             ),
             Error::BrokenGitDir(p) => write!(
                 f,
@@ -112,7 +116,10 @@ impl std::error::Error for Error {}
 
 /// An open repository.
 pub struct Repo {
-    repo: Repository,
+    /// libgit2's view, for the formats it reads; `None` for one read through `git`.
+    lib: Option<Repository>,
+    /// The `git` on `PATH`, for SHA-256 and reftable repositories.
+    cli: Option<cli::Cli>,
     /// Opened from a hook's environment: `GIT_INDEX_FILE` applies.
     from_env: bool,
 }
@@ -178,13 +185,24 @@ impl Repo {
         fast_object_reads();
         match Repository::open_from_env() {
             Ok(repo) => Ok(Repo {
-                repo,
+                lib: Some(repo),
+                cli: None,
                 from_env: true,
             }),
             Err(e) if e.code() == ErrorCode::NotFound => Err(Error::NotARepository(
                 std::env::current_dir().unwrap_or_default(),
             )),
-            Err(e) => Err(unsupported(&e).unwrap_or(Error::Git("cannot open the repository", e))),
+            Err(e) => match unsupported(&e) {
+                Some(format) => {
+                    let here = std::env::current_dir().unwrap_or_default();
+                    Ok(Repo {
+                        lib: None,
+                        cli: Some(cli::Cli::open(&here, true, format)?),
+                        from_env: true,
+                    })
+                }
+                None => Err(Error::Git("cannot open the repository", e)),
+            },
         }
     }
 
@@ -196,7 +214,8 @@ impl Repo {
             Ok(repo) => {
                 add_object_dirs_from_env(&repo)?;
                 Ok(Some(Repo {
-                    repo,
+                    lib: Some(repo),
+                    cli: None,
                     from_env: false,
                 }))
             }
@@ -206,40 +225,86 @@ impl Repo {
                 Some(dot_git) => Err(Error::BrokenGitDir(dot_git)),
                 None => Ok(None),
             },
-            Err(e) => Err(unsupported(&e).unwrap_or(Error::Git("cannot open the repository", e))),
+            Err(e) => match unsupported(&e) {
+                Some(format) => Ok(Some(Repo {
+                    lib: None,
+                    cli: Some(cli::Cli::open(path, false, format)?),
+                    from_env: false,
+                })),
+                None => Err(Error::Git("cannot open the repository", e)),
+            },
+        }
+    }
+
+    /// libgit2's repository, or for one read through `git`, an error naming its format for the
+    /// modes that still need libgit2.
+    fn lib(&self) -> Result<&Repository, Error> {
+        match (&self.lib, &self.cli) {
+            (Some(repo), _) => Ok(repo),
+            (None, Some(cli)) => Err(Error::Unsupported(cli.format.0, cli.format.1)),
+            (None, None) => Err(Error::GitCommand("no repository is open".to_owned())),
+        }
+    }
+
+    /// The `git` view, for a repository libgit2 cannot open.
+    pub(crate) fn cli(&self) -> Option<&cli::Cli> {
+        self.cli.as_ref()
+    }
+
+    /// The repository's git directory.
+    pub(crate) fn git_dir(&self) -> &Path {
+        match (&self.lib, &self.cli) {
+            (Some(repo), _) => repo.path(),
+            (None, Some(cli)) => cli.git_dir(),
+            (None, None) => Path::new(".git"),
+        }
+    }
+
+    /// The repository's common directory (shared by linked worktrees).
+    pub(crate) fn common_dir(&self) -> &Path {
+        match (&self.lib, &self.cli) {
+            (Some(repo), _) => repo.commondir(),
+            (None, Some(cli)) => cli.common_dir(),
+            (None, None) => Path::new(".git"),
         }
     }
 
     /// The working tree, or an error for a bare repository.
     pub fn workdir(&self) -> Result<&Path, Error> {
-        self.repo
-            .workdir()
-            .ok_or_else(|| Error::Bare(self.repo.path().to_path_buf()))
+        let top = match (&self.lib, &self.cli) {
+            (Some(repo), _) => repo.workdir(),
+            (None, Some(cli)) => cli.work_tree(),
+            (None, None) => None,
+        };
+        top.ok_or_else(|| Error::Bare(self.git_dir().to_path_buf()))
     }
 
     /// At most `limit` bytes of a blob (`None` for one too large to be a marker or a script).
     pub(crate) fn read_blob(&self, id: Oid, limit: usize) -> Option<Vec<u8>> {
-        read_blob_head(&self.repo, id, limit)
+        read_blob_head(self.lib().ok()?, id, limit)
     }
 
     /// The size of a blob, from its header.
     pub(crate) fn blob_size(&self, id: Oid) -> Option<u64> {
-        let odb = self.repo.odb().ok()?;
+        let odb = self.lib().ok()?.odb().ok()?;
         odb.read_header(id).ok().map(|(size, _)| size as u64)
     }
 
     /// The repository's `info/exclude`, in its common directory as git reads it (a linked
     /// worktree's and a submodule's `.git` is a file that points elsewhere).
     pub(crate) fn info_exclude(&self) -> PathBuf {
-        self.repo.commondir().join("info/exclude")
+        self.common_dir().join("info/exclude")
     }
 
     /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
     /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
     /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
     pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
-        let config = self
-            .repo
+        if let Some(cli) = &self.cli {
+            return cli.hooks_dir();
+        }
+        let repo = self.lib()?;
+        let config = repo
             .config()
             .map_err(|e| Error::Git("cannot read the configuration", e))?;
         match config.get_path("core.hooksPath") {
@@ -247,20 +312,22 @@ impl Repo {
                 if path.is_absolute() {
                     Ok(path)
                 } else {
-                    let base = self.repo.workdir().unwrap_or_else(|| self.repo.path());
+                    let base = repo.workdir().unwrap_or_else(|| repo.path());
                     Ok(base.join(path))
                 }
             }
-            _ => Ok(self.repo.commondir().join("hooks")),
+            _ => Ok(repo.commondir().join("hooks")),
         }
     }
 
     /// Whether git would ignore `path` (repository-relative), taking every ignore source into
     /// account: `.gitignore` files, `.git/info/exclude`, `core.excludesFile`.
     pub(crate) fn is_ignored(&self, path: &[u8]) -> bool {
-        self.repo
-            .is_path_ignored(bytes_to_path(path))
-            .unwrap_or(false)
+        match (&self.lib, &self.cli) {
+            (Some(repo), _) => repo.is_path_ignored(bytes_to_path(path)).unwrap_or(false),
+            (None, Some(cli)) => cli.is_ignored(path),
+            (None, None) => false,
+        }
     }
 }
 

@@ -16,7 +16,22 @@ impl Repo {
     /// is valid and names the same tree as `HEAD`, so an everyday commit reads a handful of
     /// tree objects however large the index is.
     pub fn staged(&self, index: &Index<'_>) -> Result<Vec<PathEntry>, Error> {
-        let head = match self.repo.head() {
+        if let Some(cli) = self.cli() {
+            // git's own answer, with what the index knows of each path.
+            let file = &index.file;
+            return Ok(cli
+                .staged_paths()?
+                .into_iter()
+                .filter_map(|path| {
+                    let i = file.find(&path)?;
+                    Some(PathEntry {
+                        meta: file.meta_at(i),
+                        path,
+                    })
+                })
+                .collect());
+        }
+        let head = match self.lib()?.head() {
             Ok(head) => Some(
                 head.peel_to_tree()
                     .map_err(|e| Error::Git("cannot read HEAD's tree", e))?
@@ -43,7 +58,7 @@ impl Repo {
         out: &mut Vec<PathEntry>,
     ) -> Result<(), Error> {
         if let (Some(node), Some(tree)) = (node, tree) {
-            let same = node.oid.is_some_and(|oid| oid == tree.as_bytes())
+            let same = node.oid.as_deref() == Some(tree.as_bytes())
                 && usize::try_from(node.entries) == Ok(range.len());
             if same {
                 return Ok(());
@@ -51,7 +66,7 @@ impl Repo {
         }
         let head: std::collections::HashMap<Vec<u8>, (u32, Oid)> = match tree {
             Some(id) => self
-                .repo
+                .lib()?
                 .find_tree(id)
                 .map_err(|e| Error::Git("cannot read a tree", e))?
                 .iter()

@@ -11,7 +11,7 @@ use crate::detect::{Listed, Listing, Meta, PathEntry, PathList, Probe, SortedPat
 impl Repo {
     /// The tree of `rev` (a commit-ish), or `None` for an unborn `HEAD`.
     pub(crate) fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
-        let object = match self.repo.revparse_single(rev) {
+        let object = match self.lib()?.revparse_single(rev) {
             Ok(o) => o,
             Err(e)
                 if rev == "HEAD"
@@ -26,7 +26,7 @@ impl Repo {
             .map_err(|e| Error::Git("not a commit or tree", e))?;
         let mut entries = Vec::new();
         self.list_tree(&tree, &mut Vec::new(), &mut entries)?;
-        Ok(Some(Objects::new(&self.repo, entries)))
+        Ok(Some(Objects::new(self.lib()?, entries)))
     }
 
     /// The files of `HEAD`'s tree, read mostly from the index: every directory whose cache-tree
@@ -37,7 +37,7 @@ impl Repo {
         &'i self,
         index: &'i Index<'i>,
     ) -> Result<Option<HeadFiles<'i>>, Error> {
-        let head = match self.repo.head() {
+        let head = match self.lib()?.head() {
             Ok(head) => head
                 .peel_to_tree()
                 .map_err(|e| Error::Git("cannot read HEAD's tree", e))?
@@ -74,7 +74,7 @@ impl Repo {
         out: &mut HeadFiles<'_>,
     ) -> Result<(), Error> {
         let same = node.is_some_and(|n| {
-            n.oid.is_some_and(|oid| oid == tree.as_bytes())
+            n.oid.as_deref() == Some(tree.as_bytes())
                 && usize::try_from(n.entries) == Ok(range.len())
         });
         if same {
@@ -82,7 +82,7 @@ impl Repo {
             return Ok(());
         }
         let tree = self
-            .repo
+            .lib()?
             .find_tree(tree)
             .map_err(|e| Error::Git("cannot read a tree", e))?;
         for entry in tree.iter() {
@@ -132,7 +132,7 @@ impl Repo {
             let mode = entry.filemode() as u32;
             if mode & 0o170000 == 0o040000 {
                 let sub = self
-                    .repo
+                    .lib()?
                     .find_tree(entry.id())
                     .map_err(|e| Error::Git("cannot read a tree", e))?;
                 self.list_tree(&sub, prefix, out)?;
@@ -260,11 +260,11 @@ enum HeadItem {
 
 impl HeadFiles<'_> {
     /// Answers detection's questions about these files, reading blobs from `repo`.
-    pub fn probe<'a>(&'a self, repo: &'a Repo) -> HeadProbe<'a> {
-        HeadProbe {
-            repo: &repo.repo,
+    pub fn probe<'a>(&'a self, repo: &'a Repo) -> Result<HeadProbe<'a>, Error> {
+        Ok(HeadProbe {
+            repo: repo.lib()?,
             files: self,
-        }
+        })
     }
 
     pub(super) fn oid_at(&self, i: usize) -> Option<Oid> {

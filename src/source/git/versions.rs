@@ -29,14 +29,14 @@ impl Repo {
         limit: usize,
     ) -> Result<Option<(Vec<Version>, bool)>, Error> {
         let Ok(start) = self
-            .repo
+            .lib()?
             .revparse_single(rev)
             .and_then(|o| o.peel_to_commit())
         else {
             return Ok(None);
         };
         let mut walk = self
-            .repo
+            .lib()?
             .revwalk()
             .map_err(|e| Error::Git("cannot walk the history", e))?;
         walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)
@@ -52,7 +52,7 @@ impl Repo {
             }
             let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
             let commit = self
-                .repo
+                .lib()?
                 .find_commit(id)
                 .map_err(|e| Error::Git("cannot read a commit", e))?;
             let tree = commit

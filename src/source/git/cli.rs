@@ -1,0 +1,286 @@
+//! The `git` on `PATH` as the source, for repositories that libgit2 cannot open: SHA-256 object
+//! names (`git init --object-format=sha256`) and reftable refs (`--ref-format=reftable`), the
+//! defaults git 3.0 announces. A hook always has that `git` (it is what runs the hook), and
+//! these repositories are read through a few of its plumbing commands: `rev-parse` to open,
+//! `diff --cached` for the staged paths, one `cat-file --batch` for blob contents,
+//! `check-ignore` for ignore rules. The index itself is read by venv-guard's own reader, with
+//! the repository's id length.
+
+use std::cell::RefCell;
+use std::ffi::OsStr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use super::Error;
+use crate::support::paths::bytes_to_path;
+
+/// A repository opened through `git`.
+pub(crate) struct Cli {
+    git_dir: PathBuf,
+    common_dir: PathBuf,
+    work_tree: Option<PathBuf>,
+    /// 20 (SHA-1) or 32 (SHA-256).
+    pub(crate) oid_len: usize,
+    /// Hooks inherit `GIT_INDEX_FILE` and the like from git; other modes clear them.
+    from_env: bool,
+    /// What libgit2 could not open, for the modes that still need it.
+    pub(crate) format: (&'static str, &'static str),
+    /// One `git cat-file --batch`, started on first use.
+    cat: RefCell<Option<CatFile>>,
+}
+
+struct CatFile {
+    child: Child,
+    input: ChildStdin,
+    output: BufReader<ChildStdout>,
+}
+
+impl Drop for CatFile {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blob larger than this is not read (as for libgit2's reads).
+const MAX_BLOB_READ: u64 = 1 << 20;
+
+impl Cli {
+    /// Opens the repository at or above `dir` (the current directory for a hook), whose
+    /// format libgit2 refused as `format`.
+    pub(crate) fn open(
+        dir: &Path,
+        from_env: bool,
+        format: (&'static str, &'static str),
+    ) -> Result<Cli, Error> {
+        let mut cmd = Command::new("git");
+        cmd.current_dir(dir).args([
+            "rev-parse",
+            "--absolute-git-dir",
+            "--git-common-dir",
+            "--show-object-format",
+            "--is-bare-repository",
+        ]);
+        if !from_env {
+            clear_env(&mut cmd);
+        }
+        let out = output(cmd, None)?;
+        let text = String::from_utf8_lossy(&out);
+        let lines: Vec<&str> = text.lines().collect();
+        let [git_dir, common, object_format, bare] = lines[..] else {
+            return Err(Error::GitCommand(
+                "git rev-parse answered what venv-guard cannot read".to_owned(),
+            ));
+        };
+        let git_dir = PathBuf::from(git_dir);
+        let common_dir = match Path::new(common) {
+            p if p.is_absolute() => p.to_path_buf(),
+            p => dir.join(p),
+        };
+        let oid_len = if object_format == "sha256" { 32 } else { 20 };
+        let work_tree = if bare == "true" {
+            None
+        } else {
+            let mut cmd = Command::new("git");
+            cmd.current_dir(dir).args(["rev-parse", "--show-toplevel"]);
+            if !from_env {
+                clear_env(&mut cmd);
+            }
+            let top = output(cmd, None)?;
+            Some(bytes_to_path(trim_newline(&top)))
+        };
+        // libgit2 names the first extension it refuses; both may be set.
+        let format = if oid_len == 32 && format.0.contains("reftable") {
+            (
+                "SHA-256 object names and reftable refs (extensions.objectFormat = sha256, \
+                 extensions.refStorage = reftable)",
+                format.1,
+            )
+        } else {
+            format
+        };
+        Ok(Cli {
+            git_dir,
+            common_dir,
+            work_tree,
+            oid_len,
+            from_env,
+            format,
+            cat: RefCell::new(None),
+        })
+    }
+
+    /// The repository's git directory.
+    pub(crate) fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// The common directory (shared by linked worktrees).
+    pub(crate) fn common_dir(&self) -> &Path {
+        &self.common_dir
+    }
+
+    /// The working tree, if the repository has one.
+    pub(crate) fn work_tree(&self) -> Option<&Path> {
+        self.work_tree.as_deref()
+    }
+
+    /// `git ARGS` in this repository.
+    fn git<I, S>(&self, args: I) -> Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        let mut cmd = Command::new("git");
+        if !self.from_env {
+            clear_env(&mut cmd);
+        }
+        cmd.env("GIT_DIR", &self.git_dir);
+        if let Some(top) = &self.work_tree {
+            cmd.current_dir(top).env("GIT_WORK_TREE", top);
+        } else {
+            cmd.current_dir(&self.git_dir);
+        }
+        cmd.env("GIT_LITERAL_PATHSPECS", "1").args(args);
+        cmd
+    }
+
+    /// The paths the next commit adds or changes, as `git diff --cached` lists them.
+    pub(crate) fn staged_paths(&self) -> Result<Vec<Vec<u8>>, Error> {
+        let out = output(
+            self.git([
+                "diff",
+                "--cached",
+                "--name-only",
+                "-z",
+                "--no-renames",
+                "--diff-filter=AMT",
+                "--no-ext-diff",
+            ]),
+            None,
+        )?;
+        let mut paths: Vec<Vec<u8>> = out
+            .split(|&b| b == 0)
+            .filter(|p| !p.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        paths.sort();
+        Ok(paths)
+    }
+
+    /// At most `limit` bytes of the blob `id`, from `git cat-file --batch`.
+    pub(crate) fn read_blob_head(&self, id: &[u8], limit: usize) -> Option<Vec<u8>> {
+        let mut slot = self.cat.borrow_mut();
+        if slot.is_none() {
+            let mut child = self
+                .git(["cat-file", "--batch"])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .ok()?;
+            let input = child.stdin.take()?;
+            let output = BufReader::new(child.stdout.take()?);
+            *slot = Some(CatFile {
+                child,
+                input,
+                output,
+            });
+        }
+        let cat = slot.as_mut()?;
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        writeln!(cat.input, "{hex}").ok()?;
+        cat.input.flush().ok()?;
+        let mut header = Vec::new();
+        cat.output.read_until(b'\n', &mut header).ok()?;
+        let header = String::from_utf8_lossy(&header);
+        let mut words = header.split_whitespace();
+        let (_, kind, size) = (words.next()?, words.next()?, words.next());
+        let size: u64 = size?.parse().ok()?;
+        // The object is always read to its end, so the next answer starts where it should.
+        let mut content = Vec::new();
+        (&mut cat.output)
+            .take(size + 1)
+            .read_to_end(&mut content)
+            .ok()?;
+        content.pop();
+        if kind != "blob" || size > MAX_BLOB_READ {
+            return None;
+        }
+        content.truncate(limit);
+        Some(content)
+    }
+
+    /// Whether git's ignore rules ignore `path` (tracked or not, as libgit2 answers).
+    pub(crate) fn is_ignored(&self, path: &[u8]) -> bool {
+        // check-ignore takes plain paths, not pathspecs (and refuses the literal magic).
+        self.git(["check-ignore", "-q", "--no-index", "--"])
+            .env_remove("GIT_LITERAL_PATHSPECS")
+            .arg(bytes_to_path(path))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// `git rev-parse --git-path hooks`.
+    pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
+        let out = output(self.git(["rev-parse", "--git-path", "hooks"]), None)?;
+        let path = bytes_to_path(trim_newline(&out));
+        Ok(match (&self.work_tree, path.is_absolute()) {
+            (_, true) => path,
+            (Some(top), false) => top.join(path),
+            (None, false) => self.git_dir.join(path),
+        })
+    }
+}
+
+/// Runs `cmd` and returns its standard output; a failure is an error naming git's message.
+fn output(mut cmd: Command, input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
+    cmd.stdin(if input.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    })
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
+    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
+        let _ = stdin.write_all(bytes);
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let first = stderr.lines().next().unwrap_or("").trim();
+        Err(Error::GitCommand(format!(
+            "git failed: {}",
+            crate::support::escape::display(first.as_bytes())
+        )))
+    }
+}
+
+/// Forgets the variables a hook's git sets, for a repository found by its path.
+fn clear_env(cmd: &mut Command) {
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_COMMON_DIR",
+    ] {
+        cmd.env_remove(var);
+    }
+}
+
+fn trim_newline(bytes: &[u8]) -> &[u8] {
+    bytes.strip_suffix(b"\n").unwrap_or(bytes)
+}
