@@ -15,7 +15,7 @@ const PUBLISHED_WALK: usize = 200_000;
 /// own, with the names, in the order given.
 fn exporting_commits(
     repo: &Repo,
-    versions: impl Iterator<Item = (CommitInfo, Vec<u8>, git2::Oid)>,
+    versions: impl Iterator<Item = (CommitInfo, Vec<u8>, git::ObjectId)>,
 ) -> Vec<(CommitInfo, Vec<String>)> {
     let mut out: Vec<(CommitInfo, Vec<String>)> = Vec::new();
     for (commit, script, blob) in versions {
@@ -188,7 +188,7 @@ fn secret_commits(
     history: &git::History<'_>,
     env: &Environment,
 ) -> Vec<(CommitInfo, Vec<String>)> {
-    let mut versions: Vec<(usize, Vec<u8>, git2::Oid)> = Vec::new();
+    let mut versions: Vec<(usize, Vec<u8>, git::ObjectId)> = Vec::new();
     for script in secrets::scripts(env, &history.paths) {
         for path in history.versions_under(&script) {
             for &(commit, blob) in &path.versions {

@@ -28,6 +28,8 @@ pub(crate) struct Cli {
     pub(crate) format: (&'static str, &'static str),
     /// One `git cat-file --batch`, started on first use.
     cat: RefCell<Option<CatFile>>,
+    /// One `git cat-file --batch-check`, started on first use.
+    check: RefCell<Option<CatFile>>,
 }
 
 struct CatFile {
@@ -108,6 +110,7 @@ impl Cli {
             from_env,
             format,
             cat: RefCell::new(None),
+            check: RefCell::new(None),
         })
     }
 
@@ -169,12 +172,16 @@ impl Cli {
         Ok(paths)
     }
 
-    /// At most `limit` bytes of the blob `id`, from `git cat-file --batch`.
-    pub(crate) fn read_blob_head(&self, id: &[u8], limit: usize) -> Option<Vec<u8>> {
-        let mut slot = self.cat.borrow_mut();
+    /// The answer of a persistent `git cat-file MODE` to `id`: its header's type and size.
+    fn ask<'c>(
+        &self,
+        slot: &'c mut Option<CatFile>,
+        mode: &str,
+        id: &[u8],
+    ) -> Option<(&'c mut CatFile, String, u64)> {
         if slot.is_none() {
             let mut child = self
-                .git(["cat-file", "--batch"])
+                .git(["cat-file", mode])
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
@@ -198,6 +205,20 @@ impl Cli {
         let mut words = header.split_whitespace();
         let (_, kind, size) = (words.next()?, words.next()?, words.next());
         let size: u64 = size?.parse().ok()?;
+        Some((cat, kind.to_owned(), size))
+    }
+
+    /// The size of the blob `id`, from `git cat-file --batch-check`; `None` when it is missing.
+    pub(crate) fn blob_size(&self, id: &[u8]) -> Option<u64> {
+        let mut slot = self.check.borrow_mut();
+        let (_, _, size) = self.ask(&mut slot, "--batch-check", id)?;
+        Some(size)
+    }
+
+    /// At most `limit` bytes of the blob `id`, from `git cat-file --batch`.
+    pub(crate) fn read_blob_head(&self, id: &[u8], limit: usize) -> Option<Vec<u8>> {
+        let mut slot = self.cat.borrow_mut();
+        let (cat, kind, size) = self.ask(&mut slot, "--batch", id)?;
         // The object is always read to its end, so the next answer starts where it should.
         let mut content = Vec::new();
         (&mut cat.output)

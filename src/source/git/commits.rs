@@ -11,7 +11,7 @@ use std::sync::{mpsc, Mutex, PoisonError};
 
 use git2::{Oid, Repository};
 
-use super::{mode_of, Error};
+use super::{mode_of, Error, ObjectId};
 use crate::detect::Listed;
 use crate::detect::{Meta, Mode};
 use crate::report::CommitInfo;
@@ -292,7 +292,7 @@ struct Job {
 const BATCH: usize = 64;
 
 /// What each commit added or changed, by commit.
-pub(super) type Changes = FxHashMap<Id, Vec<Listed<Oid>>>;
+pub(super) type Changes = FxHashMap<Id, Vec<Listed<ObjectId>>>;
 
 /// Every commit reachable from `tips`, read once, in an order where each commit comes after
 /// its parents (among commits ready at the same point, the oldest committed first); with what
@@ -560,7 +560,7 @@ pub(super) fn diff_trees(
     new: &Id,
     prefix: &mut Vec<u8>,
     trees: &mut RecentTrees,
-    f: &mut impl FnMut(Listed<Oid>),
+    f: &mut impl FnMut(Listed<ObjectId>),
 ) -> Result<(), Error> {
     if old == Some(new) {
         return Ok(());
@@ -595,7 +595,7 @@ pub(super) fn diff_trees(
             f(Listed {
                 path: prefix.clone(),
                 meta: Meta { mode, size: None },
-                data: Oid::from_bytes(entry.id).unwrap_or(Oid::ZERO_SHA1),
+                data: ObjectId::from_bytes(entry.id).unwrap_or(ObjectId::from(Oid::ZERO_SHA1)),
             });
         }
         prefix.truncate(len);

@@ -8,7 +8,7 @@ use git2::Oid;
 use super::commits::{self, RecentTrees, Store, StorePlace};
 use super::odb::Id;
 use super::tree::Objects;
-use super::{object_dirs_from_env, Error, Repo};
+use super::{object_dirs_from_env, Error, ObjectId, Repo};
 use crate::detect::{Listed, SortedPaths};
 use crate::report::CommitInfo;
 use crate::support::fxhash::{FxHashMap, FxHashSet};
@@ -41,7 +41,7 @@ impl Repo {
         let mut store = Store::open(&self.store_place());
         let mut trees = RecentTrees::default();
         let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
-        let mut newest: FxHashMap<Vec<u8>, Listed<Oid>> = FxHashMap::default();
+        let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
         let mut prefix = Vec::new();
         for id in walk {
             let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
@@ -78,7 +78,7 @@ impl Repo {
                 },
             )?;
         }
-        let changed = Objects::new(self.lib()?, newest.into_values().collect());
+        let changed = Objects::new(self, newest.into_values().collect());
         let tree = self.tree(&to_id.to_string())?;
         Ok((changed, tree))
     }
@@ -91,7 +91,7 @@ impl Repo {
         let (walked, mut changes) =
             commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
         let mut commits = Vec::with_capacity(walked.len());
-        let mut seen: FxHashMap<Vec<u8>, (Listed<Oid>, PathHistory)> = FxHashMap::default();
+        let mut seen: FxHashMap<Vec<u8>, (Listed<ObjectId>, PathHistory)> = FxHashMap::default();
         for commit in walked {
             let index = commits.len();
             for entry in changes.remove(&commit.id).unwrap_or_default() {
@@ -110,10 +110,10 @@ impl Repo {
             }
             commits.push(commit.info);
         }
-        let mut rows: Vec<(Listed<Oid>, PathHistory)> = seen.into_values().collect();
+        let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen.into_values().collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-        let paths = Objects::new(self.lib()?, entries);
+        let paths = Objects::new(self, entries);
         Ok(History {
             commits,
             paths,
@@ -178,9 +178,9 @@ pub struct PathHistory {
     /// Indexes in [`History::commits`] of the commits that added or changed it, oldest first.
     pub commits: Vec<usize>,
     /// Every distinct blob it had.
-    pub blobs: Vec<Oid>,
+    pub blobs: Vec<ObjectId>,
     /// Each change: the commit (index in [`History::commits`]) and the blob it wrote.
-    pub versions: Vec<(usize, Oid)>,
+    pub versions: Vec<(usize, ObjectId)>,
 }
 
 /// Every path that any commit added or changed, from the oldest commit on.

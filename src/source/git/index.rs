@@ -125,7 +125,7 @@ impl Probe for Index<'_> {
         if let Some(cli) = self.repo.cli() {
             return cli.read_blob_head(self.file.oid(i), limit);
         }
-        let id = Oid::from_bytes(self.file.oid(i)).ok()?;
+        let id = super::ObjectId::from_bytes(self.file.oid(i))?;
         read_blob_head(self.repo.lib().ok()?, id, limit)
     }
 

@@ -28,6 +28,60 @@ use crate::detect::Mode;
 use crate::support::paths::bytes_to_path;
 use tree::read_blob_head;
 
+/// An object id: SHA-1 (20 bytes) or SHA-256 (32 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjectId {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl ObjectId {
+    /// The id of `bytes` (20 or 32 of them).
+    pub fn from_bytes(bytes: &[u8]) -> Option<ObjectId> {
+        if bytes.len() != 20 && bytes.len() != 32 {
+            return None;
+        }
+        let mut id = ObjectId {
+            bytes: [0; 32],
+            len: bytes.len() as u8,
+        };
+        id.bytes[..bytes.len()].copy_from_slice(bytes);
+        Some(id)
+    }
+
+    /// The id spelled in hexadecimal, as git prints it.
+    pub fn from_hex(hex: &[u8]) -> Option<ObjectId> {
+        if !hex.len().is_multiple_of(2) {
+            return None;
+        }
+        let digit = |c: u8| (c as char).to_digit(16);
+        let bytes: Option<Vec<u8>> = hex
+            .chunks(2)
+            .map(|pair| Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8))
+            .collect();
+        ObjectId::from_bytes(&bytes?)
+    }
+
+    /// Its bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// libgit2's form of a SHA-1 id.
+    fn to_git2(self) -> Option<Oid> {
+        Oid::from_bytes(self.as_bytes()).ok()
+    }
+}
+
+impl From<Oid> for ObjectId {
+    fn from(id: Oid) -> ObjectId {
+        ObjectId::from_bytes(id.as_bytes()).unwrap_or(ObjectId {
+            bytes: [0; 32],
+            len: 20,
+        })
+    }
+}
+
 /// What can go wrong while talking to git.
 #[derive(Debug)]
 pub enum Error {
@@ -280,14 +334,22 @@ impl Repo {
     }
 
     /// At most `limit` bytes of a blob (`None` for one too large to be a marker or a script).
-    pub(crate) fn read_blob(&self, id: Oid, limit: usize) -> Option<Vec<u8>> {
+    pub(crate) fn read_blob(&self, id: ObjectId, limit: usize) -> Option<Vec<u8>> {
+        if let Some(cli) = &self.cli {
+            return cli.read_blob_head(id.as_bytes(), limit);
+        }
         read_blob_head(self.lib().ok()?, id, limit)
     }
 
     /// The size of a blob, from its header.
-    pub(crate) fn blob_size(&self, id: Oid) -> Option<u64> {
+    pub(crate) fn blob_size(&self, id: ObjectId) -> Option<u64> {
+        if let Some(cli) = &self.cli {
+            return cli.blob_size(id.as_bytes());
+        }
         let odb = self.lib().ok()?.odb().ok()?;
-        odb.read_header(id).ok().map(|(size, _)| size as u64)
+        odb.read_header(id.to_git2()?)
+            .ok()
+            .map(|(size, _)| size as u64)
     }
 
     /// The repository's `info/exclude`, in its common directory as git reads it (a linked

@@ -5,7 +5,7 @@ use git2::{ErrorCode, Oid, Repository};
 
 use super::index::Index;
 use super::index_file::{CacheTree, IndexFile};
-use super::{mode_of, Error, Repo};
+use super::{mode_of, Error, ObjectId, Repo};
 use crate::detect::{Listed, Listing, Meta, PathEntry, PathList, Probe, SortedPaths};
 
 impl Repo {
@@ -26,7 +26,7 @@ impl Repo {
             .map_err(|e| Error::Git("not a commit or tree", e))?;
         let mut entries = Vec::new();
         self.list_tree(&tree, &mut Vec::new(), &mut entries)?;
-        Ok(Some(Objects::new(self.lib()?, entries)))
+        Ok(Some(Objects::new(self, entries)))
     }
 
     /// The files of `HEAD`'s tree, read mostly from the index: every directory whose cache-tree
@@ -107,7 +107,7 @@ impl Repo {
                 out.extra.push(Listed {
                     path: prefix.clone(),
                     meta: Meta { mode, size: None },
-                    data: entry.id(),
+                    data: entry.id().into(),
                 });
             }
             prefix.truncate(len);
@@ -121,7 +121,7 @@ impl Repo {
         &self,
         tree: &git2::Tree<'_>,
         prefix: &mut Vec<u8>,
-        out: &mut Vec<Listed<Oid>>,
+        out: &mut Vec<Listed<ObjectId>>,
     ) -> Result<(), Error> {
         for entry in tree.iter() {
             let len = prefix.len();
@@ -140,7 +140,7 @@ impl Repo {
                 out.push(Listed {
                     path: prefix.clone(),
                     meta: Meta { mode, size: None },
-                    data: entry.id(),
+                    data: entry.id().into(),
                 });
             }
             prefix.truncate(len);
@@ -152,12 +152,12 @@ impl Repo {
 /// A sorted listing of blobs (from the index or a tree) that can read their content: answers
 /// detection's sibling questions from git's object store.
 pub struct Objects<'r> {
-    repo: &'r Repository,
-    pub(super) listing: Listing<Oid>,
+    repo: &'r Repo,
+    pub(super) listing: Listing<ObjectId>,
 }
 
 impl<'r> Objects<'r> {
-    pub(super) fn new(repo: &'r Repository, entries: Vec<Listed<Oid>>) -> Objects<'r> {
+    pub(super) fn new(repo: &'r Repo, entries: Vec<Listed<ObjectId>>) -> Objects<'r> {
         Objects {
             repo,
             listing: Listing::new(entries),
@@ -195,15 +195,12 @@ impl<'r> Objects<'r> {
     /// not know are read from the object headers).
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
         let run = self.listing.under(path);
-        let odb = self.repo.odb().ok();
         let bytes = run
             .iter()
             .map(|e| {
-                e.meta.size.unwrap_or_else(|| {
-                    odb.as_ref()
-                        .and_then(|o| o.read_header(e.data).ok())
-                        .map_or(0, |(size, _)| size as u64)
-                })
+                e.meta
+                    .size
+                    .unwrap_or_else(|| self.repo.blob_size(e.data).unwrap_or(0))
             })
             .sum();
         (run.len() as u64, bytes)
@@ -224,7 +221,7 @@ impl Probe for Objects<'_> {
 
     /// Reads the stored blob, not the working file: what is (or would be) committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
-        read_blob_head(self.repo, self.listing.get(path)?.data, limit)
+        self.repo.read_blob(self.listing.get(path)?.data, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
@@ -233,7 +230,8 @@ impl Probe for Objects<'_> {
 }
 
 /// At most `limit` bytes of a blob; `None` for blobs too large to be a marker file.
-pub(super) fn read_blob_head(repo: &Repository, id: Oid, limit: usize) -> Option<Vec<u8>> {
+pub(super) fn read_blob_head(repo: &Repository, id: ObjectId, limit: usize) -> Option<Vec<u8>> {
+    let id = id.to_git2()?;
     let odb = repo.odb().ok()?;
     let (size, _) = odb.read_header(id).ok()?;
     if size > MAX_BLOB_READ {
@@ -249,7 +247,7 @@ pub(super) fn read_blob_head(repo: &Repository, id: Oid, limit: usize) -> Option
 pub struct HeadFiles<'i> {
     index: &'i IndexFile,
     items: Vec<HeadItem>,
-    extra: Vec<Listed<Oid>>,
+    extra: Vec<Listed<ObjectId>>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -267,9 +265,9 @@ impl HeadFiles<'_> {
         })
     }
 
-    pub(super) fn oid_at(&self, i: usize) -> Option<Oid> {
+    pub(super) fn oid_at(&self, i: usize) -> Option<ObjectId> {
         match self.items[i] {
-            HeadItem::Index(j) => Oid::from_bytes(self.index.oid(j as usize)).ok(),
+            HeadItem::Index(j) => ObjectId::from_bytes(self.index.oid(j as usize)),
             HeadItem::Extra(j) => Some(self.extra[j as usize].data),
         }
     }
@@ -294,7 +292,8 @@ impl HeadProbe<'_> {
                 HeadItem::Index(j) => u64::from(files.index.record(j as usize).size),
                 HeadItem::Extra(j) => odb
                     .as_ref()
-                    .and_then(|o| o.read_header(files.extra[j as usize].data).ok())
+                    .zip(files.extra[j as usize].data.to_git2())
+                    .and_then(|(o, id)| o.read_header(id).ok())
                     .map_or(0, |(size, _)| size as u64),
             })
             .sum();

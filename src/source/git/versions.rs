@@ -14,7 +14,7 @@ pub(crate) struct Version {
     /// The path, as asked for.
     pub path: Vec<u8>,
     /// The blob the commit wrote there.
-    pub blob: Oid,
+    pub blob: super::ObjectId,
 }
 
 impl Repo {
@@ -72,7 +72,7 @@ impl Repo {
                     out.push(Version {
                         commit: commit_info(&commit),
                         path: path.clone(),
-                        blob,
+                        blob: blob.into(),
                     });
                 }
             }
