@@ -413,6 +413,19 @@ pub enum TrackedSource {
 pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Report, Error> {
     let mut report = Report::default();
     match source {
+        TrackedSource::Head if repo.reads_through_git() => {
+            // No index shortcut through git: `HEAD`'s tree as git lists it.
+            let Some(head) = repo.tree("HEAD")? else {
+                return Ok(report);
+            };
+            report.paths = head.len() as u64;
+            let envs = detect::detect(&head.paths(), &head);
+            for env in with_sizes(envs, &|p| head.sum_under(p)) {
+                report.push(env, Status::Tracked, opts, &head);
+            }
+            report.find_published(repo, "HEAD")?;
+            Ok(report.finish())
+        }
         TrackedSource::Head => {
             let index = repo.index()?;
             let Some(head) = repo.head_files(&index)? else {

@@ -3,7 +3,7 @@
 //! cannot open them. The git-facing tests of the suite also run in each format
 //! (`VENV_GUARD_TEST_REPO_FORMAT`, from `.ci/run`); these check each mode directly.
 
-use crate::common::{bare_venv, Run, TestRepo};
+use crate::common::{bare_venv, TestRepo};
 
 /// A repository made by `git init FLAGS`, with the project's hook installed.
 fn repo_with(flags: &[&str]) -> TestRepo {
@@ -16,28 +16,12 @@ fn repo_with(flags: &[&str]) -> TestRepo {
     repo
 }
 
-fn one_line_naming(run: &Run, setting: &str) {
-    assert_eq!(run.code, 2, "{}", run.all());
-    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
-    assert!(run.stderr.contains(setting), "{}", run.stderr);
-    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-}
-
 #[test]
-fn sha256_and_reftable_repositories_work_in_the_modes_git_can_serve() {
-    for (flags, setting) in [
-        (
-            &["--object-format=sha256"][..],
-            "extensions.objectFormat = sha256",
-        ),
-        (
-            &["--ref-format=reftable"][..],
-            "extensions.refStorage = reftable",
-        ),
-        (
-            &["--object-format=sha256", "--ref-format=reftable"][..],
-            "extensions.objectFormat = sha256",
-        ),
+fn sha256_and_reftable_repositories_work_in_every_mode() {
+    for flags in [
+        &["--object-format=sha256"][..],
+        &["--ref-format=reftable"],
+        &["--object-format=sha256", "--ref-format=reftable"],
     ] {
         let repo = repo_with(flags);
         repo.write("app.py", "print(1)\n");
@@ -78,14 +62,38 @@ fn sha256_and_reftable_repositories_work_in_the_modes_git_can_serve() {
         assert_eq!(run.code, 0, "{flags:?}: {}", run.all());
         assert!(!repo.tracked().iter().any(|p| p.starts_with("env2/")));
         assert_eq!(repo.guard(&["scan", "."]).code, 0, "{flags:?}");
+        assert_eq!(
+            repo.guard(&["scan", "--tracked"]).code,
+            1,
+            "{flags:?}: HEAD has it"
+        );
+        assert_eq!(repo.commit(&[]).code, 0, "{flags:?}");
 
-        // The modes that read commits and trees say what to do instead, in one line.
-        for args in [
-            &["scan", "--tracked"][..],
-            &["scan", "--history"],
-            &["scan", "--range", "HEAD~1..HEAD"],
-        ] {
-            one_line_naming(&repo.guard(args), setting);
-        }
+        // The modes that read commits and trees read them through git too.
+        let run = repo.guard(&["--format", "json", "scan", "--history"]);
+        assert_eq!(run.code, 1, "{flags:?}: {}", run.all());
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let roots: Vec<&str> = doc["repositories"][0]["environments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["root"].as_str().unwrap())
+            .collect();
+        assert_eq!(roots, ["env2"], "{flags:?}: {doc:#}");
+        let first = &doc["repositories"][0]["environments"][0]["history"]["first_commit"]["id"];
+        let expected = repo
+            .git_ok(&["log", "--diff-filter=A", "--format=%H", "--", "env2"])
+            .stdout;
+        assert_eq!(first.as_str().unwrap(), expected.trim(), "{flags:?}");
+        assert_eq!(repo.guard(&["scan", "--tracked"]).code, 0, "{flags:?}");
+        let run = repo.guard(&["scan", "--range", "HEAD~2..HEAD"]);
+        assert_eq!(run.code, 1, "{flags:?}: {}", run.all());
+        let run = repo.guard(&["scan", "--range", "nope..HEAD"]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("cannot resolve the revision"),
+            "{}",
+            run.stderr
+        );
     }
 }

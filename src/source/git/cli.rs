@@ -12,7 +12,9 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use super::Error;
+use super::{Error, ObjectId};
+use crate::detect::{Listed, Meta, Mode};
+use crate::report::CommitInfo;
 use crate::support::paths::bytes_to_path;
 
 /// A repository opened through `git`.
@@ -145,7 +147,10 @@ impl Cli {
         } else {
             cmd.current_dir(&self.git_dir);
         }
-        cmd.env("GIT_LITERAL_PATHSPECS", "1").args(args);
+        // A partial clone's missing blobs are said, not fetched behind the user's back.
+        cmd.env("GIT_LITERAL_PATHSPECS", "1")
+            .env("GIT_NO_LAZY_FETCH", "1")
+            .args(args);
         cmd
     }
 
@@ -288,14 +293,13 @@ fn output(mut cmd: Command, input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
     }
 }
 
-/// Forgets the variables a hook's git sets, for a repository found by its path.
+/// Forgets the variables that name another repository, for one found by its path. The object
+/// directories stay: a server's `pre-receive` hook sees a push only through them.
 fn clear_env(cmd: &mut Command) {
     for var in [
         "GIT_DIR",
         "GIT_WORK_TREE",
         "GIT_INDEX_FILE",
-        "GIT_OBJECT_DIRECTORY",
-        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
         "GIT_COMMON_DIR",
     ] {
         cmd.env_remove(var);
@@ -304,4 +308,164 @@ fn clear_env(cmd: &mut Command) {
 
 fn trim_newline(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\n").unwrap_or(bytes)
+}
+
+/// One commit as `git log --raw` shows it: who made it, and the entries it added or changed
+/// (against its first parent; a root commit against nothing).
+pub(crate) struct LoggedCommit {
+    pub(crate) info: CommitInfo,
+    pub(crate) changes: Vec<Listed<ObjectId>>,
+}
+
+impl Cli {
+    /// The files of `rev`'s tree (`git ls-tree -r -z --full-tree`); `None` for an unborn
+    /// `HEAD`.
+    pub(crate) fn ls_tree(&self, rev: &str) -> Result<Option<Vec<Listed<ObjectId>>>, Error> {
+        let verify = self
+            .git(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+            .arg(format!("{rev}^{{tree}}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
+        if !verify.success() {
+            if rev == "HEAD" {
+                return Ok(None);
+            }
+            return Err(Error::GitCommand(format!(
+                "cannot resolve the revision {}",
+                crate::support::escape::display(rev.as_bytes())
+            )));
+        }
+        let mut cmd = self.git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options"]);
+        cmd.arg(rev);
+        let out = output(cmd, None)?;
+        let mut entries = Vec::new();
+        for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
+            let Some(tab) = record.iter().position(|&b| b == b'\t') else {
+                continue;
+            };
+            let (meta, path) = (&record[..tab], &record[tab + 1..]);
+            let mut words = meta.split(|&b| b == b' ');
+            let (Some(mode), Some(_kind), Some(id)) = (words.next(), words.next(), words.next())
+            else {
+                continue;
+            };
+            let (Some(mode), Some(id)) = (parse_mode(mode), ObjectId::from_hex(id)) else {
+                continue;
+            };
+            entries.push(Listed {
+                path: path.to_vec(),
+                meta: Meta { mode, size: None },
+                data: id,
+            });
+        }
+        Ok(Some(entries))
+    }
+
+    /// The commit `rev` names, in hexadecimal; an error naming it when it names none.
+    pub(crate) fn resolve(&self, rev: &str) -> Result<String, Error> {
+        let mut cmd = self.git(["rev-parse", "--verify", "--quiet", "--end-of-options"]);
+        cmd.arg(format!("{rev}^{{commit}}"));
+        let unresolved = || {
+            Error::GitCommand(format!(
+                "cannot resolve the revision {}",
+                crate::support::escape::display(rev.as_bytes())
+            ))
+        };
+        let out = output(cmd, None).map_err(|_| unresolved())?;
+        let hex = String::from_utf8_lossy(trim_newline(&out)).into_owned();
+        if hex.is_empty() {
+            return Err(unresolved());
+        }
+        Ok(hex)
+    }
+
+    /// The commits `git log ARGS` lists, in its order, with what each added or changed.
+    pub(crate) fn log(&self, args: &[&OsStr]) -> Result<Vec<LoggedCommit>, Error> {
+        let mut cmd = self.git([
+            "log",
+            "-z",
+            "--raw",
+            "--no-renames",
+            "--no-abbrev",
+            "--diff-merges=first-parent",
+            "--date=raw",
+            "--format=%x01%H%x00%an <%ae>%x00%ad%x00%s",
+        ]);
+        cmd.args(args);
+        let out = output(cmd, None)?;
+        let mut commits: Vec<LoggedCommit> = Vec::new();
+        let mut tokens = out.split(|&b| b == 0).peekable();
+        while let Some(token) = tokens.next() {
+            let token = token.strip_prefix(b"\n").unwrap_or(token);
+            if let Some(id) = token.strip_prefix(b"\x01") {
+                let author = tokens.next().unwrap_or_default();
+                let date = tokens.next().unwrap_or_default();
+                let subject = tokens.next().unwrap_or_default();
+                let (time, offset_minutes) = raw_date(date);
+                commits.push(LoggedCommit {
+                    info: CommitInfo {
+                        id: String::from_utf8_lossy(id).into_owned(),
+                        time,
+                        offset_minutes,
+                        author: String::from_utf8_lossy(author).into_owned(),
+                        subject: String::from_utf8_lossy(subject).into_owned(),
+                    },
+                    changes: Vec::new(),
+                });
+            } else if let Some(raw) = token.strip_prefix(b":") {
+                let path = tokens.next().unwrap_or_default();
+                // `:old-mode new-mode old-id new-id status`
+                let fields: Vec<&[u8]> = raw.split(|&b| b == b' ').collect();
+                let [_, new_mode, _, new_id, status] = fields[..] else {
+                    continue;
+                };
+                if !matches!(status.first(), Some(b'A' | b'M' | b'T')) {
+                    continue;
+                }
+                let (Some(mode), Some(id)) = (parse_mode(new_mode), ObjectId::from_hex(new_id))
+                else {
+                    continue;
+                };
+                if mode == Mode::Submodule {
+                    continue;
+                }
+                if let Some(commit) = commits.last_mut() {
+                    commit.changes.push(Listed {
+                        path: path.to_vec(),
+                        meta: Meta { mode, size: None },
+                        data: id,
+                    });
+                }
+            }
+        }
+        Ok(commits)
+    }
+
+    /// Whether the repository is a shallow clone.
+    pub(crate) fn is_shallow(&self) -> bool {
+        output(self.git(["rev-parse", "--is-shallow-repository"]), None)
+            .is_ok_and(|out| trim_newline(&out) == b"true")
+    }
+}
+
+/// A git mode in octal, as detection names it.
+fn parse_mode(octal: &[u8]) -> Option<Mode> {
+    let text = std::str::from_utf8(octal).ok()?;
+    super::mode_of(u32::from_str_radix(text, 8).ok()?)
+}
+
+/// `1709287200 +0100`: seconds, and the offset in minutes east of UTC.
+fn raw_date(date: &[u8]) -> (i64, i32) {
+    let text = String::from_utf8_lossy(date);
+    let mut words = text.split_whitespace();
+    let time = words.next().and_then(|t| t.parse().ok()).unwrap_or(0);
+    let offset = words.next().unwrap_or("+0000");
+    let sign = if offset.starts_with('-') { -1 } else { 1 };
+    let digits = offset.trim_start_matches(['+', '-']);
+    let hours: i32 = digits.get(..2).and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i32 = digits.get(2..4).and_then(|m| m.parse().ok()).unwrap_or(0);
+    (time, sign * (hours * 60 + minutes))
 }

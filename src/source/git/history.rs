@@ -22,6 +22,17 @@ impl Repo {
         from: &str,
         to: &str,
     ) -> Result<(Objects<'_>, Option<Objects<'_>>), Error> {
+        if let Some(cli) = self.cli() {
+            let range = format!("{}..{}", cli.resolve(from)?, cli.resolve(to)?);
+            let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
+            for commit in cli.log(&["--end-of-options".as_ref(), range.as_ref()])? {
+                for entry in commit.changes {
+                    newest.entry(entry.path.clone()).or_insert(entry);
+                }
+            }
+            let changed = Objects::new(self, newest.into_values().collect());
+            return Ok((changed, self.tree(to)?));
+        }
         let resolve = |rev: &str| {
             self.lib()?
                 .revparse_single(rev)
@@ -85,16 +96,44 @@ impl Repo {
 
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
     pub fn history(&self) -> Result<History<'_>, Error> {
+        if let Some(cli) = self.cli() {
+            // Parents before children, as the own walk orders them.
+            let logged = cli.log(&[
+                "--all".as_ref(),
+                "--topo-order".as_ref(),
+                "--reverse".as_ref(),
+            ])?;
+            let walked = logged
+                .into_iter()
+                .map(|commit| (commit.info, commit.changes));
+            return Ok(self.gather(walked, cli.is_shallow()));
+        }
         let place = self.store_place();
         let mut store = Store::open(&place);
         let tips = self.tips(&mut store)?;
         let (walked, mut changes) =
             commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
-        let mut commits = Vec::with_capacity(walked.len());
+        let walked: Vec<(CommitInfo, Vec<Listed<ObjectId>>)> = walked
+            .into_iter()
+            .map(|commit| {
+                let changed = changes.remove(&commit.id).unwrap_or_default();
+                (commit.info, changed)
+            })
+            .collect();
+        Ok(self.gather(walked.into_iter(), self.lib()?.is_shallow()))
+    }
+
+    /// The history of every path from the commits, oldest first, and what each changed.
+    fn gather(
+        &self,
+        walked: impl Iterator<Item = (CommitInfo, Vec<Listed<ObjectId>>)>,
+        shallow: bool,
+    ) -> History<'_> {
+        let mut commits = Vec::new();
         let mut seen: FxHashMap<Vec<u8>, (Listed<ObjectId>, PathHistory)> = FxHashMap::default();
-        for commit in walked {
+        for (info, changed) in walked {
             let index = commits.len();
-            for entry in changes.remove(&commit.id).unwrap_or_default() {
+            for entry in changed {
                 let slot = match seen.get_mut(&entry.path) {
                     Some(slot) => slot,
                     None => seen
@@ -108,18 +147,18 @@ impl Repo {
                 }
                 slot.0 = entry;
             }
-            commits.push(commit.info);
+            commits.push(info);
         }
         let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen.into_values().collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
         let paths = Objects::new(self, entries);
-        Ok(History {
+        History {
             commits,
             paths,
             versions,
-            shallow: self.lib()?.is_shallow(),
-        })
+            shallow,
+        }
     }
 
     /// Where the repository's objects are: those git's environment names, then its own.

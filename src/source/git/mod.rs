@@ -305,6 +305,11 @@ impl Repo {
         self.cli.as_ref()
     }
 
+    /// Whether the repository is read through the `git` on `PATH` (SHA-256, reftable).
+    pub(crate) fn reads_through_git(&self) -> bool {
+        self.cli.is_some()
+    }
+
     /// The repository's git directory.
     pub(crate) fn git_dir(&self) -> &Path {
         match (&self.lib, &self.cli) {

@@ -11,6 +11,9 @@ use crate::detect::{Listed, Listing, Meta, PathEntry, PathList, Probe, SortedPat
 impl Repo {
     /// The tree of `rev` (a commit-ish), or `None` for an unborn `HEAD`.
     pub(crate) fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
+        if let Some(cli) = self.cli() {
+            return Ok(cli.ls_tree(rev)?.map(|entries| Objects::new(self, entries)));
+        }
         let object = match self.lib()?.revparse_single(rev) {
             Ok(o) => o,
             Err(e)

@@ -28,6 +28,39 @@ impl Repo {
         paths: &[Vec<u8>],
         limit: usize,
     ) -> Result<Option<(Vec<Version>, bool)>, Error> {
+        if let Some(cli) = self.cli() {
+            if !matches!(cli.ls_tree(rev), Ok(Some(_))) {
+                return Ok(None);
+            }
+            let limit_arg = format!("--max-count={limit}");
+            let mut args: Vec<std::ffi::OsString> = vec![
+                limit_arg.into(),
+                "--end-of-options".into(),
+                rev.into(),
+                "--".into(),
+            ];
+            args.extend(
+                paths
+                    .iter()
+                    .map(|p| crate::support::paths::bytes_to_path(p).into()),
+            );
+            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+            let logged = cli.log(&refs)?;
+            let cut = logged.len() >= limit;
+            let mut out = Vec::new();
+            for commit in logged.into_iter().rev() {
+                for change in commit.changes {
+                    if paths.contains(&change.path) {
+                        out.push(Version {
+                            commit: commit.info.clone(),
+                            path: change.path,
+                            blob: change.data,
+                        });
+                    }
+                }
+            }
+            return Ok(Some((out, cut)));
+        }
         let Ok(start) = self
             .lib()?
             .revparse_single(rev)
