@@ -58,24 +58,38 @@ impl Cli {
         from_env: bool,
         format: (&'static str, &'static str),
     ) -> Result<Cli, Error> {
-        let mut cmd = Command::new("git");
-        cmd.current_dir(dir).args([
-            "rev-parse",
-            "--absolute-git-dir",
-            "--git-common-dir",
-            "--show-object-format",
-            "--is-bare-repository",
-        ]);
-        if !from_env {
-            clear_env(&mut cmd);
-        }
-        let out = output(cmd, None)?;
-        let text = String::from_utf8_lossy(&out);
+        let rev_parse = |with_top: bool| {
+            let mut cmd = Command::new("git");
+            cmd.current_dir(dir).args([
+                "rev-parse",
+                "--absolute-git-dir",
+                "--git-common-dir",
+                "--show-object-format",
+                "--is-bare-repository",
+            ]);
+            if with_top {
+                cmd.arg("--show-toplevel");
+            }
+            if !from_env {
+                clear_env(&mut cmd);
+            }
+            output(cmd, None)
+        };
+        // One process for a working tree; a bare repository refuses `--show-toplevel`.
+        let (out, with_top) = match rev_parse(true) {
+            Ok(out) => (out, true),
+            Err(_) => (rev_parse(false)?, false),
+        };
+        let text = String::from_utf8_lossy(&out).into_owned();
         let lines: Vec<&str> = text.lines().collect();
-        let [git_dir, common, object_format, bare] = lines[..] else {
-            return Err(Error::GitCommand(
-                "git rev-parse answered what venv-guard cannot read".to_owned(),
-            ));
+        let (git_dir, common, object_format, bare, top) = match lines[..] {
+            [g, c, o, b, t] if with_top => (g, c, o, b, Some(t)),
+            [g, c, o, b] => (g, c, o, b, None),
+            _ => {
+                return Err(Error::GitCommand(
+                    "git rev-parse answered what venv-guard cannot read".to_owned(),
+                ))
+            }
         };
         let git_dir = PathBuf::from(git_dir);
         let common_dir = match Path::new(common) {
@@ -86,13 +100,9 @@ impl Cli {
         let work_tree = if bare == "true" {
             None
         } else {
-            let mut cmd = Command::new("git");
-            cmd.current_dir(dir).args(["rev-parse", "--show-toplevel"]);
-            if !from_env {
-                clear_env(&mut cmd);
-            }
-            let top = output(cmd, None)?;
-            Some(bytes_to_path(trim_newline(&top)))
+            // Paths are bytes: the top's own line, not the lossy text.
+            let raw = out.split(|&b| b == b'\n').nth(4).filter(|_| top.is_some());
+            raw.map(bytes_to_path)
         };
         // libgit2 names the first extension it refuses; both may be set.
         let format = if oid_len == 32 && format.0.contains("reftable") {
@@ -147,9 +157,11 @@ impl Cli {
         } else {
             cmd.current_dir(&self.git_dir);
         }
-        // A partial clone's missing blobs are said, not fetched behind the user's back.
+        // A partial clone's missing blobs are said, not fetched behind the user's back; no
+        // command a repository's configuration names (an fsmonitor hook) is started.
         cmd.env("GIT_LITERAL_PATHSPECS", "1")
             .env("GIT_NO_LAZY_FETCH", "1")
+            .args(["-c", "core.fsmonitor=false"])
             .args(args);
         cmd
     }
@@ -321,26 +333,19 @@ impl Cli {
     /// The files of `rev`'s tree (`git ls-tree -r -z --full-tree`); `None` for an unborn
     /// `HEAD`.
     pub(crate) fn ls_tree(&self, rev: &str) -> Result<Option<Vec<Listed<ObjectId>>>, Error> {
-        let verify = self
-            .git(["rev-parse", "--verify", "--quiet", "--end-of-options"])
-            .arg(format!("{rev}^{{tree}}"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
-        if !verify.success() {
-            if rev == "HEAD" {
-                return Ok(None);
-            }
-            return Err(Error::GitCommand(format!(
-                "cannot resolve the revision {}",
-                crate::support::escape::display(rev.as_bytes())
-            )));
-        }
         let mut cmd = self.git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options"]);
         cmd.arg(rev);
-        let out = output(cmd, None)?;
+        let out = match output(cmd, None) {
+            Ok(out) => out,
+            // An unborn `HEAD` has no tree; any other name must resolve.
+            Err(_) if rev == "HEAD" && self.resolve("HEAD").is_err() => return Ok(None),
+            Err(_) => {
+                return Err(Error::GitCommand(format!(
+                    "cannot resolve the revision {}",
+                    crate::support::escape::display(rev.as_bytes())
+                )))
+            }
+        };
         let mut entries = Vec::new();
         for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
             let Some(tab) = record.iter().position(|&b| b == b'\t') else {

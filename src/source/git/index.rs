@@ -260,6 +260,8 @@ impl IndexLock<'_> {
                 .env("GIT_DIR", self.repo.git_dir())
                 .env("GIT_WORK_TREE", workdir)
                 .env("GIT_LITERAL_PATHSPECS", "1")
+                .env("GIT_NO_LAZY_FETCH", "1")
+                .args(["-c", "core.fsmonitor=false"])
                 .args(args)
                 .stdin(std::process::Stdio::null())
                 .output()
