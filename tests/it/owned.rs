@@ -120,6 +120,14 @@ fn a_venv_at_the_root_leaves_the_projects_scripts_folder_in_every_mode() {
     assert_eq!(env["history"]["first_commit"]["id"], env_commit.as_str());
 }
 
+/// The `git filter-repo` command a history finding prints.
+fn remove_command(env: &serde_json::Value) -> String {
+    env["history"]["remove_command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no remove command: {env:#}"))
+        .to_owned()
+}
+
 /// Runs the printed `git filter-repo` command on a fresh clone and returns every path any
 /// commit of the result holds.
 fn filter_repo_paths(repo: &TestRepo, command: &str) -> Vec<String> {
@@ -174,10 +182,7 @@ fn the_printed_filter_repo_command_removes_the_env_and_nothing_else() {
     ]);
     repo.commit_all("untrack");
     let env = first_env(&repo.guard(&["--format", "json", "scan", "--history"]));
-    let command = env["history"]["remove_command"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let command = remove_command(&env);
     let left = filter_repo_paths(&repo, &command);
     assert_eq!(
         left,
@@ -192,10 +197,7 @@ fn the_printed_filter_repo_command_removes_the_env_and_nothing_else() {
     repo.write("venv2/readme.txt", "not an env\n");
     repo.commit_all("all");
     let env = first_env(&repo.guard(&["--format", "json", "scan", "--history"]));
-    let command = env["history"]["remove_command"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let command = remove_command(&env);
     assert_eq!(command, "git filter-repo --invert-paths --path venv/");
     assert_eq!(
         filter_repo_paths(&repo, &command),
@@ -692,10 +694,7 @@ fn a_root_venv_sharing_bin_lib_and_include_with_the_project_loses_none_of_its_fi
 
     let env = first_env(&repo.guard(&["--format", "json", "scan", "--history"]));
     assert_eq!(env["history"]["first_commit"]["id"], env_commit.as_str());
-    let command = env["history"]["remove_command"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let command = remove_command(&env);
     let left = filter_repo_paths(&repo, &command);
     assert_eq!(
         left,
