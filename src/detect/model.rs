@@ -362,7 +362,8 @@ impl EnvRoot {
         let mut s = self.kind.to_string();
         let mut extra = Vec::new();
         if let Some(i) = &self.implementation {
-            extra.push(i.clone());
+            // From the repository's `pyvenv.cfg`: escaped like every byte from there.
+            extra.push(crate::support::escape::display(i.as_bytes()));
         }
         if self.layout == Layout::Windows {
             extra.push("Windows layout".to_owned());

@@ -32,7 +32,8 @@ pub fn render_all(checked: &[Checked<'_>], mode: Mode, out: &mut dyn Write) -> i
         };
     }
     for c in checked {
-        writeln!(out, "{}", format!("== {} ==", c.path).bold())?;
+        let header = format!("== {} ==", escape::one_line(&c.path));
+        writeln!(out, "{}", header.bold())?;
         match &c.outcome {
             Ok(report) => render(report, mode, out)?,
             Err(e) => writeln!(out, "{} {e}", "error:".red().bold())?,
@@ -89,7 +90,8 @@ pub fn render_all(checked: &[Checked<'_>], mode: Mode, out: &mut dyn Write) -> i
             }
             Err(e) => ("-".to_owned(), format!("{} {e}", "error:".red())),
         };
-        writeln!(out, "{:<width$}  {count:>12}  {result}", c.path)?;
+        let path = escape::one_line(&c.path);
+        writeln!(out, "{path:<width$}  {count:>12}  {result}")?;
     }
     writeln!(
         out,
@@ -220,7 +222,7 @@ pub fn render_fix(outcome: &Outcome, dry_run: bool, out: &mut dyn Write) -> io::
             out,
             "  {:<22} {verb} {}",
             escape::display(&edit.file),
-            edit.lines.join(" ").green()
+            escape::one_line(&edit.lines.join(" ")).green()
         )?;
     }
     match &outcome.applied {

@@ -51,6 +51,21 @@ fn is_format_control(c: char) -> bool {
         | '\u{feff}')
 }
 
+/// Makes already-built text safe for one terminal line: control characters (newlines
+/// included), bidi controls and invisible formatting characters are escaped as [`display`]
+/// escapes them; everything else, backslashes included, is left as it is (for messages that
+/// already hold escaped paths).
+pub fn one_line(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match display_char(c) {
+            Some(escaped) if c != '\\' => out.push_str(&escaped),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// Quotes `path` as one POSIX shell word that means the same bytes in every POSIX shell (sh,
 /// dash, bash, zsh, ksh). Plain names stay bare; anything else is single-quoted, and a name
 /// holding bytes that a terminal would interpret (control characters, bidi controls, invalid
@@ -150,6 +165,15 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(display(input), *want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn one_line_escapes_controls_but_keeps_escaped_paths() {
+        assert_eq!(one_line("a\nb\x1b[31m\u{202e}"), "a\\nb\\x1b[31m\\u{202e}");
+        assert_eq!(
+            one_line("venv/\\x1b already escaped"),
+            "venv/\\x1b already escaped"
+        );
     }
 
     #[test]

@@ -315,3 +315,67 @@ fn huge_or_binary_gitignore_files_give_a_correct_result() {
     assert!(run.stdout.contains("loose-env/"), "{}", run.stdout);
     assert!(!run.stdout.contains("ignored-env/"), "{}", run.stdout);
 }
+
+/// Every byte from the repository is escaped before it reaches a terminal: a `pyvenv.cfg`'s
+/// `implementation`, the rules `fix` prints, configuration errors (a key, a glob) and the
+/// section headers of a multi-repository run can forge no line.
+#[test]
+fn repository_bytes_cannot_forge_output_lines() {
+    let raw =
+        |text: &str| text.contains('\u{1b}') || text.contains('\r') || text.contains('\u{202e}');
+    let repo = TestRepo::without_hook();
+    crate::common::layout(
+        &repo.root,
+        &[
+            (
+                "venv/pyvenv.cfg",
+                "home = /usr/bin\nimplementation = \u{1b}[2K\rvenv-guard: no Python environment at risk\u{202e}\n",
+            ),
+            ("venv/bin/activate", "# activate\n"),
+            ("venv/bin/python", "-> /usr/bin/python3"),
+        ],
+    );
+    repo.commit_all("venv");
+    for format in ["human", "github", "json", "sarif"] {
+        let run = repo.guard(&["--format", format, "scan", "--tracked"]);
+        no_panic(&run);
+        assert_eq!(run.code, 1, "{format}: {}", run.all());
+        assert!(
+            !raw(&run.all()),
+            "{format}: raw control bytes: {:?}",
+            run.all()
+        );
+    }
+    let human = repo
+        .guard(&["--color", "never", "scan", "--tracked"])
+        .stdout;
+    assert!(
+        !human
+            .lines()
+            .any(|l| l.starts_with("venv-guard: no Python environment")),
+        "a forged line: {human}"
+    );
+    // A configuration error quoting a key with control characters is one escaped line.
+    std::fs::write(
+        repo.root.join(".venv-guard.toml"),
+        "\"evil\u{1b}[31m\nkey\" = 1\n",
+    )
+    .unwrap();
+    let run = repo.guard(&["scan", "--tracked"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.stderr.lines().count(), 1, "{:?}", run.stderr);
+    assert!(!raw(&run.stderr), "{:?}", run.stderr);
+    std::fs::remove_file(repo.root.join(".venv-guard.toml")).unwrap();
+    // The rules `fix` prints for a folder whose name holds an escape sequence.
+    crate::common::bare_venv(&repo.root.join("ev\u{1b}[2Kil"));
+    let run = repo.guard(&["fix", "--dry-run"]);
+    no_panic(&run);
+    assert!(run.stdout.contains("would add"), "{}", run.all());
+    assert!(!raw(&run.all()), "{:?}", run.all());
+    // A directory name with an escape sequence in a multi-repository run's headers.
+    let odd = repo.sibling("odd\u{1b}[2Jname");
+    std::fs::create_dir(&odd).unwrap();
+    let run = repo.guard(&["scan", repo.root.to_str().unwrap(), odd.to_str().unwrap()]);
+    no_panic(&run);
+    assert!(!raw(&run.all()), "{:?}", run.all());
+}

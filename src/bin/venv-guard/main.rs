@@ -45,7 +45,9 @@ fn main() -> ExitCode {
     match run(&cli) {
         Ok(exit) => exit.into(),
         Err(err) => {
-            let _ = writeln!(io::stderr(), "venv-guard: error: {err}");
+            // Errors quote configuration, paths and git's messages: one safe line.
+            let text = venv_guard::escape::one_line(&err.to_string());
+            let _ = writeln!(io::stderr(), "venv-guard: error: {text}");
             Exit::Error.into()
         }
     }
@@ -330,7 +332,8 @@ fn emit(global: &Global, name: &str, mode: render::Mode, checked: &[Checked<'_>]
         for c in checked {
             if let Ok(report) = c.outcome {
                 for warning in &report.warnings {
-                    let _ = writeln!(stderr, "venv-guard: warning: {warning}");
+                    let text = venv_guard::escape::one_line(warning);
+                    let _ = writeln!(stderr, "venv-guard: warning: {text}");
                 }
             }
         }
