@@ -519,3 +519,49 @@ fn a_partial_clone_says_which_blobs_are_missing() {
     );
     assert_eq!(doc["repositories"][0]["environments"][0]["root"], "venv");
 }
+
+/// A commit whose `parent` line comes after `committer` is a root commit for git (and
+/// libgit2, and fsck): a range that ends in it adds everything it holds. Reading the late line
+/// as a parent would diff it against that commit and pass a push that adds an environment.
+#[test]
+fn a_parent_line_out_of_place_names_no_parent() {
+    let repo = TestRepo::without_hook();
+    repo.venv("venv");
+    let base = repo.commit_all("base with a venv");
+    let tree = repo
+        .git_ok(&["rev-parse", "HEAD^{tree}"])
+        .stdout
+        .trim()
+        .to_owned();
+    let body = format!(
+        "tree {tree}\nauthor A <a@example.com> 1709287200 +0100\ncommitter A <a@example.com> \
+         1709287200 +0100\nparent {base}\n\ncrafted\n"
+    );
+    let path = repo.sibling("crafted-commit");
+    std::fs::write(&path, body).unwrap();
+    let crafted = repo
+        .git_ok(&[
+            "hash-object",
+            "-t",
+            "commit",
+            "-w",
+            "--literally",
+            path.to_str().unwrap(),
+        ])
+        .stdout
+        .trim()
+        .to_owned();
+    // git itself: no parent.
+    let parents = repo
+        .git_ok(&["rev-list", "--parents", "-n", "1", &crafted])
+        .stdout;
+    assert_eq!(parents.split_whitespace().count(), 1, "{parents}");
+    assert_eq!(repo.git(&["fsck", "--no-dangling"]).code, 0);
+    let range = format!("{base}..{crafted}");
+    let run = repo.guard(&["--format", "json", "scan", "--range", &range]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        json(&run)["repositories"][0]["environments"][0]["root"],
+        "venv"
+    );
+}

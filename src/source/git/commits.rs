@@ -150,21 +150,32 @@ pub(super) struct Commit {
 }
 
 impl Commit {
-    /// Parses a commit object; `None` if it has no tree line.
+    /// Parses a commit object as git's `parse_commit_buffer` does: the `tree` line first, then
+    /// the `parent` lines right after it; a `parent` line anywhere else names no parent (git,
+    /// libgit2 and fsck all read such a commit as parentless). `None` without a leading tree.
     fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
         let (mut tree, mut parents, mut author, mut committer) = (None, Vec::new(), None, None);
         let mut rest = data;
+        let mut first = true;
+        let mut in_parents = false;
         while let Some(end) = rest.iter().position(|&b| b == b'\n') {
             let line = &rest[..end];
             rest = &rest[end + 1..];
             if line.is_empty() {
                 break;
             }
-            if let Some(hex) = line.strip_prefix(b"tree ") {
-                tree = tree.or(odb::from_hex(hex));
-            } else if let Some(hex) = line.strip_prefix(b"parent ") {
-                parents.extend(odb::from_hex(hex));
-            } else if let Some(who) = line.strip_prefix(b"author ") {
+            if first {
+                first = false;
+                tree = Some(odb::from_hex(line.strip_prefix(b"tree ")?)?);
+                in_parents = true;
+                continue;
+            }
+            if let Some(hex) = line.strip_prefix(b"parent ").filter(|_| in_parents) {
+                parents.push(odb::from_hex(hex)?);
+                continue;
+            }
+            in_parents = false;
+            if let Some(who) = line.strip_prefix(b"author ") {
                 author = author.or(Some(who));
             } else if let Some(who) = line.strip_prefix(b"committer ") {
                 committer = committer.or(Some(who));
