@@ -565,3 +565,36 @@ fn a_parent_line_out_of_place_names_no_parent() {
         "venv"
     );
 }
+
+/// A ref behind a chain of annotated tags (a tag of a tag of a tag...) reaches its commit as
+/// git's `log --all` does, however deep: the environment it holds is reported, not passed over.
+#[test]
+fn refs_behind_long_tag_chains_are_followed() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.commit_all("main");
+    repo.git_ok(&["checkout", "-q", "-b", "side"]);
+    repo.venv("venv");
+    repo.commit_all("venv on a side branch");
+    repo.git_ok(&["tag", "-a", "t0", "-m", "t0", "side"]);
+    for i in 1..=40 {
+        let (tag, previous) = (format!("t{i}"), format!("t{}", i - 1));
+        repo.git_ok(&["tag", "-a", &tag, "-m", &tag, &previous]);
+        repo.git_ok(&["tag", "-d", &previous]);
+    }
+    repo.git_ok(&["checkout", "-q", "main"]);
+    repo.git_ok(&["branch", "-q", "-D", "side"]);
+    let log = repo
+        .git_ok(&["log", "--all", "--name-only", "--format="])
+        .stdout;
+    assert!(
+        log.contains("venv/pyvenv.cfg"),
+        "git reaches it through the tags"
+    );
+    let run = repo.guard(&["--format", "json", "scan", "--history"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        json(&run)["repositories"][0]["environments"][0]["root"],
+        "venv"
+    );
+}

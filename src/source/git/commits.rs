@@ -87,8 +87,11 @@ impl Store {
     /// The commit a ref's target names: itself, or what an annotated tag (or a chain of them)
     /// points at; `None` for a tag of a tree or a blob.
     pub(super) fn peel_to_commit(&mut self, id: Id) -> Result<Option<Id>, Error> {
+        let start = id;
         let mut id = id;
-        for _ in 0..16 {
+        // git follows a chain of tags to its end; so does this, up to a bound no real
+        // repository nears, and past it says so rather than passing the ref over.
+        for _ in 0..MAX_TAG_CHAIN {
             match self.kind(&id)? {
                 Kind::Commit => return Ok(Some(id)),
                 Kind::Tag => {
@@ -104,7 +107,7 @@ impl Store {
                 Kind::Tree | Kind::Blob => return Ok(None),
             }
         }
-        Ok(None)
+        Err(Error::TagChain(odb::to_hex(&start), MAX_TAG_CHAIN))
     }
 
     /// The kind of object `id`, read from its header alone.
@@ -138,6 +141,9 @@ fn kind_of(kind: git2::ObjectType) -> Kind {
         _ => Kind::Blob,
     }
 }
+
+/// How many annotated tags in a row are followed to the commit they name.
+const MAX_TAG_CHAIN: usize = 10_000;
 
 /// What a walk needs of a commit.
 pub(super) struct Commit {

@@ -103,6 +103,8 @@ pub enum Error {
     Odb(crate::source::git::odb::Error),
     /// The `git` on `PATH`, asked to do what libgit2 cannot, failed; the string says how.
     GitCommand(String),
+    /// A ref names a chain of more annotated tags than are followed.
+    TagChain(String, usize),
     /// A repository format git makes that venv-guard cannot read yet: the setting, and what
     /// to do.
     Unsupported(&'static str, &'static str),
@@ -153,6 +155,11 @@ impl fmt::Display for Error {
             Error::Index(e) => e.fmt(f),
             Error::Odb(e) => e.fmt(f),
             Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
+            Error::TagChain(id, n) => write!(
+                f,
+                "the tag {id} starts a chain of more than {n} annotated tags; the history was \
+                 not read (remove the ref, or scan the refs that name commits: --range)"
+            ),
             Error::Unsupported(what, how) => write!(
                 f,
                 "this repository uses {what}, which this mode cannot read yet: {how}"
