@@ -284,3 +284,48 @@ fn an_index_without_its_checksum_reads_and_fixes() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_eq!(repo.tracked(), [".gitignore", "app.py"]);
 }
+
+/// An index whose entries are out of order (git never writes one, but reads it without
+/// complaint): the entries are put in git's order, never a panic or a missed environment.
+#[test]
+fn an_index_out_of_order_reads_as_git_lists_it() {
+    if repo_format() != RepoFormat::Default {
+        return; // The entries below are rewritten by hand in the plain version 2 layout.
+    }
+    let repo = TestRepo::new();
+    // No checksum, so the reordered file needs none either.
+    repo.git_ok(&["config", "index.skipHash", "true"]);
+    repo.git_ok(&["config", "index.version", "2"]);
+    repo.venv("venv");
+    repo.write("zz.py", "x\n");
+    repo.git_ok(&["add", "-A"]);
+    let path = repo.root.join(".git/index");
+    let bytes = fs::read(&path).unwrap();
+    let count = u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+    let (mut at, mut entries) = (12, Vec::new());
+    for _ in 0..count {
+        let name = usize::from(u16::from_be_bytes([bytes[at + 60], bytes[at + 61]]) & 0xfff);
+        let len = (62 + name + 8) / 8 * 8;
+        entries.push(bytes[at..at + len].to_vec());
+        at += len;
+    }
+    entries.reverse();
+    let mut out = bytes[..12].to_vec();
+    out.extend(entries.concat());
+    out.extend_from_slice(&bytes[at..]);
+    fs::write(&path, out).unwrap();
+    let listed = repo.git_ok(&["ls-files"]).stdout;
+    assert!(
+        listed.starts_with("zz.py"),
+        "git lists the file's order: {listed}"
+    );
+    let run = repo.guard(&["scan", "--tracked", "--index"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("venv/ is a Python environment"),
+        "{}",
+        run.stdout
+    );
+    let run = repo.guard(&["hook"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+}

@@ -169,7 +169,28 @@ impl IndexFile {
         self.skipped = skipped;
         self.sparse_dirs = sparse_dirs;
         self.intents = intents;
+        // git writes entries sorted, but reads an index that is not (and lists it as it is):
+        // every lookup here needs git's order, so an unsorted one is put in it.
+        let sorted = self
+            .records
+            .windows(2)
+            .all(|w| self.record_path(&w[0]) < self.record_path(&w[1]));
+        if !sorted {
+            let mut records = std::mem::take(&mut self.records);
+            records.sort_by(|a, b| self.record_path(a).cmp(self.record_path(b)));
+            records.dedup_by(|b, a| self.record_path(a) == self.record_path(b));
+            self.records = records;
+        }
         self
+    }
+
+    /// The path of `record`, wherever its bytes are.
+    fn record_path(&self, r: &Record) -> &[u8] {
+        let (start, len) = (r.start as usize, r.len as usize);
+        match start.checked_sub(self.data.len()) {
+            Some(start) => &self.rebuilt[start..start + len],
+            None => &self.data[start..start + len],
+        }
     }
 
     /// The final index of a split index `self` over `shared`: the shared entries the delete
