@@ -17,7 +17,11 @@ where
         let helper = if one_thread() {
             Err(std::io::ErrorKind::WouldBlock.into())
         } else {
-            std::thread::Builder::new().spawn_scoped(scope, || take().map(|a| a()))
+            // As much stack as the main thread: tree walks recurse once per level, up to
+            // git's own maximum depth.
+            std::thread::Builder::new()
+                .stack_size(8 << 20)
+                .spawn_scoped(scope, || take().map(|a| a()))
         };
         let rb = b();
         let ra = match helper {

@@ -379,3 +379,41 @@ fn repository_bytes_cannot_forge_output_lines() {
     no_panic(&run);
     assert!(!raw(&run.all()), "{:?}", run.all());
 }
+
+/// Trees nested 10,000 deep (git's own `core.maxTreeDepth` is 4,096) end every walk with one
+/// line and exit 2: no stack overflow, in the history and in `HEAD`'s tree.
+#[test]
+fn trees_nested_deeper_than_git_reads_are_one_error() {
+    let repo = TestRepo::without_hook();
+    let path = format!("{}pyvenv.cfg", "d/".repeat(10_000));
+    let data = "home = /usr/bin\n";
+    let stream = format!(
+        "commit refs/heads/main\ncommitter A <a@example.com> 1709287200 +0000\ndata 4\ndeep\n\
+         M 100644 inline {path}\ndata {}\n{data}\n",
+        data.len()
+    );
+    let mut import = crate::common::isolated("git", &repo.root)
+        .args(["fast-import", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    import
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stream.as_bytes())
+        .unwrap();
+    assert!(import.wait().unwrap().success());
+    for args in [&["scan", "--history"][..], &["scan", "--tracked"]] {
+        let run = repo.guard(args);
+        no_panic(&run);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("core.maxTreeDepth"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+}

@@ -582,6 +582,9 @@ pub(super) fn diff_trees(
     if old == Some(new) {
         return Ok(());
     }
+    if super::too_deep(prefix) {
+        return Err(Error::TreeDepth(prefix.clone()));
+    }
     let old_tree = match old {
         Some(id) => Some(trees.get(store, id)?),
         None => None,

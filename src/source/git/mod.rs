@@ -82,6 +82,18 @@ impl From<Oid> for ObjectId {
     }
 }
 
+/// How deep trees are read, as git's own default `core.maxTreeDepth`: a crafted repository can
+/// nest trees 100,000 deep (or name a tree inside itself through a misnamed object), and every
+/// walk stops there with an error rather than a stack overflow or a loop.
+pub(crate) const MAX_TREE_DEPTH: usize = 4096;
+
+/// Whether the directory at `prefix` (`a/b/c/` or `a/b/c`) lies deeper than
+/// [`MAX_TREE_DEPTH`].
+pub(crate) fn too_deep(prefix: &[u8]) -> bool {
+    prefix.len() >= MAX_TREE_DEPTH
+        && prefix.iter().filter(|&&b| b == b'/').count() >= MAX_TREE_DEPTH
+}
+
 /// What can go wrong while talking to git.
 #[derive(Debug)]
 pub enum Error {
@@ -105,6 +117,8 @@ pub enum Error {
     GitCommand(String),
     /// A ref names a chain of more annotated tags than are followed.
     TagChain(String, usize),
+    /// Trees nest deeper than git itself reads them (`core.maxTreeDepth`).
+    TreeDepth(Vec<u8>),
     /// A repository format git makes that venv-guard cannot read yet: the setting, and what
     /// to do.
     Unsupported(&'static str, &'static str),
@@ -155,6 +169,12 @@ impl fmt::Display for Error {
             Error::Index(e) => e.fmt(f),
             Error::Odb(e) => e.fmt(f),
             Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
+            Error::TreeDepth(path) => write!(
+                f,
+                "trees nest more than {MAX_TREE_DEPTH} deep (git's core.maxTreeDepth) at {}: a \
+                 damaged or crafted repository; nothing was read past it",
+                crate::support::escape::display(&path[..path.len().min(200)])
+            ),
             Error::TagChain(id, n) => write!(
                 f,
                 "the tag {id} starts a chain of more than {n} annotated tags; the history was \

@@ -57,6 +57,12 @@ impl Repo {
         tree: Option<Oid>,
         out: &mut Vec<PathEntry>,
     ) -> Result<(), Error> {
+        if let Some(first) = range.clone().next() {
+            let dir = &file.path_at(first)[..depth];
+            if super::too_deep(dir) {
+                return Err(Error::TreeDepth(dir.to_vec()));
+            }
+        }
         if let (Some(node), Some(tree)) = (node, tree) {
             let same = node.oid.as_deref() == Some(tree.as_bytes())
                 && usize::try_from(node.entries) == Ok(range.len());

@@ -76,6 +76,9 @@ impl Repo {
         tree: Oid,
         out: &mut HeadFiles<'_>,
     ) -> Result<(), Error> {
+        if super::too_deep(prefix) {
+            return Err(Error::TreeDepth(prefix.clone()));
+        }
         let same = node.is_some_and(|n| {
             n.oid.as_deref() == Some(tree.as_bytes())
                 && usize::try_from(n.entries) == Ok(range.len())
@@ -126,6 +129,9 @@ impl Repo {
         prefix: &mut Vec<u8>,
         out: &mut Vec<Listed<ObjectId>>,
     ) -> Result<(), Error> {
+        if super::too_deep(prefix) {
+            return Err(Error::TreeDepth(prefix.clone()));
+        }
         for entry in tree.iter() {
             let len = prefix.len();
             if !prefix.is_empty() {
