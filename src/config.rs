@@ -10,7 +10,6 @@
 //! ```
 
 use std::fmt;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
@@ -121,12 +120,14 @@ pub fn load(top: Option<&Path>, explicit: Option<&Path>, isolated: bool) -> Resu
         return Ok(Loaded::default());
     };
     let own = top.join(FILE);
-    if own.is_file() {
+    // Whatever is there is read, or refused in one line: a FIFO or a link to a device is not
+    // passed over as if there were no configuration.
+    if own.symlink_metadata().is_ok() {
         let text = read(&own)?;
         return finish(parse_own(&own, &text)?, own);
     }
     let pyproject = top.join(PYPROJECT);
-    if pyproject.is_file() {
+    if pyproject.symlink_metadata().is_ok() {
         let text = read(&pyproject)?;
         let parsed: Pyproject =
             toml::from_str(&text).map_err(|e| Error::Parse(pyproject.clone(), message(&e)))?;
@@ -143,8 +144,13 @@ pub fn load(top: Option<&Path>, explicit: Option<&Path>, isolated: bool) -> Resu
     Ok(Loaded::default())
 }
 
+/// How large a configuration file (or `pyproject.toml`) is read.
+const MAX_CONFIG: u64 = 4 << 20;
+
 fn read(path: &Path) -> Result<String, Error> {
-    let bytes = fs::read(path).map_err(|e| Error::Read(path.to_path_buf(), e))?;
+    // A configuration is a few hundred bytes; a FIFO or a 600 MB file is refused.
+    let bytes = crate::support::mapped::read_regular(path, MAX_CONFIG)
+        .map_err(|e| Error::Read(path.to_path_buf(), e))?;
     String::from_utf8(bytes)
         .map_err(|_| Error::Parse(path.to_path_buf(), "not valid UTF-8".to_owned()))
 }
@@ -194,7 +200,7 @@ mod tests {
     fn dir_with(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         for (name, content) in files {
-            fs::write(dir.path().join(name), content).unwrap();
+            std::fs::write(dir.path().join(name), content).unwrap();
         }
         dir
     }

@@ -112,7 +112,9 @@ pub(crate) fn find_envs(top: &Path, start: &Path, exclude: Option<&Path>) -> Wal
 /// The rules below every `.gitignore`: `.git/info/exclude` and the global excludes file.
 fn base_rules(top: &Path, exclude: Option<&Path>) -> Vec<Gitignore> {
     let mut rules = Vec::new();
-    if let Some(bytes) = exclude.and_then(|file| fs::read(file).ok()) {
+    if let Some(bytes) =
+        exclude.and_then(|file| crate::support::mapped::read_regular(file, MAX_EXCLUDE_FILE).ok())
+    {
         let file = exclude.unwrap_or(top);
         let mut exclude = GitignoreBuilder::new(top);
         add_lines(&mut exclude, file, &bytes);
@@ -126,6 +128,9 @@ fn base_rules(top: &Path, exclude: Option<&Path>) -> Vec<Gitignore> {
     }
     rules
 }
+
+/// An exclude file or an environment's own `.gitignore` larger than this is not read.
+const MAX_EXCLUDE_FILE: u64 = 16 << 20;
 
 /// Ignore files larger than this are not compiled into matchers for pruning.
 const MAX_RULES_FILE: u64 = 256 * 1024;
@@ -351,7 +356,7 @@ pub(crate) fn ignores_itself(top: &Path, root: &[u8], marker: &[u8]) -> bool {
     let disk = DiskProbe::new(top);
     let dir = disk.full_path(root);
     let file = dir.join(".gitignore");
-    let Ok(bytes) = fs::read(&file) else {
+    let Ok(bytes) = crate::support::mapped::read_regular(&file, MAX_EXCLUDE_FILE) else {
         return false;
     };
     let mut builder = GitignoreBuilder::new(&dir);

@@ -54,6 +54,7 @@ impl std::fmt::Debug for Bytes {
 /// The bytes of a file that is only ever replaced by a rename, never rewritten in place, such
 /// as git's index (git and libgit2 write `index.lock` and rename it over `index`).
 pub(crate) fn read_replaced_by_rename(path: &Path) -> io::Result<Bytes> {
+    regular(path)?;
     let mut file = File::open(path)?;
     let len = file.metadata()?.len();
     #[cfg(unix)]
@@ -65,6 +66,41 @@ pub(crate) fn read_replaced_by_rename(path: &Path) -> io::Result<Bytes> {
     let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     file.read_to_end(&mut bytes)?;
     Ok(bytes.into())
+}
+
+/// Fails unless `path` is a regular file (through symlinks): opening a FIFO blocks until a
+/// writer comes, and a device such as `/dev/zero` never ends.
+fn regular(path: &Path) -> io::Result<std::fs::Metadata> {
+    let md = std::fs::metadata(path)?;
+    if md.is_file() {
+        Ok(md)
+    } else {
+        Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file (a FIFO, a device or a directory)",
+        ))
+    }
+}
+
+/// Reads the regular file at `path` whole, refusing what is not one (see `regular`) and a file
+/// larger than `limit` bytes.
+pub(crate) fn read_regular(path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+    let md = regular(path)?;
+    if md.len() > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{} bytes, more than the {limit} read", md.len()),
+        ));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(md.len()).unwrap_or(0));
+    File::open(path)?.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the file grew past its limit",
+        ));
+    }
+    Ok(bytes)
 }
 
 #[cfg(unix)]

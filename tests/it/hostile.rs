@@ -417,3 +417,49 @@ fn trees_nested_deeper_than_git_reads_are_one_error() {
         );
     }
 }
+
+/// Special files where venv-guard reads a small file: a FIFO (an open blocks until a writer
+/// comes) or a link to `/dev/zero` (a read never ends) is refused or passed over at once,
+/// never a hang or a memory blow-up.
+#[test]
+fn fifos_and_devices_are_never_read() {
+    let fifo = |path: &std::path::Path| {
+        let _ = std::fs::remove_file(path);
+        let status = std::process::Command::new("mkfifo")
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    };
+    let timed = |repo: &TestRepo, dir: &std::path::Path, args: &[&str]| {
+        let started = std::time::Instant::now();
+        let run = repo.guard_in(dir, args);
+        assert!(started.elapsed().as_secs() < 20, "{args:?} took too long");
+        no_panic(&run);
+        run
+    };
+    // An environment outside git whose own .gitignore is a FIFO.
+    let repo = TestRepo::without_hook();
+    let outside = repo.sibling("outside");
+    crate::common::bare_venv(&outside.join("venv"));
+    fifo(&outside.join("venv/.gitignore"));
+    let run = timed(&repo, &outside, &["scan", "."]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    // info/exclude and the index as FIFOs, the configuration a link to /dev/zero.
+    repo.venv("venv");
+    fifo(&repo.root.join(".git/info/exclude"));
+    let run = timed(&repo, &repo.root, &["scan", "."]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    std::fs::remove_file(repo.root.join(".git/info/exclude")).unwrap();
+    crate::common::symlink("/dev/zero", &repo.root.join(".venv-guard.toml"));
+    let run = timed(&repo, &repo.root, &["scan", "."]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+    std::fs::remove_file(repo.root.join(".venv-guard.toml")).unwrap();
+    fifo(&repo.root.join(".git/index"));
+    let run = timed(&repo, &repo.root, &["hook"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("not a regular file"), "{}", run.stderr);
+}

@@ -1,8 +1,6 @@
 //! Commits as sources: what a range of commits changed, and every path the history ever held,
 //! read with venv-guard's own object reader.
 
-use std::fs;
-
 use git2::Oid;
 
 use super::commits::{self, RecentTrees, Store, StorePlace};
@@ -198,7 +196,7 @@ impl Repo {
 
     /// The commits a shallow clone has without their parents.
     pub(super) fn shallow_commits(&self) -> FxHashSet<Id> {
-        fs::read(self.common_dir().join("shallow"))
+        crate::support::mapped::read_regular(&self.common_dir().join("shallow"), 64 << 20)
             .unwrap_or_default()
             .split(|&b| b == b'\n')
             .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))

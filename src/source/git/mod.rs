@@ -263,6 +263,10 @@ impl Repo {
     /// `GIT_INDEX_FILE` (`git commit -a` and `git commit <paths>` point it at a lock file),
     /// `GIT_OBJECT_DIRECTORY` and `GIT_CEILING_DIRECTORIES`, from the current directory.
     pub fn open_from_env() -> Result<Repo, Error> {
+        Repo::open_from_env_as_is()?.checked()
+    }
+
+    fn open_from_env_as_is() -> Result<Repo, Error> {
         fast_object_reads();
         match Repository::open_from_env() {
             Ok(repo) => Ok(Repo {
@@ -289,6 +293,10 @@ impl Repo {
 
     /// Finds the repository that contains `path`, or `None` when there is none.
     pub fn discover(path: &Path) -> Result<Option<Repo>, Error> {
+        Repo::discover_as_is(path)?.map(Repo::checked).transpose()
+    }
+
+    fn discover_as_is(path: &Path) -> Result<Option<Repo>, Error> {
         fast_object_reads();
         let ceilings: [&Path; 0] = [];
         match Repository::open_ext(path, RepositoryOpenFlags::empty(), ceilings) {
@@ -314,6 +322,20 @@ impl Repo {
                 })),
                 None => Err(Error::Git("cannot open the repository", e)),
             },
+        }
+    }
+
+    /// Refuses a repository whose `info/exclude` is not a regular file: libgit2 and git read it
+    /// for every ignore question, and a FIFO there would block them forever.
+    fn checked(self) -> Result<Repo, Error> {
+        let exclude = self.info_exclude();
+        match fs::metadata(&exclude) {
+            Ok(md) if !md.is_file() => Err(Error::Io(
+                "will not read",
+                exclude,
+                std::io::Error::other("a FIFO, a device or a directory, not a regular file"),
+            )),
+            _ => Ok(self),
         }
     }
 

@@ -397,7 +397,9 @@ fn collect_alternates(objects: &Path, out: &mut Vec<PathBuf>, depth: usize) {
         return;
     }
     out.push(objects.to_path_buf());
-    let Ok(text) = fs::read(objects.join("info").join("alternates")) else {
+    let Ok(text) =
+        crate::support::mapped::read_regular(&objects.join("info").join("alternates"), 1 << 20)
+    else {
         return;
     };
     for line in text.split(|&b| b == b'\n') {
