@@ -337,14 +337,13 @@ impl Cli {
         cmd.arg(rev);
         let out = match output(cmd, None) {
             Ok(out) => out,
-            // An unborn `HEAD` has no tree; any other name must resolve.
-            Err(_) if rev == "HEAD" && self.resolve("HEAD").is_err() => return Ok(None),
-            Err(_) => {
-                return Err(Error::GitCommand(format!(
-                    "cannot resolve the revision {}",
-                    crate::support::escape::display(rev.as_bytes())
-                )))
-            }
+            // An unborn `HEAD` has no tree; any other name must resolve; a name that
+            // resolves fails with git's own reason (a damaged or too deep tree).
+            Err(e) => match self.resolve(rev) {
+                Err(_) if rev == "HEAD" => return Ok(None),
+                Err(unresolved) => return Err(unresolved),
+                Ok(_) => return Err(e),
+            },
         };
         let mut entries = Vec::new();
         for record in out.split(|&b| b == 0).filter(|r| !r.is_empty()) {
