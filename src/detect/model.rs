@@ -294,7 +294,12 @@ impl EnvRoot {
     /// project's `bin/` that a venv at the root also writes into) is not owned itself, only
     /// the creator's names in it.
     pub fn owns(&self, below: &[u8]) -> bool {
-        self.rule().is_none_or(|rule| rule.owns(below))
+        match &self.extent {
+            Extent::Folder => true,
+            Extent::Entries { listed, split } => {
+                owns_below(self.layout, self.kind, listed, split, below)
+            }
+        }
     }
 
     /// The units it owns among the entries the probe lists in its root folder `root`: each
@@ -387,22 +392,7 @@ pub(super) struct Rule {
 impl Rule {
     /// Whether the path `below` (relative to the root) is owned.
     pub(super) fn owns(&self, below: &[u8]) -> bool {
-        let mut parts = below.splitn(3, |&b| b == b'/');
-        let top = parts.next().unwrap_or(below);
-        let owned_top = written_by_creator(top, self.layout, self.kind)
-            || self
-                .listed
-                .binary_search_by(|l| l.as_slice().cmp(top))
-                .is_ok();
-        if !owned_top {
-            return false;
-        }
-        match self.split.iter().find(|s| s.name == top) {
-            None => true,
-            Some(split) => parts
-                .next()
-                .is_some_and(|child| split.owned.iter().any(|o| o == child)),
-        }
+        owns_below(self.layout, self.kind, &self.listed, &self.split, below)
     }
 
     /// The owned unit `below` lies in: its top-level entry, or for a shared folder the entry
@@ -415,6 +405,30 @@ impl Rule {
         let rest = &below[top_end + 1..];
         let child_end = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
         &below[..top_end + 1 + child_end]
+    }
+}
+
+/// Whether an environment of `layout` and `kind` that owns only some of its folder (`listed`
+/// names beside its layout's, `split` folders shared with the project) owns `below`.
+fn owns_below(
+    layout: Layout,
+    kind: Kind,
+    listed: &[Vec<u8>],
+    split: &[Split],
+    below: &[u8],
+) -> bool {
+    let mut parts = below.splitn(3, |&b| b == b'/');
+    let top = parts.next().unwrap_or(below);
+    let owned_top = written_by_creator(top, layout, kind)
+        || listed.binary_search_by(|l| l.as_slice().cmp(top)).is_ok();
+    if !owned_top {
+        return false;
+    }
+    match split.iter().find(|s| s.name == top) {
+        None => true,
+        Some(split) => parts
+            .next()
+            .is_some_and(|child| split.owned.iter().any(|o| o == child)),
     }
 }
 

@@ -389,3 +389,39 @@ pub fn create_with(tool: &str, dir: &Path, flags: &[&str]) {
     }
     run_ok(cmd.args(flags).arg(dir));
 }
+
+/// Runs `cmd`, failing the test if it has not ended within `seconds` (it is killed then): for
+/// inputs that could make a run hang.
+pub fn run_within(cmd: &mut Command, seconds: u64) -> Run {
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the command starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    while child
+        .try_wait()
+        .expect("the command can be waited for")
+        .is_none()
+    {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} did not end within {seconds} s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Run::from(child.wait_with_output().expect("the output is read"))
+}
+
+/// The roots of the environments in a JSON report's first repository.
+pub fn env_roots(run: &Run) -> Vec<String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {}", run.all()));
+    doc["repositories"][0]["environments"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no environments: {doc:#}"))
+        .iter()
+        .map(|e| e["root"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -73,7 +73,7 @@ impl Cli {
             if !from_env {
                 clear_env(&mut cmd);
             }
-            output(cmd, None)
+            run(cmd)
         };
         // One process for a working tree; a bare repository refuses `--show-toplevel`.
         let (out, with_top) = match rev_parse(true) {
@@ -147,39 +147,22 @@ impl Cli {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let mut cmd = Command::new("git");
-        if !self.from_env {
-            clear_env(&mut cmd);
-        }
-        cmd.env("GIT_DIR", &self.git_dir);
-        if let Some(top) = &self.work_tree {
-            cmd.current_dir(top).env("GIT_WORK_TREE", top);
-        } else {
-            cmd.current_dir(&self.git_dir);
-        }
-        // A partial clone's missing blobs are said, not fetched behind the user's back; no
-        // command a repository's configuration names (an fsmonitor hook) is started.
-        cmd.env("GIT_LITERAL_PATHSPECS", "1")
-            .env("GIT_NO_LAZY_FETCH", "1")
-            .args(["-c", "core.fsmonitor=false"])
-            .args(args);
+        let mut cmd = command(&self.git_dir, self.work_tree.as_deref(), self.from_env);
+        cmd.args(args);
         cmd
     }
 
     /// The paths the next commit adds or changes, as `git diff --cached` lists them.
     pub(crate) fn staged_paths(&self) -> Result<Vec<Vec<u8>>, Error> {
-        let out = output(
-            self.git([
-                "diff",
-                "--cached",
-                "--name-only",
-                "-z",
-                "--no-renames",
-                "--diff-filter=AMT",
-                "--no-ext-diff",
-            ]),
-            None,
-        )?;
+        let out = run(self.git([
+            "diff",
+            "--cached",
+            "--name-only",
+            "-z",
+            "--no-renames",
+            "--diff-filter=AMT",
+            "--no-ext-diff",
+        ]))?;
         let mut paths: Vec<Vec<u8>> = out
             .split(|&b| b == 0)
             .filter(|p| !p.is_empty())
@@ -213,8 +196,7 @@ impl Cli {
             });
         }
         let cat = slot.as_mut()?;
-        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
-        writeln!(cat.input, "{hex}").ok()?;
+        writeln!(cat.input, "{}", super::odb::to_hex(id)).ok()?;
         cat.input.flush().ok()?;
         let mut header = Vec::new();
         cat.output.read_until(b'\n', &mut header).ok()?;
@@ -265,7 +247,7 @@ impl Cli {
 
     /// `git rev-parse --git-path hooks`.
     pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
-        let out = output(self.git(["rev-parse", "--git-path", "hooks"]), None)?;
+        let out = run(self.git(["rev-parse", "--git-path", "hooks"]))?;
         let path = bytes_to_path(trim_newline(&out));
         Ok(match (&self.work_tree, path.is_absolute()) {
             (_, true) => path,
@@ -275,23 +257,31 @@ impl Cli {
     }
 }
 
-/// Runs `cmd` and returns its standard output; a failure is an error naming git's message.
-fn output(mut cmd: Command, input: Option<&[u8]>) -> Result<Vec<u8>, Error> {
-    cmd.stdin(if input.is_some() {
-        Stdio::piped()
-    } else {
-        Stdio::null()
-    })
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped());
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
-    if let (Some(bytes), Some(mut stdin)) = (input, child.stdin.take()) {
-        let _ = stdin.write_all(bytes);
+/// `git` for the repository at `git_dir` (and `work_tree`), set up as every run here is: literal
+/// pathspecs; a partial clone's missing blobs said, not fetched behind the user's back; no
+/// command a repository's configuration names (an fsmonitor hook) started. Without `from_env`,
+/// the variables a hook's git sets are forgotten. The caller adds the subcommand.
+pub(super) fn command(git_dir: &Path, work_tree: Option<&Path>, from_env: bool) -> Command {
+    let mut cmd = Command::new("git");
+    if !from_env {
+        clear_env(&mut cmd);
     }
-    let out = child
-        .wait_with_output()
+    cmd.env("GIT_DIR", git_dir);
+    match work_tree {
+        Some(top) => cmd.current_dir(top).env("GIT_WORK_TREE", top),
+        None => cmd.current_dir(git_dir),
+    };
+    cmd.env("GIT_LITERAL_PATHSPECS", "1")
+        .env("GIT_NO_LAZY_FETCH", "1")
+        .args(["-c", "core.fsmonitor=false"]);
+    cmd
+}
+
+/// Runs `cmd` and returns its standard output; a failure is an error naming git's message.
+pub(super) fn run(mut cmd: Command) -> Result<Vec<u8>, Error> {
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
         .map_err(|e| Error::GitCommand(format!("git could not run: {e}")))?;
     if out.status.success() {
         Ok(out.stdout)
@@ -335,7 +325,7 @@ impl Cli {
     pub(crate) fn ls_tree(&self, rev: &str) -> Result<Option<Vec<Listed<ObjectId>>>, Error> {
         let mut cmd = self.git(["ls-tree", "-r", "-z", "--full-tree", "--end-of-options"]);
         cmd.arg(rev);
-        let out = match output(cmd, None) {
+        let out = match run(cmd) {
             Ok(out) => out,
             // An unborn `HEAD` has no tree; any other name must resolve; a name that
             // resolves fails with git's own reason (a damaged or too deep tree).
@@ -378,7 +368,7 @@ impl Cli {
                 crate::support::escape::display(rev.as_bytes())
             ))
         };
-        let out = output(cmd, None).map_err(|_| unresolved())?;
+        let out = run(cmd).map_err(|_| unresolved())?;
         let hex = String::from_utf8_lossy(trim_newline(&out)).into_owned();
         if hex.is_empty() {
             return Err(unresolved());
@@ -399,7 +389,7 @@ impl Cli {
             "--format=%x01%H%x00%an <%ae>%x00%ad%x00%s",
         ]);
         cmd.args(args);
-        let out = output(cmd, None)?;
+        let out = run(cmd)?;
         let mut commits: Vec<LoggedCommit> = Vec::new();
         let mut tokens = out.split(|&b| b == 0).peekable();
         while let Some(token) = tokens.next() {
@@ -450,7 +440,7 @@ impl Cli {
 
     /// Whether the repository is a shallow clone.
     pub(crate) fn is_shallow(&self) -> bool {
-        output(self.git(["rev-parse", "--is-shallow-repository"]), None)
+        run(self.git(["rev-parse", "--is-shallow-repository"]))
             .is_ok_and(|out| trim_newline(&out) == b"true")
     }
 }

@@ -253,37 +253,15 @@ impl IndexLock<'_> {
                 .map_err(|e| Error::GitCommand(e.to_string()))
         };
         let before = count(&read(scratch)?);
-        let git = |args: &[&std::ffi::OsStr]| -> Result<(), Error> {
-            let out = std::process::Command::new("git")
-                .current_dir(workdir)
-                .env("GIT_INDEX_FILE", scratch)
-                .env("GIT_DIR", self.repo.git_dir())
-                .env("GIT_WORK_TREE", workdir)
-                .env("GIT_LITERAL_PATHSPECS", "1")
-                .env("GIT_NO_LAZY_FETCH", "1")
-                .args(["-c", "core.fsmonitor=false"])
-                .args(args)
-                .stdin(std::process::Stdio::null())
-                .output()
-                .map_err(|e| {
-                    Error::GitCommand(format!(
-                        "this index (split or sparse) is written by git, which could not run: {e}"
-                    ))
-                })?;
-            if out.status.success() {
-                Ok(())
-            } else {
-                let stderr = String::from_utf8_lossy(&out.stderr);
-                Err(Error::GitCommand(format!(
-                    "git {}: {}",
-                    args.first().map_or("", |a| a.to_str().unwrap_or("")),
-                    crate::support::escape::display(stderr.trim().as_bytes())
-                )))
-            }
+        let git = || {
+            let mut cmd = super::cli::command(self.repo.git_dir(), Some(workdir), true);
+            cmd.env("GIT_INDEX_FILE", scratch);
+            cmd
         };
-        let as_os = |p: &Vec<u8>| bytes_to_path(p).into_os_string();
+        let failed = |e: Error| Error::GitCommand(format!("{e}; nothing was changed"));
         if !untrack.is_empty() {
-            let mut args: Vec<std::ffi::OsString> = [
+            let mut rm = git();
+            rm.args([
                 "rm",
                 "-r",
                 "--cached",
@@ -291,22 +269,15 @@ impl IndexLock<'_> {
                 "--sparse",
                 "--ignore-unmatch",
                 "--",
-            ]
-            .iter()
-            .map(Into::into)
-            .collect();
-            args.extend(untrack.iter().map(as_os));
-            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-            git(&refs)?;
+            ])
+            .args(untrack.iter().map(|p| bytes_to_path(p)));
+            super::cli::run(rm).map_err(failed)?;
         }
         if !to_stage.is_empty() {
-            let mut args: Vec<std::ffi::OsString> = ["update-index", "--add", "--"]
-                .iter()
-                .map(Into::into)
-                .collect();
-            args.extend(to_stage.iter().map(as_os));
-            let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-            git(&refs)?;
+            let mut add = git();
+            add.args(["update-index", "--add", "--"])
+                .args(to_stage.iter().map(|p| bytes_to_path(p)));
+            super::cli::run(add).map_err(failed)?;
         }
         let after = count(&read(scratch)?);
         Ok(IndexChange {

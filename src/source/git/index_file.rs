@@ -123,8 +123,10 @@ impl IndexFile {
         let Some(link) = link else {
             return Ok(index.finish());
         };
-        let hex: String = link.shared.iter().map(|b| format!("{b:02x}")).collect();
-        let name = format!("sharedindex.{hex}");
+        let name = format!(
+            "sharedindex.{}",
+            crate::source::git::odb::to_hex(&link.shared)
+        );
         let shared_path = dir.join(name);
         let shared_bytes = crate::support::mapped::read_replaced_by_rename(&shared_path)
             .map_err(|e| Error::Io(shared_path.clone(), e))?;
@@ -222,12 +224,12 @@ impl IndexFile {
         for (from, i, path_from) in merged {
             let file = if from == 0 { shared } else { &self };
             let path = match path_from {
-                Some(k) => shared.path_at_any(k),
-                None => file.path_at_any(i),
+                Some(k) => shared.path_at(k),
+                None => file.path_at(i),
             };
             let record = file.records[i];
             let oid_at = u32::try_from(data.len()).map_err(|_| "index too large")?;
-            data.extend_from_slice(file.oid_any(i));
+            data.extend_from_slice(file.oid(i));
             let start = u32::try_from(data.len()).map_err(|_| "index too large")?;
             data.extend_from_slice(path);
             records.push(Record {
@@ -252,22 +254,6 @@ impl IndexFile {
             oid_len: self.oid_len,
         }
         .finish())
-    }
-
-    /// The path of any record, filtered or not.
-    fn path_at_any(&self, i: usize) -> &[u8] {
-        let r = &self.records[i];
-        let (start, len) = (r.start as usize, r.len as usize);
-        match start.checked_sub(self.data.len()) {
-            Some(start) => &self.rebuilt[start..start + len],
-            None => &self.data[start..start + len],
-        }
-    }
-
-    /// The object id of any record.
-    fn oid_any(&self, i: usize) -> &[u8] {
-        let at = self.records[i].oid_at as usize;
-        &self.data[at..at + self.oid_len]
     }
 
     /// Every entry of an index file, in its order, and its `link` extension when it is split.
@@ -435,12 +421,7 @@ impl PathList for IndexFile {
     }
 
     fn path_at(&self, i: usize) -> &[u8] {
-        let r = &self.records[i];
-        let (start, len) = (r.start as usize, r.len as usize);
-        match start.checked_sub(self.data.len()) {
-            Some(start) => &self.rebuilt[start..start + len],
-            None => &self.data[start..start + len],
-        }
+        self.record_path(&self.records[i])
     }
 
     fn meta_at(&self, i: usize) -> Option<Meta> {

@@ -168,7 +168,7 @@ impl fmt::Display for Error {
             Error::Io(what, p, e) => write!(f, "{what} {}: {e}", p.display()),
             Error::Index(e) => e.fmt(f),
             Error::Odb(e) => e.fmt(f),
-            Error::GitCommand(why) => write!(f, "{why}; nothing was changed"),
+            Error::GitCommand(why) => f.write_str(why),
             Error::TreeDepth(path) => write!(
                 f,
                 "trees nest more than {MAX_TREE_DEPTH} deep (git's core.maxTreeDepth) at {}: a \

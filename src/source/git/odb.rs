@@ -755,10 +755,10 @@ fn be32(bytes: &[u8], at: usize) -> Option<u32> {
     Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
-/// Lower-case hex.
-pub fn to_hex(id: &Id) -> String {
+/// Lower-case hex, of an id of either length.
+pub fn to_hex(id: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(40);
+    let mut s = String::with_capacity(id.len() * 2);
     for b in id {
         s.push(DIGITS[usize::from(b >> 4)] as char);
         s.push(DIGITS[usize::from(b & 15)] as char);

@@ -29,7 +29,7 @@ impl Repo {
         limit: usize,
     ) -> Result<Option<(Vec<Version>, bool)>, Error> {
         if let Some(cli) = self.cli() {
-            if !matches!(cli.ls_tree(rev), Ok(Some(_))) {
+            if cli.resolve(rev).is_err() {
                 return Ok(None);
             }
             let limit_arg = format!("--max-count={limit}");
