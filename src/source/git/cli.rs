@@ -12,7 +12,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 
-use super::{Error, ObjectId};
+use super::{odb, Error, ObjectId, MAX_BLOB_READ};
 use crate::detect::{Listed, Meta, Mode};
 use crate::report::CommitInfo;
 use crate::support::paths::bytes_to_path;
@@ -46,9 +46,6 @@ impl Drop for CatFile {
         let _ = self.child.wait();
     }
 }
-
-/// A blob larger than this is not read (as for libgit2's reads).
-const MAX_BLOB_READ: u64 = 1 << 20;
 
 impl Cli {
     /// Opens the repository at or above `dir` (the current directory for a hook), whose
@@ -124,6 +121,84 @@ impl Cli {
             cat: RefCell::new(None),
             check: RefCell::new(None),
         })
+    }
+
+    /// `git` for a repository libgit2 opened: the same commands, set up from what it found;
+    /// nothing is run yet.
+    pub(super) fn plain(
+        git_dir: &Path,
+        common_dir: &Path,
+        work_tree: Option<&Path>,
+        from_env: bool,
+    ) -> Cli {
+        Cli {
+            git_dir: git_dir.to_path_buf(),
+            common_dir: common_dir.to_path_buf(),
+            work_tree: work_tree.map(Path::to_path_buf),
+            oid_len: 20,
+            from_env,
+            format: ("", ""),
+            cat: RefCell::new(None),
+            check: RefCell::new(None),
+        }
+    }
+
+    /// `git` for the object store of the repository whose common directory is `common`, as
+    /// the fallback of venv-guard's own object reader (SHA-1 only); nothing is run yet.
+    pub(super) fn for_objects(common: &Path) -> Cli {
+        Cli {
+            git_dir: common.to_path_buf(),
+            common_dir: common.to_path_buf(),
+            work_tree: None,
+            oid_len: 20,
+            from_env: false,
+            format: ("", ""),
+            cat: RefCell::new(None),
+            check: RefCell::new(None),
+        }
+    }
+
+    /// The object `id` as `git cat-file --batch` reads it; `None` when git has no such object.
+    /// An object larger than venv-guard reads is an error, and git is stopped rather than read
+    /// to its end.
+    pub(super) fn read_object(&self, id: &[u8]) -> Result<Option<odb::Object>, Error> {
+        let mut slot = self.cat.borrow_mut();
+        let Some((cat, kind, size)) = self.ask(&mut slot, "--batch", id) else {
+            *slot = None;
+            return Ok(None);
+        };
+        let Some(kind) = kind_named(&kind) else {
+            *slot = None;
+            return Ok(None);
+        };
+        if size > odb::MAX_OBJECT as u64 {
+            *slot = None;
+            return Err(Error::Odb(odb::Error::TooLarge(self.git_dir.clone(), size)));
+        }
+        let mut content = Vec::new();
+        let read = (&mut cat.output).take(size + 1).read_to_end(&mut content);
+        if read.is_err() || content.pop() != Some(b'\n') || content.len() as u64 != size {
+            *slot = None;
+            return Err(Error::GitCommand(format!(
+                "git cat-file stopped while reading object {}",
+                odb::to_hex(id)
+            )));
+        }
+        Ok(Some(odb::Object {
+            kind,
+            data: std::rc::Rc::new(content),
+        }))
+    }
+
+    /// The kind and size of object `id`, from `git cat-file --batch-check`; `None` when git
+    /// has no such object.
+    pub(super) fn object_header(&self, id: &[u8]) -> Result<Option<(odb::Kind, u64)>, Error> {
+        let mut slot = self.check.borrow_mut();
+        let Some((_, kind, size)) = self.ask(&mut slot, "--batch-check", id) else {
+            *slot = None;
+            return Ok(None);
+        };
+        Ok(kind_named(&kind).map(|kind| (kind, size)))
     }
 
     /// The repository's git directory.
@@ -308,6 +383,17 @@ fn clear_env(cmd: &mut Command) {
     }
 }
 
+/// The kind of object git names `name`.
+fn kind_named(name: &str) -> Option<odb::Kind> {
+    match name {
+        "commit" => Some(odb::Kind::Commit),
+        "tree" => Some(odb::Kind::Tree),
+        "blob" => Some(odb::Kind::Blob),
+        "tag" => Some(odb::Kind::Tag),
+        _ => None,
+    }
+}
+
 fn trim_newline(bytes: &[u8]) -> &[u8] {
     bytes.strip_suffix(b"\n").unwrap_or(bytes)
 }
@@ -360,8 +446,13 @@ impl Cli {
 
     /// The commit `rev` names, in hexadecimal; an error naming it when it names none.
     pub(crate) fn resolve(&self, rev: &str) -> Result<String, Error> {
+        self.rev_parse(rev, "^{commit}")
+    }
+
+    /// `git rev-parse --verify REV{peel}`.
+    fn rev_parse(&self, rev: &str, peel: &str) -> Result<String, Error> {
         let mut cmd = self.git(["rev-parse", "--verify", "--quiet", "--end-of-options"]);
-        cmd.arg(format!("{rev}^{{commit}}"));
+        cmd.arg(format!("{rev}{peel}"));
         let unresolved = || {
             Error::GitCommand(format!(
                 "cannot resolve the revision {}",
@@ -374,6 +465,29 @@ impl Cli {
             return Err(unresolved());
         }
         Ok(hex)
+    }
+
+    /// The object `rev` names, in hexadecimal, as `git rev-parse --verify` resolves it; an
+    /// error naming it when it names none.
+    pub(crate) fn resolve_object(&self, rev: &str) -> Result<String, Error> {
+        self.rev_parse(rev, "")
+    }
+
+    /// The commits `git rev-list ARGS` lists, in its order.
+    pub(crate) fn rev_list(&self, args: &[&str]) -> Result<Vec<odb::Id>, Error> {
+        let mut cmd = self.git(["rev-list", "--end-of-options"]);
+        cmd.args(args);
+        let out = run(cmd)?;
+        out.split(|&b| b == b'\n')
+            .filter(|line| !line.is_empty())
+            .map(|line| {
+                odb::from_hex(line).ok_or_else(|| {
+                    Error::GitCommand(
+                        "git rev-list answered what venv-guard cannot read".to_owned(),
+                    )
+                })
+            })
+            .collect()
     }
 
     /// The commits `git log ARGS` lists, in its order, with what each added or changed.

@@ -4,146 +4,18 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
-use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{mpsc, Mutex, PoisonError};
 
-use git2::{Oid, Repository};
-
+use super::store::{Store, StorePlace};
+use super::tree_object::{tree_order, Entries, Entry};
 use super::{mode_of, Error, ObjectId};
 use crate::detect::Listed;
 use crate::detect::{Meta, Mode};
 use crate::report::CommitInfo;
-use crate::source::git::odb::{self, Id, Kind, Odb};
+use crate::source::git::odb::{self, Id};
 use crate::support::fxhash::{FxHashMap, FxHashSet};
-
-/// Where a repository's objects are: enough to open a [`Store`] on any thread.
-#[derive(Clone)]
-pub(super) struct StorePlace {
-    /// The object directories git reads (the repository's own, then any from the
-    /// environment).
-    pub(super) objects: Vec<PathBuf>,
-    /// The repository's common directory, for libgit2.
-    pub(super) common: PathBuf,
-}
-
-/// The object store, with libgit2 behind it for what [`Odb`] does not find.
-pub(super) struct Store {
-    odb: Odb,
-    common: PathBuf,
-    fallback: Option<Repository>,
-}
-
-impl Store {
-    pub(super) fn open(place: &StorePlace) -> Store {
-        Store {
-            odb: Odb::open(&place.objects),
-            common: place.common.clone(),
-            fallback: None,
-        }
-    }
-
-    /// The content of object `id`, which must be a `kind`.
-    pub(super) fn read(&mut self, id: &Id, kind: Kind) -> Result<Rc<Vec<u8>>, Error> {
-        let object = match self.odb.read(id).map_err(Error::Odb)? {
-            Some(object) => object,
-            None => self.read_fallback(id)?,
-        };
-        if object.kind != kind {
-            return Err(Error::Odb(odb::Error::WrongKind(*id, kind)));
-        }
-        Ok(object.data)
-    }
-
-    /// libgit2's view of the repository, opened on first use.
-    fn fallback(&mut self) -> Result<&Repository, Error> {
-        let repo = match self.fallback.take() {
-            Some(repo) => repo,
-            None => Repository::open_ext(
-                &self.common,
-                git2::RepositoryOpenFlags::NO_SEARCH,
-                std::iter::empty::<&std::ffi::OsStr>(),
-            )
-            .map_err(|e| Error::Git("cannot open the repository", e))?,
-        };
-        Ok(self.fallback.insert(repo))
-    }
-
-    fn read_fallback(&mut self, id: &Id) -> Result<odb::Object, Error> {
-        let missing = || Error::Odb(odb::Error::Missing(*id));
-        let oid = Oid::from_bytes(id).map_err(|_| missing())?;
-        let store = self
-            .fallback()?
-            .odb()
-            .map_err(|e| Error::Git("cannot open the object store", e))?;
-        let object = store.read(oid).map_err(|_| missing())?;
-        Ok(odb::Object {
-            kind: kind_of(object.kind()),
-            data: Rc::new(object.data().to_vec()),
-        })
-    }
-
-    /// The commit a ref's target names: itself, or what an annotated tag (or a chain of them)
-    /// points at; `None` for a tag of a tree or a blob.
-    pub(super) fn peel_to_commit(&mut self, id: Id) -> Result<Option<Id>, Error> {
-        let start = id;
-        let mut id = id;
-        // git follows a chain of tags to its end; so does this, up to a bound no real
-        // repository nears, and past it says so rather than passing the ref over.
-        for _ in 0..MAX_TAG_CHAIN {
-            match self.kind(&id)? {
-                Kind::Commit => return Ok(Some(id)),
-                Kind::Tag => {
-                    let tag = self.read(&id, Kind::Tag)?;
-                    let target = tag
-                        .strip_prefix(b"object ")
-                        .and_then(|rest| odb::from_hex(rest.get(..40)?));
-                    match target {
-                        Some(target) => id = target,
-                        None => return Ok(None),
-                    }
-                }
-                Kind::Tree | Kind::Blob => return Ok(None),
-            }
-        }
-        Err(Error::TagChain(odb::to_hex(&start), MAX_TAG_CHAIN))
-    }
-
-    /// The kind of object `id`, read from its header alone.
-    fn kind(&mut self, id: &Id) -> Result<Kind, Error> {
-        if let Some(kind) = self.odb.kind(id).map_err(Error::Odb)? {
-            return Ok(kind);
-        }
-        let missing = || Error::Odb(odb::Error::Missing(*id));
-        let oid = Oid::from_bytes(id).map_err(|_| missing())?;
-        let (_, kind) = self
-            .fallback()?
-            .odb()
-            .and_then(|store| store.read_header(oid))
-            .map_err(|_| missing())?;
-        Ok(kind_of(kind))
-    }
-
-    /// Reads and parses commit `id`.
-    pub(super) fn commit(&mut self, id: &Id) -> Result<Commit, Error> {
-        let data = self.read(id, Kind::Commit)?;
-        Commit::parse(id, &data).ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
-    }
-}
-
-/// libgit2's kind of object as this crate's.
-fn kind_of(kind: git2::ObjectType) -> Kind {
-    match kind {
-        git2::ObjectType::Commit => Kind::Commit,
-        git2::ObjectType::Tree => Kind::Tree,
-        git2::ObjectType::Tag => Kind::Tag,
-        _ => Kind::Blob,
-    }
-}
-
-/// How many annotated tags in a row are followed to the commit they name.
-const MAX_TAG_CHAIN: usize = 10_000;
 
 /// What a walk needs of a commit.
 pub(super) struct Commit {
@@ -159,7 +31,7 @@ impl Commit {
     /// Parses a commit object as git's `parse_commit_buffer` does: the `tree` line first, then
     /// the `parent` lines right after it; a `parent` line anywhere else names no parent (git,
     /// libgit2 and fsck all read such a commit as parentless). `None` without a leading tree.
-    fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
+    pub(super) fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
         let (mut tree, mut parents, mut author, mut committer) = (None, Vec::new(), None, None);
         let mut rest = data;
         let mut first = true;
@@ -506,66 +378,11 @@ impl RecentTrees {
     fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
         let tree = match self.current.get(id).or_else(|| self.previous.get(id)) {
             Some(tree) => Rc::clone(tree),
-            None => store.read(id, Kind::Tree)?,
+            None => store.tree(id)?,
         };
         self.current.insert(*id, Rc::clone(&tree));
         Ok(tree)
     }
-}
-
-/// One entry of a tree object.
-struct Entry<'a> {
-    mode: u32,
-    name: &'a [u8],
-    id: &'a Id,
-}
-
-impl Entry<'_> {
-    fn is_tree(&self) -> bool {
-        self.mode & 0o170000 == 0o040000
-    }
-}
-
-/// The entries of a tree object, in its order; stops at the first malformed entry.
-struct Entries<'a>(&'a [u8]);
-
-impl<'a> Iterator for Entries<'a> {
-    type Item = Entry<'a>;
-
-    fn next(&mut self) -> Option<Entry<'a>> {
-        let data = self.0;
-        let space = data.iter().position(|&b| b == b' ')?;
-        let nul = space + 1 + data[space + 1..].iter().position(|&b| b == 0)?;
-        let id: &Id = data.get(nul + 1..nul + 21)?.try_into().ok()?;
-        let mut mode = 0u32;
-        for &digit in &data[..space] {
-            if !(b'0'..=b'7').contains(&digit) || mode > 0o777_777 {
-                self.0 = &[];
-                return None;
-            }
-            mode = mode * 8 + u32::from(digit - b'0');
-        }
-        self.0 = &data[nul + 21..];
-        Some(Entry {
-            mode,
-            name: &data[space + 1..nul],
-            id,
-        })
-    }
-}
-
-/// git's order of tree entries: by name, a tree's name read as if it ended in `/`.
-fn tree_order(a: &Entry<'_>, b: &Entry<'_>) -> Ordering {
-    let n = a.name.len().min(b.name.len());
-    a.name[..n].cmp(&b.name[..n]).then_with(|| {
-        let end = |e: &Entry<'_>| {
-            e.name
-                .get(n)
-                .copied()
-                .unwrap_or(if e.is_tree() { b'/' } else { 0 })
-        };
-        end(a).cmp(&end(b))
-    })
 }
 
 /// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
@@ -615,7 +432,7 @@ pub(super) fn diff_trees(
             f(Listed {
                 path: prefix.clone(),
                 meta: Meta { mode, size: None },
-                data: ObjectId::from_bytes(entry.id).unwrap_or(ObjectId::from(Oid::ZERO_SHA1)),
+                data: ObjectId::sha1(entry.id),
             });
         }
         prefix.truncate(len);
@@ -738,16 +555,5 @@ mod tests {
         let alone = summary();
         crate::support::parallel::ONE_THREAD.with(|one| one.set(false));
         assert_eq!(alone, threaded);
-    }
-
-    #[test]
-    fn malformed_tree_entries_end_the_listing() {
-        let mut data = b"100644 ok\0".to_vec();
-        data.extend_from_slice(&[1; 20]);
-        data.extend_from_slice(b"10x644 bad\0");
-        data.extend_from_slice(&[2; 20]);
-        let names: Vec<&[u8]> = Entries(&data).map(|e| e.name).collect();
-        assert_eq!(names, vec![&b"ok"[..]]);
-        assert_eq!(Entries(b"100644 short\0abc").count(), 0);
     }
 }

@@ -3,8 +3,9 @@
 
 use git2::Oid;
 
-use super::commits::{self, RecentTrees, Store, StorePlace};
+use super::commits::{self, RecentTrees};
 use super::odb::Id;
+use super::store::{Store, StorePlace};
 use super::tree::Objects;
 use super::{object_dirs_from_env, Error, ObjectId, Repo};
 use crate::detect::{Listed, SortedPaths};
@@ -31,31 +32,19 @@ impl Repo {
             let changed = Objects::new(self, newest.into_values().collect());
             return Ok((changed, self.tree(to)?));
         }
-        let resolve = |rev: &str| {
-            self.lib()?
-                .revparse_single(rev)
-                .and_then(|o| o.peel_to_commit())
-                .map(|c| c.id())
-                .map_err(|e| Error::Git("cannot resolve the revision", e))
-        };
-        let (from_id, to_id) = (resolve(from)?, resolve(to)?);
-        let mut walk = self
-            .lib()?
-            .revwalk()
-            .map_err(|e| Error::Git("cannot walk the history", e))?;
-        walk.push(to_id)
-            .map_err(|e| Error::Git("cannot walk the history", e))?;
-        walk.hide(from_id)
-            .map_err(|e| Error::Git("cannot walk the history", e))?;
+        // Which commits are in the range is git's answer (`git rev-list`); what they changed
+        // is read here.
+        let git = self.git();
+        let (from_id, to_id) = (git.resolve(from)?, git.resolve(to)?);
+        let listed = git.rev_list(&[to_id.as_str(), &format!("^{from_id}")])?;
         let mut store = Store::open(&self.store_place());
         let mut trees = RecentTrees::default();
         let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
         let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
         let mut prefix = Vec::new();
-        for id in walk {
-            let id = id.map_err(|e| Error::Git("cannot walk the history", e))?;
-            let commit = store.commit(&oid_bytes(id))?;
-            tree_of.insert(oid_bytes(id), Some(commit.tree));
+        for id in listed {
+            let commit = store.commit(&id)?;
+            tree_of.insert(id, Some(commit.tree));
             let parent_tree = match commit.parents.first() {
                 Some(parent) => match tree_of.get(parent) {
                     Some(tree) => *tree,
@@ -88,7 +77,7 @@ impl Repo {
             )?;
         }
         let changed = Objects::new(self, newest.into_values().collect());
-        let tree = self.tree(&to_id.to_string())?;
+        let tree = self.tree(&to_id)?;
         Ok((changed, tree))
     }
 

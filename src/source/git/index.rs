@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 use git2::{IndexEntry, IndexTime, Oid};
 
 use super::index_file::IndexFile;
-use super::tree::read_blob_head;
 use super::{Error, Repo};
 use crate::detect::{Meta, PathList, Probe, SortedPaths};
 use crate::support::paths::{at_or_below, bytes_to_path};
@@ -122,11 +121,8 @@ impl Probe for Index<'_> {
     /// Reads the staged blob, not the working file: what would be committed.
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         let i = self.file.find(path)?;
-        if let Some(cli) = self.repo.cli() {
-            return cli.read_blob_head(self.file.oid(i), limit);
-        }
         let id = super::ObjectId::from_bytes(self.file.oid(i))?;
-        read_blob_head(self.repo.lib().ok()?, id, limit)
+        self.repo.read_blob(id, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {

@@ -36,6 +36,13 @@ pub struct Record {
     stage: u8,
 }
 
+impl Record {
+    /// The merge stage: 0 for a normal entry, 1 to 3 for the sides of a conflict.
+    pub fn stage(&self) -> u8 {
+        self.stage
+    }
+}
+
 /// A node of the cache-tree: a directory whose entries hash to `oid`, when valid.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CacheTree {

@@ -12,12 +12,15 @@ use git2::{ErrorCode, Oid, Repository, RepositoryOpenFlags};
 
 mod cli;
 mod commits;
+mod delta;
 mod history;
 mod index;
 pub mod index_file;
 pub mod odb;
 mod staged;
+mod store;
 mod tree;
+mod tree_object;
 mod versions;
 
 pub use history::{History, PathHistory};
@@ -26,7 +29,9 @@ pub use tree::Objects;
 
 use crate::detect::Mode;
 use crate::support::paths::bytes_to_path;
-use tree::read_blob_head;
+
+/// A blob larger than this is never read whole: markers and scripts are small.
+const MAX_BLOB_READ: u64 = 1 << 20;
 
 /// An object id: SHA-1 (20 bytes) or SHA-256 (32 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -49,6 +54,18 @@ impl ObjectId {
         Some(id)
     }
 
+    /// A SHA-1 id.
+    pub(crate) fn sha1(id: &odb::Id) -> ObjectId {
+        let mut bytes = [0; 32];
+        bytes[..20].copy_from_slice(id);
+        ObjectId { bytes, len: 20 }
+    }
+
+    /// The id as the own object reader spells it, for a SHA-1 id.
+    pub(crate) fn to_sha1(self) -> Option<odb::Id> {
+        self.as_bytes().try_into().ok()
+    }
+
     /// The id spelled in hexadecimal, as git prints it.
     pub fn from_hex(hex: &[u8]) -> Option<ObjectId> {
         if !hex.len().is_multiple_of(2) {
@@ -65,11 +82,6 @@ impl ObjectId {
     /// Its bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
-    }
-
-    /// libgit2's form of a SHA-1 id.
-    fn to_git2(self) -> Option<Oid> {
-        Oid::from_bytes(self.as_bytes()).ok()
     }
 }
 
@@ -119,6 +131,8 @@ pub enum Error {
     TagChain(String, usize),
     /// Trees nest deeper than git itself reads them (`core.maxTreeDepth`).
     TreeDepth(Vec<u8>),
+    /// A tree git cannot read either: its id, and git's words for what is wrong.
+    BadTree(String, &'static str),
     /// A repository format git makes that venv-guard cannot read yet: the setting, and what
     /// to do.
     Unsupported(&'static str, &'static str),
@@ -175,6 +189,11 @@ impl fmt::Display for Error {
                  damaged or crafted repository; nothing was read past it",
                 crate::support::escape::display(&path[..path.len().min(200)])
             ),
+            Error::BadTree(id, what) => write!(
+                f,
+                "tree {id} is damaged ({what}), and git cannot read it either; `git fsck` \
+                 tells more"
+            ),
             Error::TagChain(id, n) => write!(
                 f,
                 "the tag {id} starts a chain of more than {n} annotated tags; the history was \
@@ -203,6 +222,11 @@ pub struct Repo {
     cli: Option<cli::Cli>,
     /// Opened from a hook's environment: `GIT_INDEX_FILE` applies.
     from_env: bool,
+    /// The object store, opened on first use (SHA-1 repositories: objects are never read
+    /// through libgit2).
+    store: std::cell::RefCell<Option<store::Store>>,
+    /// `git` for what needs its own answer (revisions, `git log`), set up on first use.
+    git: std::cell::OnceCell<cli::Cli>,
 }
 
 /// The first `.git` at or above `path`, if there is one.
@@ -210,18 +234,6 @@ fn broken_git_entry(path: &Path) -> Option<PathBuf> {
     path.ancestors()
         .map(|dir| dir.join(".git"))
         .find(|dot_git| fs::symlink_metadata(dot_git).is_ok())
-}
-
-/// libgit2 re-hashes every object it reads by default; git does not, and the objects come
-/// from the user's own repository. Reading trees for a history scan costs a third less without.
-fn fast_object_reads() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        git2::opts::strict_hash_verification(false);
-        // Trees are read once or twice per walk and compared by id: libgit2's object cache
-        // only adds memory (it tripled the peak of a history scan).
-        git2::opts::enable_caching(false);
-    });
 }
 
 /// The object directories git's environment names, which git reads in every command:
@@ -267,12 +279,13 @@ impl Repo {
     }
 
     fn open_from_env_as_is() -> Result<Repo, Error> {
-        fast_object_reads();
         match Repository::open_from_env() {
             Ok(repo) => Ok(Repo {
                 lib: Some(repo),
                 cli: None,
                 from_env: true,
+                store: Default::default(),
+                git: Default::default(),
             }),
             Err(e) if e.code() == ErrorCode::NotFound => Err(Error::NotARepository(
                 std::env::current_dir().unwrap_or_default(),
@@ -284,6 +297,8 @@ impl Repo {
                         lib: None,
                         cli: Some(cli::Cli::open(&here, true, format)?),
                         from_env: true,
+                        store: Default::default(),
+                        git: Default::default(),
                     })
                 }
                 None => Err(Error::Git("cannot open the repository", e)),
@@ -297,7 +312,6 @@ impl Repo {
     }
 
     fn discover_as_is(path: &Path) -> Result<Option<Repo>, Error> {
-        fast_object_reads();
         let ceilings: [&Path; 0] = [];
         match Repository::open_ext(path, RepositoryOpenFlags::empty(), ceilings) {
             Ok(repo) => {
@@ -306,6 +320,8 @@ impl Repo {
                     lib: Some(repo),
                     cli: None,
                     from_env: false,
+                    store: Default::default(),
+                    git: Default::default(),
                 }))
             }
             // A `.git` that libgit2 cannot open (a gitdir file pointing nowhere) is an error, as
@@ -319,6 +335,8 @@ impl Repo {
                     lib: None,
                     cli: Some(cli::Cli::open(path, false, format)?),
                     from_env: false,
+                    store: Default::default(),
+                    git: Default::default(),
                 })),
                 None => Err(Error::Git("cannot open the repository", e)),
             },
@@ -352,6 +370,54 @@ impl Repo {
     /// The `git` view, for a repository libgit2 cannot open.
     pub(crate) fn cli(&self) -> Option<&cli::Cli> {
         self.cli.as_ref()
+    }
+
+    /// `git` in this repository: the `git` view, or for one libgit2 opened, the same commands
+    /// set up from what libgit2 found.
+    pub(crate) fn git(&self) -> &cli::Cli {
+        if let Some(cli) = &self.cli {
+            return cli;
+        }
+        self.git.get_or_init(|| {
+            cli::Cli::plain(
+                self.git_dir(),
+                self.common_dir(),
+                self.lib.as_ref().and_then(Repository::workdir),
+                self.from_env,
+            )
+        })
+    }
+
+    /// Runs `f` on the object store, opening it on first use.
+    fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut store::Store) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut slot = self.store.borrow_mut();
+        let store = slot.get_or_insert_with(|| store::Store::open(&self.store_place()));
+        f(store)
+    }
+
+    /// The commit `HEAD` names (its ref read through libgit2, no object read), or `None` for
+    /// an unborn branch.
+    fn head_id(&self) -> Result<Option<odb::Id>, Error> {
+        match self.lib()?.head() {
+            Ok(head) => Ok(head.target().map(history::oid_bytes)),
+            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => Ok(None),
+            Err(e) => Err(Error::Git("cannot read HEAD", e)),
+        }
+    }
+
+    /// The object `rev` names: `HEAD` from its ref, anything else as `git rev-parse` resolves
+    /// it; `None` for an unborn `HEAD`.
+    fn resolve_id(&self, rev: &str) -> Result<Option<odb::Id>, Error> {
+        if rev == "HEAD" {
+            return self.head_id();
+        }
+        let hex = self.git().resolve_object(rev)?;
+        odb::from_hex(hex.as_bytes()).map(Some).ok_or_else(|| {
+            Error::GitCommand(format!("git named an object venv-guard cannot read: {hex}"))
+        })
     }
 
     /// Whether the repository is read through the `git` on `PATH` (SHA-256, reftable).
@@ -392,7 +458,10 @@ impl Repo {
         if let Some(cli) = &self.cli {
             return cli.read_blob_head(id.as_bytes(), limit);
         }
-        read_blob_head(self.lib().ok()?, id, limit)
+        let id = id.to_sha1()?;
+        self.with_store(|store| Ok(store.blob_head(&id, limit, MAX_BLOB_READ)))
+            .ok()
+            .flatten()
     }
 
     /// The size of a blob, from its header.
@@ -400,10 +469,11 @@ impl Repo {
         if let Some(cli) = &self.cli {
             return cli.blob_size(id.as_bytes());
         }
-        let odb = self.lib().ok()?.odb().ok()?;
-        odb.read_header(id.to_git2()?)
-            .ok()
-            .map(|(size, _)| size as u64)
+        let id = id.to_sha1()?;
+        match self.with_store(|store| store.header(&id)) {
+            Ok(Some((odb::Kind::Blob, size))) => Some(size),
+            _ => None,
+        }
     }
 
     /// The repository's `info/exclude`, in its common directory as git reads it (a linked

@@ -21,6 +21,8 @@ use std::rc::Rc;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
+pub use super::delta::apply_delta;
+use super::delta::{varint, BaseCache};
 use crate::support::fxhash::FxHashMap;
 use crate::support::mapped::read_exact_at;
 
@@ -41,6 +43,13 @@ const MAX_CHAIN: usize = 10_000;
 /// zlib expands at most about 1032 to 1: a declared size beyond that is a damaged header, and is
 /// refused before anything is allocated for it.
 const MAX_RATIO: u64 = 1032;
+
+/// The largest object (or delta result on the way to one) that is read: 128 MiB. Commits,
+/// trees and tags are far smaller in every real repository (a tree of 128 MiB would list three
+/// million files in one folder), and blobs are only read when their header says they are small.
+/// A crafted object that declares more, or a chain of deltas that doubles its size at each step,
+/// is refused before anything is allocated for it.
+pub const MAX_OBJECT: usize = 128 << 20;
 
 /// The four kinds of object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,6 +106,9 @@ pub enum Error {
     Missing(Id),
     /// An object is not of the kind that refers to it says.
     WrongKind(Id, Kind),
+    /// An object (or a delta on the way to it) declares more bytes than [`MAX_OBJECT`], or the
+    /// allocator refused what it declares.
+    TooLarge(PathBuf, u64),
 }
 
 impl fmt::Display for Error {
@@ -119,6 +131,13 @@ impl fmt::Display for Error {
             Error::WrongKind(id, kind) => {
                 write!(f, "object {} is not a readable {kind:?}", to_hex(id))
             }
+            Error::TooLarge(path, size) => write!(
+                f,
+                "{} holds an object of {size} bytes, more than venv-guard reads ({} MiB); \
+                 `git fsck` tells whether it is damaged",
+                path.display(),
+                MAX_OBJECT >> 20
+            ),
         }
     }
 }
@@ -185,41 +204,101 @@ impl Odb {
     /// The kind of object `id`, found without inflating its content (a delta's kind is its
     /// base's), or `None` if this reader does not find it: a ref may name a 1 GB blob.
     pub fn kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {
+        Ok(self.header(id)?.map(|(kind, _)| kind))
+    }
+
+    /// The kind and size of object `id`, read from headers alone (a delta's kind is its
+    /// base's, its size is what the delta says it makes), or `None` if this reader does not
+    /// find it.
+    pub fn header(&mut self, id: &Id) -> Result<Option<(Kind, u64)>, Error> {
         let Some((mut pack, mut at)) = self.locate(id) else {
-            return self.loose_kind(id);
+            return self.loose_header(id);
         };
+        let mut size = None;
         for _ in 0..=MAX_CHAIN {
             match self.packs[pack].header(at)? {
-                Header::Whole { kind, .. } => return Ok(Some(kind)),
-                Header::OfsDelta { base, .. } => at = base,
-                Header::RefDelta { base, .. } => match self.locate(&base) {
-                    Some(found) => (pack, at) = found,
-                    None => return self.loose_kind(&base),
-                },
+                Header::Whole {
+                    kind, size: whole, ..
+                } => return Ok(Some((kind, size.unwrap_or(whole as u64)))),
+                Header::OfsDelta { base, data, .. } => {
+                    size = Some(size.map_or_else(|| self.delta_target(pack, data), Ok)?);
+                    at = base;
+                }
+                Header::RefDelta { base, data, .. } => {
+                    size = Some(size.map_or_else(|| self.delta_target(pack, data), Ok)?);
+                    match self.locate(&base) {
+                        Some(found) => (pack, at) = found,
+                        None => {
+                            return Ok(self
+                                .loose_header(&base)?
+                                .map(|(kind, whole)| (kind, size.unwrap_or(whole))))
+                        }
+                    }
+                }
             }
         }
         Err(self.packs[pack].damaged("a delta chain loops"))
     }
 
-    /// The kind of a loose object, from the start of its header.
-    fn loose_kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {
+    /// The size a delta at `start` of pack `pack` says it makes, from the start of its stream.
+    fn delta_target(&mut self, pack: usize, start: u64) -> Result<u64, Error> {
+        let pack = &mut self.packs[pack];
+        let input = pack.window_at(start)?;
+        self.zlib.reset(true);
+        let mut head = Vec::with_capacity(24);
+        // Too little output space is expected here: only the start is wanted.
+        let _ = self
+            .zlib
+            .decompress_vec(input, &mut head, FlushDecompress::None);
+        let mut i = 0;
+        varint(&head, &mut i)
+            .and_then(|_| varint(&head, &mut i))
+            .ok_or_else(|| pack.damaged("a bad delta header"))
+    }
+
+    /// Reads the start of a loose object's stream: its kind, its size, and the content bytes
+    /// already inflated after the header.
+    fn loose_start(
+        &mut self,
+        path: &Path,
+        compressed: &[u8],
+    ) -> Result<(Kind, usize, Vec<u8>, bool), Error> {
+        let damaged = |what| Error::Damaged(path.to_path_buf(), what);
+        self.zlib.reset(true);
+        let mut head = Vec::with_capacity(64);
+        let status = self
+            .zlib
+            .decompress_vec(compressed, &mut head, FlushDecompress::None)
+            .map_err(|_| damaged("not zlib data"))?;
+        let nul = head
+            .iter()
+            .position(|&b| b == 0)
+            .ok_or_else(|| damaged("bad header"))?;
+        let header = &head[..nul];
+        let space = header
+            .iter()
+            .position(|&b| b == b' ')
+            .ok_or_else(|| damaged("bad header"))?;
+        let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
+        let size: usize = std::str::from_utf8(&header[space + 1..])
+            .ok()
+            .filter(|s| !s.starts_with('+'))
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| damaged("bad size"))?;
+        let rest = head[nul + 1..].to_vec();
+        Ok((kind, size, rest, status == Status::StreamEnd))
+    }
+
+    /// The kind and size of a loose object, from the start of its stream.
+    fn loose_header(&mut self, id: &Id) -> Result<Option<(Kind, u64)>, Error> {
         let Some((path, file)) = self.loose_file(id)? else {
             return Ok(None);
         };
         let mut compressed = Vec::new();
         io::Read::read_to_end(&mut io::Read::take(file, 256), &mut compressed)
             .map_err(|e| Error::Io(path.clone(), e))?;
-        self.zlib.reset(true);
-        let mut head = Vec::with_capacity(16);
-        // Too little input or output space is expected here: only the start is wanted.
-        let _ = self
-            .zlib
-            .decompress_vec(&compressed, &mut head, FlushDecompress::None);
-        let word = head.split(|&b| b == b' ').next().unwrap_or_default();
-        match Kind::from_name(word) {
-            Some(kind) if head.len() > word.len() => Ok(Some(kind)),
-            _ => Err(Error::Damaged(path, "bad header")),
-        }
+        let (kind, size, _, _) = self.loose_start(&path, &compressed)?;
+        Ok(Some((kind, size as u64)))
     }
 
     /// The file of loose object `id` in the first store that has one.
@@ -243,18 +322,39 @@ impl Odb {
             .find_map(|(i, pack)| Some((i, pack.find(id)?)))
     }
 
+    /// Reads a loose object: its header first, so that what it declares is checked before
+    /// anything is allocated for it, then exactly that many bytes.
     fn read_loose(&mut self, id: &Id) -> Result<Option<Object>, Error> {
-        let Some((path, mut file)) = self.loose_file(id)? else {
+        let Some((path, file)) = self.loose_file(id)? else {
             return Ok(None);
         };
+        let on_disk = file
+            .metadata()
+            .map_err(|e| Error::Io(path.clone(), e))?
+            .len();
+        if on_disk > MAX_OBJECT as u64 {
+            return Err(Error::TooLarge(path, on_disk));
+        }
         let mut compressed = Vec::new();
-        io::Read::read_to_end(&mut file, &mut compressed)
-            .map_err(|e| Error::Io(path.clone(), e))?;
+        io::Read::read_to_end(
+            &mut io::Read::take(file, MAX_OBJECT as u64),
+            &mut compressed,
+        )
+        .map_err(|e| Error::Io(path.clone(), e))?;
         let damaged = |what| Error::Damaged(path.clone(), what);
-        let limit = (compressed.len() as u64).saturating_mul(MAX_RATIO) + 64;
-        self.zlib.reset(true);
-        let mut out = Vec::with_capacity(compressed.len().saturating_mul(3) + 64);
-        loop {
+        let (kind, size, start, ended) = self.loose_start(&path, &compressed)?;
+        if size > MAX_OBJECT
+            || size as u64 > (compressed.len() as u64).saturating_mul(MAX_RATIO) + 64
+        {
+            return Err(Error::TooLarge(path, size as u64));
+        }
+        // One spare byte, so a stream longer than its header says is caught.
+        let mut out = Vec::new();
+        out.try_reserve_exact(size + 1)
+            .map_err(|_| Error::TooLarge(path.clone(), size as u64))?;
+        out.extend_from_slice(&start);
+        let mut ended = ended;
+        while !ended && out.len() <= size {
             let consumed = self.zlib.total_in() as usize;
             let input = compressed.get(consumed..).unwrap_or_default();
             let produced = out.len();
@@ -262,33 +362,14 @@ impl Odb {
                 .zlib
                 .decompress_vec(input, &mut out, FlushDecompress::None)
                 .map_err(|_| damaged("not zlib data"))?;
-            if status == Status::StreamEnd {
-                break;
-            }
-            if out.len() == out.capacity() && (out.len() as u64) < limit {
-                out.reserve(out.len());
-            } else if out.len() == produced && self.zlib.total_in() as usize == consumed {
+            ended = status == Status::StreamEnd;
+            if !ended && out.len() == produced && self.zlib.total_in() as usize == consumed {
                 return Err(damaged("truncated"));
             }
         }
-        let nul = out
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or_else(|| damaged("no header"))?;
-        let header = &out[..nul];
-        let space = header
-            .iter()
-            .position(|&b| b == b' ')
-            .ok_or_else(|| damaged("bad header"))?;
-        let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
-        let size: usize = std::str::from_utf8(&header[space + 1..])
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| damaged("bad size"))?;
-        if out.len() - nul - 1 != size {
+        if !ended || out.len() != size {
             return Err(damaged("wrong size"));
         }
-        out.drain(..=nul);
         Ok(Some(Object {
             kind,
             data: Rc::new(out),
@@ -340,6 +421,10 @@ impl Odb {
             if let Some((bp, bo)) = key {
                 self.bases.put(bp, bo, base.clone());
             }
+            let target = self.delta_target(p, data)?;
+            if target > MAX_OBJECT as u64 {
+                return Err(Error::TooLarge(self.packs[p].path.clone(), target));
+            }
             let delta = self.inflate(p, data, size)?;
             let bytes = apply_delta(&base.data, &delta)
                 .ok_or_else(|| self.packs[p].damaged("a delta does not apply"))?;
@@ -358,6 +443,9 @@ impl Odb {
         if size as u64 > pack.len.saturating_sub(start).saturating_mul(MAX_RATIO) + 64 {
             return Err(pack.damaged("an object is larger than the pack could hold"));
         }
+        if size > MAX_OBJECT {
+            return Err(Error::TooLarge(pack.path.clone(), size as u64));
+        }
         self.zlib.reset(true);
         // One spare byte, so a stream longer than its header says is caught; a damaged header
         // cannot make it allocate more than the stream proves to hold.
@@ -365,7 +453,8 @@ impl Odb {
         let mut at = start;
         loop {
             if out.len() == out.capacity() {
-                out.reserve((size + 1 - out.len()).min(out.len()));
+                out.try_reserve((size + 1 - out.len()).min(out.len()))
+                    .map_err(|_| Error::TooLarge(pack.path.clone(), size as u64))?;
             }
             let input = pack.window_at(at)?;
             if input.is_empty() {
@@ -624,129 +713,6 @@ impl Pack {
                 size,
                 data: at + i as u64,
             }),
-        }
-    }
-}
-
-/// Resolved objects that were the base of a delta, by pack and offset, within a limit of
-/// bytes; the least recently used leave first.
-struct BaseCache {
-    entries: FxHashMap<(usize, u64), (Object, u64)>,
-    bytes: usize,
-    limit: usize,
-    clock: u64,
-}
-
-impl Default for BaseCache {
-    fn default() -> BaseCache {
-        BaseCache {
-            entries: FxHashMap::default(),
-            bytes: 0,
-            limit: BASE_CACHE_BYTES,
-            clock: 0,
-        }
-    }
-}
-
-impl BaseCache {
-    fn get(&mut self, pack: usize, offset: u64) -> Option<Object> {
-        self.clock += 1;
-        let (object, used) = self.entries.get_mut(&(pack, offset))?;
-        *used = self.clock;
-        Some(object.clone())
-    }
-
-    fn put(&mut self, pack: usize, offset: u64, object: Object) {
-        let len = object.data.len();
-        if len > self.limit / 8 {
-            return;
-        }
-        self.clock += 1;
-        if let Some((old, _)) = self.entries.insert((pack, offset), (object, self.clock)) {
-            self.bytes -= old.data.len();
-        }
-        self.bytes += len;
-        self.shrink();
-    }
-
-    /// Drops the older half of the entries while over the limit: an eviction then costs one
-    /// sort per many puts.
-    fn shrink(&mut self) {
-        while self.bytes > self.limit && !self.entries.is_empty() {
-            let mut ages: Vec<u64> = self.entries.values().map(|(_, used)| *used).collect();
-            ages.sort_unstable();
-            let cut = ages[ages.len() / 2];
-            let mut freed = 0;
-            self.entries.retain(|_, (object, used)| {
-                let keep = *used > cut;
-                if !keep {
-                    freed += object.data.len();
-                }
-                keep
-            });
-            self.bytes -= freed;
-        }
-    }
-}
-
-/// Applies a git delta to `base`; `None` if the delta is malformed or does not fit the base.
-pub fn apply_delta(base: &[u8], delta: &[u8]) -> Option<Vec<u8>> {
-    let mut i = 0;
-    let source = varint(delta, &mut i)?;
-    if source != base.len() as u64 {
-        return None;
-    }
-    let target = usize::try_from(varint(delta, &mut i)?).ok()?;
-    let mut out = Vec::with_capacity(target.min(delta.len().saturating_mul(64)));
-    while i < delta.len() {
-        let op = delta[i];
-        i += 1;
-        if op & 0x80 != 0 {
-            let (mut offset, mut len) = (0usize, 0usize);
-            for bit in 0..4 {
-                if op & (1 << bit) != 0 {
-                    offset |= usize::from(*delta.get(i)?) << (8 * bit);
-                    i += 1;
-                }
-            }
-            for bit in 0..3 {
-                if op & (0x10 << bit) != 0 {
-                    len |= usize::from(*delta.get(i)?) << (8 * bit);
-                    i += 1;
-                }
-            }
-            if len == 0 {
-                len = 0x10000;
-            }
-            out.extend_from_slice(base.get(offset..offset.checked_add(len)?)?);
-        } else if op != 0 {
-            let len = usize::from(op);
-            out.extend_from_slice(delta.get(i..i + len)?);
-            i += len;
-        } else {
-            return None;
-        }
-        if out.len() > target {
-            return None;
-        }
-    }
-    (out.len() == target).then_some(out)
-}
-
-/// A delta's little-endian base-128 size.
-fn varint(bytes: &[u8], i: &mut usize) -> Option<u64> {
-    let mut value = 0u64;
-    let mut shift = 0;
-    loop {
-        let byte = *bytes.get(*i)?;
-        *i += 1;
-        if shift > 63 {
-            return None;
-        }
-        value |= u64::from(byte & 0x7f) << shift;
-        shift += 7;
-        if byte & 0x80 == 0 {
-            return Some(value);
         }
     }
 }

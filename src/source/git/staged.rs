@@ -1,20 +1,23 @@
-//! The staged changes: the index compared with `HEAD`, as `git diff --cached` does.
+//! The staged changes: the index compared with `HEAD`, as the next commit will record them.
 
-use git2::{ErrorCode, Oid};
-
+use super::commits::{diff_trees, RecentTrees};
 use super::index::Index;
 use super::index_file::{CacheTree, IndexFile};
+use super::odb::{Id, Kind};
+use super::store::Store;
 use super::{Error, Repo};
 use crate::detect::{PathEntry, PathList, SortedPaths};
+use crate::support::fxhash::FxHashMap;
 
 impl Repo {
     /// The entries that the next commit adds or changes: the index compared with `HEAD`
     /// (every entry when `HEAD` is unborn). Deletions do not count: a commit that removes a
     /// tracked environment is welcome.
     ///
-    /// Like `git diff --cached`, the comparison skips every directory whose cache-tree entry
-    /// is valid and names the same tree as `HEAD`, so an everyday commit reads a handful of
-    /// tree objects however large the index is.
+    /// A directory whose cache-tree entry is valid is committed as the tree that entry names,
+    /// whatever the entries below it say (`git commit` writes it so), so it is compared as
+    /// that tree: skipped when it is `HEAD`'s, compared tree to tree when it is another. An
+    /// everyday commit reads a handful of tree objects however large the index is.
     pub fn staged(&self, index: &Index<'_>) -> Result<Vec<PathEntry>, Error> {
         if let Some(cli) = self.cli() {
             // git's own answer, with what the index knows of each path.
@@ -31,96 +34,120 @@ impl Repo {
                 })
                 .collect());
         }
-        let head = match self.lib()?.head() {
-            Ok(head) => Some(
-                head.peel_to_tree()
-                    .map_err(|e| Error::Git("cannot read HEAD's tree", e))?
-                    .id(),
-            ),
-            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
-            Err(e) => return Err(Error::Git("cannot read HEAD", e)),
-        };
+        let head = self.head_id()?;
         let file = &index.file;
-        let mut out = Vec::new();
-        self.compare_dir(file, 0, 0..file.len(), file.cache_tree(), head, &mut out)?;
-        Ok(out)
+        self.with_store(|store| {
+            let tree = match head {
+                Some(id) => store.peel_to_tree(id)?,
+                None => None,
+            };
+            let mut out = Vec::new();
+            compare_dir(
+                store,
+                file,
+                0,
+                0..file.len(),
+                file.cache_tree(),
+                tree,
+                &mut out,
+            )?;
+            Ok(out)
+        })
     }
+}
 
-    /// Compares the index entries `range`, all below the directory whose path is the first
-    /// `depth` bytes of their paths, with the tree `tree` of `HEAD`.
-    pub(super) fn compare_dir(
-        &self,
-        file: &IndexFile,
-        depth: usize,
-        range: std::ops::Range<usize>,
-        node: Option<&CacheTree>,
-        tree: Option<Oid>,
-        out: &mut Vec<PathEntry>,
-    ) -> Result<(), Error> {
-        if let Some(first) = range.clone().next() {
-            let dir = &file.path_at(first)[..depth];
-            if super::too_deep(dir) {
-                return Err(Error::TreeDepth(dir.to_vec()));
-            }
-        }
-        if let (Some(node), Some(tree)) = (node, tree) {
-            let same = node.oid.as_deref() == Some(tree.as_bytes())
-                && usize::try_from(node.entries) == Ok(range.len());
-            if same {
-                return Ok(());
-            }
-        }
-        let head: std::collections::HashMap<Vec<u8>, (u32, Oid)> = match tree {
-            Some(id) => self
-                .lib()?
-                .find_tree(id)
-                .map_err(|e| Error::Git("cannot read a tree", e))?
-                .iter()
-                .map(|e| (e.name_bytes().to_vec(), (e.filemode() as u32, e.id())))
-                .collect(),
-            None => std::collections::HashMap::new(),
-        };
-        let mut i = range.start;
-        while i < range.end {
-            let path = file.path_at(i);
-            let rest = &path[depth..];
-            match rest.iter().position(|&b| b == b'/') {
-                None => {
-                    let record = file.record(i);
-                    // `git add -N` entries are not part of the commit being made.
-                    let unchanged = record.intent_to_add
-                        || head.get(rest).is_some_and(|&(mode, id)| {
-                            canonical_mode(mode) == canonical_mode(record.mode)
-                                && id.as_bytes() == file.oid(i)
-                        });
-                    if !unchanged {
-                        out.push(PathEntry {
-                            path: path.to_vec(),
-                            meta: file.meta_at(i),
-                        });
-                    }
-                    i += 1;
-                }
-                Some(slash) => {
-                    let name = &rest[..slash];
-                    let sub_depth = depth + slash + 1;
-                    let mut end_key = path[..sub_depth].to_vec();
-                    if let Some(last) = end_key.last_mut() {
-                        *last = b'/' + 1;
-                    }
-                    let end = file.lower_bound(&end_key).clamp(i + 1, range.end);
-                    let sub_tree = head
-                        .get(name)
-                        .filter(|(mode, _)| mode & 0o170000 == 0o040000)
-                        .map(|&(_, id)| id);
-                    let sub_node = node.and_then(|n| n.child(name));
-                    self.compare_dir(file, sub_depth, i..end, sub_node, sub_tree, out)?;
-                    i = end;
-                }
-            }
-        }
-        Ok(())
+/// Compares the index entries `range`, all below the directory whose path is the first `depth`
+/// bytes of their paths, with the tree `tree` of `HEAD`.
+fn compare_dir(
+    store: &mut Store,
+    file: &IndexFile,
+    depth: usize,
+    range: std::ops::Range<usize>,
+    node: Option<&CacheTree>,
+    tree: Option<Id>,
+    out: &mut Vec<PathEntry>,
+) -> Result<(), Error> {
+    let dir = match range.clone().next() {
+        Some(first) => &file.path_at(first)[..depth],
+        None => return Ok(()),
+    };
+    if super::too_deep(dir) {
+        return Err(Error::TreeDepth(dir.to_vec()));
     }
+    let committed = node
+        .filter(|n| usize::try_from(n.entries) == Ok(range.len()))
+        .and_then(|n| Id::try_from(n.oid.as_deref()?).ok());
+    if let Some(committed) = committed {
+        if Some(committed) == tree {
+            return Ok(());
+        }
+        // git writes the named tree when it has it, and rebuilds it from the entries when not.
+        if matches!(store.header(&committed)?, Some((Kind::Tree, _))) {
+            let mut prefix = dir.strip_suffix(b"/").unwrap_or(dir).to_vec();
+            return diff_trees(
+                store,
+                tree.as_ref(),
+                &committed,
+                &mut prefix,
+                &mut RecentTrees::default(),
+                &mut |entry| {
+                    let meta = file
+                        .find(&entry.path)
+                        .and_then(|i| file.meta_at(i))
+                        .or(Some(entry.meta));
+                    out.push(PathEntry {
+                        path: entry.path,
+                        meta,
+                    });
+                },
+            );
+        }
+    }
+    let head: FxHashMap<Vec<u8>, (u32, Id)> = match tree {
+        Some(id) => super::tree_object::Entries(&store.tree(&id)?)
+            .map(|e| (e.name.to_vec(), (e.mode, *e.id)))
+            .collect(),
+        None => FxHashMap::default(),
+    };
+    let mut i = range.start;
+    while i < range.end {
+        let path = file.path_at(i);
+        let rest = &path[depth..];
+        match rest.iter().position(|&b| b == b'/') {
+            None => {
+                let record = file.record(i);
+                // `git add -N` entries are not part of the commit being made.
+                let unchanged = record.intent_to_add
+                    || head.get(rest).is_some_and(|&(mode, id)| {
+                        mode == canonical_mode(record.mode) && id[..] == *file.oid(i)
+                    });
+                if !unchanged {
+                    out.push(PathEntry {
+                        path: path.to_vec(),
+                        meta: file.meta_at(i),
+                    });
+                }
+                i += 1;
+            }
+            Some(slash) => {
+                let name = &rest[..slash];
+                let sub_depth = depth + slash + 1;
+                let mut end_key = path[..sub_depth].to_vec();
+                if let Some(last) = end_key.last_mut() {
+                    *last = b'/' + 1;
+                }
+                let end = file.lower_bound(&end_key).clamp(i + 1, range.end);
+                let sub_tree = head
+                    .get(name)
+                    .filter(|(mode, _)| mode & 0o170000 == 0o040000)
+                    .map(|&(_, id)| id);
+                let sub_node = node.and_then(|n| n.child(name));
+                compare_dir(store, file, sub_depth, i..end, sub_node, sub_tree, out)?;
+                i = end;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `100644`/`100755` for files (git records only the executable bit), the type for the rest.

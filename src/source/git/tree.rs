@@ -1,161 +1,213 @@
 //! Trees as sources: a revision's files, `HEAD`'s files read mostly from the index, and the
 //! probes over them.
 
-use git2::{ErrorCode, Oid, Repository};
-
 use super::index::Index;
 use super::index_file::{CacheTree, IndexFile};
+use super::odb::Id;
+use super::store::Store;
+use super::tree_object::{Entries, Entry};
 use super::{mode_of, Error, ObjectId, Repo};
 use crate::detect::{Listed, Listing, Meta, PathEntry, PathList, Probe, SortedPaths};
 
 impl Repo {
-    /// The tree of `rev` (a commit-ish), or `None` for an unborn `HEAD`.
+    /// The tree of `rev` (a commit-ish or tree-ish), or `None` for an unborn `HEAD`.
     pub(crate) fn tree(&self, rev: &str) -> Result<Option<Objects<'_>>, Error> {
         if let Some(cli) = self.cli() {
             return Ok(cli.ls_tree(rev)?.map(|entries| Objects::new(self, entries)));
         }
-        let object = match self.lib()?.revparse_single(rev) {
-            Ok(o) => o,
-            Err(e)
-                if rev == "HEAD"
-                    && matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(Error::Git("cannot resolve the revision", e)),
+        let Some(id) = self.resolve_id(rev)? else {
+            return Ok(None);
         };
-        let tree = object
-            .peel_to_tree()
-            .map_err(|e| Error::Git("not a commit or tree", e))?;
-        let mut entries = Vec::new();
-        self.list_tree(&tree, &mut Vec::new(), &mut entries)?;
+        let entries = self.with_store(|store| {
+            let tree = store.peel_to_tree(id)?.ok_or_else(|| {
+                Error::GitCommand(format!(
+                    "{} names no commit or tree",
+                    crate::support::escape::display(rev.as_bytes())
+                ))
+            })?;
+            let mut entries = Vec::new();
+            list_tree(store, &tree, &mut Vec::new(), &mut entries)?;
+            Ok(entries)
+        })?;
         Ok(Some(Objects::new(self, entries)))
     }
 
-    /// The files of `HEAD`'s tree, read mostly from the index: every directory whose cache-tree
-    /// entry is valid and names the same tree as `HEAD` holds exactly the index's entries, so
-    /// only the trees of directories changed since are read from the object store. `None` for
-    /// an unborn `HEAD`.
+    /// The files of `HEAD`'s tree, read mostly from the index: a directory whose cache-tree
+    /// entry names the same tree as `HEAD` holds exactly the index's entries when those
+    /// entries hash to that tree, and only then; every other directory is read from the object
+    /// store. A cache-tree is a hint a repository can forge, never a source: what is reported
+    /// as `HEAD` is `HEAD`. `None` for an unborn `HEAD`.
     pub(crate) fn head_files<'i>(
         &'i self,
         index: &'i Index<'i>,
     ) -> Result<Option<HeadFiles<'i>>, Error> {
-        let head = match self.lib()?.head() {
-            Ok(head) => head
-                .peel_to_tree()
-                .map_err(|e| Error::Git("cannot read HEAD's tree", e))?
-                .id(),
-            Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => {
-                return Ok(None)
-            }
-            Err(e) => return Err(Error::Git("cannot read HEAD", e)),
+        let Some(head) = self.head_id()? else {
+            return Ok(None);
         };
         let mut files = HeadFiles {
             index: &index.file,
             items: Vec::with_capacity(index.file.len()),
             extra: Vec::new(),
         };
-        let mut prefix = Vec::new();
-        self.collect_head(
-            &index.file,
-            &mut prefix,
-            0..index.file.len(),
-            index.file.cache_tree(),
-            head,
-            &mut files,
-        )?;
+        self.with_store(|store| {
+            let tree = store
+                .peel_to_tree(head)?
+                .ok_or_else(|| Error::GitCommand("HEAD names no commit or tree".to_owned()))?;
+            collect_head(
+                store,
+                &index.file,
+                &mut Vec::new(),
+                0..index.file.len(),
+                index.file.cache_tree(),
+                &tree,
+                &mut files,
+            )
+        })?;
         Ok(Some(files))
     }
+}
 
-    pub(super) fn collect_head(
-        &self,
-        file: &IndexFile,
-        prefix: &mut Vec<u8>,
-        range: std::ops::Range<usize>,
-        node: Option<&CacheTree>,
-        tree: Oid,
-        out: &mut HeadFiles<'_>,
-    ) -> Result<(), Error> {
-        if super::too_deep(prefix) {
-            return Err(Error::TreeDepth(prefix.clone()));
+/// Lists `HEAD`'s files below the directory `prefix` (tree `tree`), whose index entries are
+/// `range` and whose cache-tree node is `node`.
+fn collect_head(
+    store: &mut Store,
+    file: &IndexFile,
+    prefix: &mut Vec<u8>,
+    range: std::ops::Range<usize>,
+    node: Option<&CacheTree>,
+    tree: &Id,
+    out: &mut HeadFiles<'_>,
+) -> Result<(), Error> {
+    if super::too_deep(prefix) {
+        return Err(Error::TreeDepth(prefix.clone()));
+    }
+    let claimed = node.is_some_and(|n| {
+        n.oid.as_deref() == Some(&tree[..]) && usize::try_from(n.entries) == Ok(range.len())
+    });
+    if claimed && hash_of_entries(file, prefix.len(), range.clone()).as_ref() == Some(tree) {
+        out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
+        return Ok(());
+    }
+    let data = store.tree(tree)?;
+    for entry in Entries(&data) {
+        let len = prefix.len();
+        prefix.extend_from_slice(entry.name);
+        if entry.is_tree() {
+            prefix.push(b'/');
+            let start = file.lower_bound(prefix).max(range.start).min(range.end);
+            if let Some(last) = prefix.last_mut() {
+                *last = b'/' + 1;
+            }
+            let end = file.lower_bound(prefix).clamp(start, range.end);
+            if let Some(last) = prefix.last_mut() {
+                *last = b'/';
+            }
+            let name = &prefix[len..prefix.len() - 1];
+            let sub_node = node.and_then(|n| n.child(name)).cloned();
+            collect_head(
+                store,
+                file,
+                prefix,
+                start..end,
+                sub_node.as_ref(),
+                entry.id,
+                out,
+            )?;
+        } else if let Some(item) = listed(prefix, &entry) {
+            out.items.push(HeadItem::Extra(out.extra.len() as u32));
+            out.extra.push(item);
         }
-        let same = node.is_some_and(|n| {
-            n.oid.as_deref() == Some(tree.as_bytes())
-                && usize::try_from(n.entries) == Ok(range.len())
-        });
-        if same {
-            out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
-            return Ok(());
+        prefix.truncate(len);
+    }
+    Ok(())
+}
+
+/// The id of the tree that the index entries `range` make, all below the directory whose path
+/// is the first `depth` bytes of their paths, as `git write-tree` would write it; `None` when
+/// they make no tree (a conflict, an entry `git add -N` left).
+fn hash_of_entries(file: &IndexFile, depth: usize, range: std::ops::Range<usize>) -> Option<Id> {
+    let mut data = Vec::with_capacity(range.len() * 48);
+    let mut i = range.start;
+    while i < range.end {
+        let record = file.record(i);
+        if record.stage() != 0 || record.intent_to_add {
+            return None;
         }
-        let tree = self
-            .lib()?
-            .find_tree(tree)
-            .map_err(|e| Error::Git("cannot read a tree", e))?;
-        for entry in tree.iter() {
-            let len = prefix.len();
-            prefix.extend_from_slice(entry.name_bytes());
-            let mode = entry.filemode() as u32;
-            if mode & 0o170000 == 0o040000 {
-                prefix.push(b'/');
-                let start = file.lower_bound(prefix).max(range.start).min(range.end);
-                if let Some(last) = prefix.last_mut() {
+        let rest = &file.path_at(i)[depth..];
+        match rest.iter().position(|&b| b == b'/') {
+            // A sparse index's directory entry stands for its whole tree.
+            Some(slash) if slash + 1 == rest.len() && record.mode & 0o170000 == 0o040000 => {
+                data.extend_from_slice(b"40000 ");
+                data.extend_from_slice(&rest[..slash]);
+                data.push(0);
+                data.extend_from_slice(file.oid(i));
+                i += 1;
+            }
+            None => {
+                let mode = super::staged::canonical_mode(record.mode);
+                data.extend_from_slice(format!("{mode:o} ").as_bytes());
+                data.extend_from_slice(rest);
+                data.push(0);
+                data.extend_from_slice(file.oid(i));
+                i += 1;
+            }
+            Some(slash) => {
+                let mut end_key = file.path_at(i)[..depth + slash + 1].to_vec();
+                if let Some(last) = end_key.last_mut() {
                     *last = b'/' + 1;
                 }
-                let end = file.lower_bound(prefix).clamp(start, range.end);
-                if let Some(last) = prefix.last_mut() {
-                    *last = b'/';
-                }
-                let name = &prefix[len..prefix.len() - 1];
-                let sub_node = node.and_then(|n| n.child(name)).cloned();
-                self.collect_head(file, prefix, start..end, sub_node.as_ref(), entry.id(), out)?;
-            } else if let Some(mode) = mode_of(mode) {
-                out.items.push(HeadItem::Extra(out.extra.len() as u32));
-                out.extra.push(Listed {
-                    path: prefix.clone(),
-                    meta: Meta { mode, size: None },
-                    data: entry.id().into(),
-                });
+                let end = file.lower_bound(&end_key).clamp(i + 1, range.end);
+                let sub = hash_of_entries(file, depth + slash + 1, i..end)?;
+                data.extend_from_slice(b"40000 ");
+                data.extend_from_slice(&rest[..slash]);
+                data.push(0);
+                data.extend_from_slice(&sub);
+                i = end;
             }
-            prefix.truncate(len);
         }
-        Ok(())
     }
+    let id = git2::Oid::hash_object(git2::ObjectType::Tree, &data).ok()?;
+    id.as_bytes().try_into().ok()
+}
 
-    /// Lists a tree's blobs and links recursively, with raw-byte paths (names need not be
-    /// UTF-8); submodules are listed, not entered.
-    pub(super) fn list_tree(
-        &self,
-        tree: &git2::Tree<'_>,
-        prefix: &mut Vec<u8>,
-        out: &mut Vec<Listed<ObjectId>>,
-    ) -> Result<(), Error> {
-        if super::too_deep(prefix) {
-            return Err(Error::TreeDepth(prefix.clone()));
-        }
-        for entry in tree.iter() {
-            let len = prefix.len();
-            if !prefix.is_empty() {
-                prefix.push(b'/');
-            }
-            prefix.extend_from_slice(entry.name_bytes());
-            let mode = entry.filemode() as u32;
-            if mode & 0o170000 == 0o040000 {
-                let sub = self
-                    .lib()?
-                    .find_tree(entry.id())
-                    .map_err(|e| Error::Git("cannot read a tree", e))?;
-                self.list_tree(&sub, prefix, out)?;
-            } else if let Some(mode) = mode_of(mode) {
-                out.push(Listed {
-                    path: prefix.clone(),
-                    meta: Meta { mode, size: None },
-                    data: entry.id().into(),
-                });
-            }
-            prefix.truncate(len);
-        }
-        Ok(())
+/// A tree entry as a listing's item: blobs, links and submodules (listed, not entered).
+fn listed(path: &[u8], entry: &Entry<'_>) -> Option<Listed<ObjectId>> {
+    Some(Listed {
+        path: path.to_vec(),
+        meta: Meta {
+            mode: mode_of(entry.mode)?,
+            size: None,
+        },
+        data: ObjectId::sha1(entry.id),
+    })
+}
+
+/// Lists tree `tree`'s blobs, links and submodules recursively, with raw-byte paths (names need
+/// not be UTF-8).
+fn list_tree(
+    store: &mut Store,
+    tree: &Id,
+    prefix: &mut Vec<u8>,
+    out: &mut Vec<Listed<ObjectId>>,
+) -> Result<(), Error> {
+    if super::too_deep(prefix) {
+        return Err(Error::TreeDepth(prefix.clone()));
     }
+    let data = store.tree(tree)?;
+    for entry in Entries(&data) {
+        let len = prefix.len();
+        if !prefix.is_empty() {
+            prefix.push(b'/');
+        }
+        prefix.extend_from_slice(entry.name);
+        if entry.is_tree() {
+            list_tree(store, entry.id, prefix, out)?;
+        } else if let Some(item) = listed(prefix, &entry) {
+            out.push(item);
+        }
+        prefix.truncate(len);
+    }
+    Ok(())
 }
 
 /// A sorted listing of blobs (from the index or a tree) that can read their content: answers
@@ -238,19 +290,6 @@ impl Probe for Objects<'_> {
     }
 }
 
-/// At most `limit` bytes of a blob; `None` for blobs too large to be a marker file.
-pub(super) fn read_blob_head(repo: &Repository, id: ObjectId, limit: usize) -> Option<Vec<u8>> {
-    let id = id.to_git2()?;
-    let odb = repo.odb().ok()?;
-    let (size, _) = odb.read_header(id).ok()?;
-    if size > MAX_BLOB_READ {
-        return None;
-    }
-    let blob = repo.find_blob(id).ok()?;
-    let content = blob.content();
-    Some(content[..content.len().min(limit)].to_vec())
-}
-
 /// The files of `HEAD`, in git's order: index entries where the index still matches `HEAD`,
 /// entries read from trees elsewhere.
 pub struct HeadFiles<'i> {
@@ -268,10 +307,7 @@ enum HeadItem {
 impl HeadFiles<'_> {
     /// Answers detection's questions about these files, reading blobs from `repo`.
     pub fn probe<'a>(&'a self, repo: &'a Repo) -> Result<HeadProbe<'a>, Error> {
-        Ok(HeadProbe {
-            repo: repo.lib()?,
-            files: self,
-        })
+        Ok(HeadProbe { repo, files: self })
     }
 
     pub(super) fn oid_at(&self, i: usize) -> Option<ObjectId> {
@@ -284,7 +320,7 @@ impl HeadFiles<'_> {
 
 /// [`HeadFiles`] with the object store behind them.
 pub struct HeadProbe<'a> {
-    repo: &'a Repository,
+    repo: &'a Repo,
     files: &'a HeadFiles<'a>,
 }
 
@@ -294,16 +330,14 @@ impl HeadProbe<'_> {
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
         let files = self.files;
         let range = files.range_under(path);
-        let odb = self.repo.odb().ok();
         let bytes = range
             .clone()
             .map(|i| match files.items[i] {
                 HeadItem::Index(j) => u64::from(files.index.record(j as usize).size),
-                HeadItem::Extra(j) => odb
-                    .as_ref()
-                    .zip(files.extra[j as usize].data.to_git2())
-                    .and_then(|(o, id)| o.read_header(id).ok())
-                    .map_or(0, |(size, _)| size as u64),
+                HeadItem::Extra(j) => self
+                    .repo
+                    .blob_size(files.extra[j as usize].data)
+                    .unwrap_or(0),
             })
             .sum();
         (range.len() as u64, bytes)
@@ -339,14 +373,10 @@ impl Probe for HeadProbe<'_> {
 
     fn read_head(&self, path: &[u8], limit: usize) -> Option<Vec<u8>> {
         let i = self.files.find(path)?;
-        read_blob_head(self.repo, self.files.oid_at(i)?, limit)
+        self.repo.read_blob(self.files.oid_at(i)?, limit)
     }
 
     fn children(&self, dir: &[u8]) -> Vec<Vec<u8>> {
         self.files.child_names(dir)
     }
 }
-
-/// A blob larger than this is not read to answer a sibling question: no marker file is
-/// anywhere near it, and a 1 GB `pyvenv.cfg` must not cost 1 GB of memory.
-const MAX_BLOB_READ: usize = 1 << 20;

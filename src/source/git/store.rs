@@ -1,0 +1,151 @@
+//! The object store as every SHA-1 mode reads it: venv-guard's own reader ([`Odb`]) first, and
+//! for what it does not find (a pack index of version 1, an object that arrived after the store
+//! was opened, a pack whose index it refused) one `git cat-file --batch`.
+//!
+//! libgit2 never reads an object: crafted packs make it crash (an index offset past the end of
+//! its pack) or spin (a delta that names itself as its base), and the own reader and git both
+//! turn those into errors. libgit2 still opens the repository, reads refs, configuration and
+//! ignore rules, and writes blobs and the index.
+
+use std::path::PathBuf;
+use std::rc::Rc;
+
+use super::cli::Cli;
+use super::odb::{self, Id, Kind, Odb};
+use super::{tree_object, Error};
+
+/// Where a repository's objects are: enough to open a [`Store`] on any thread.
+#[derive(Clone)]
+pub(super) struct StorePlace {
+    /// The object directories git reads (the repository's own, then any from the
+    /// environment).
+    pub(super) objects: Vec<PathBuf>,
+    /// The repository's common directory, for `git`.
+    pub(super) common: PathBuf,
+}
+
+/// The object store, with `git` behind it for what [`Odb`] does not find.
+pub(super) struct Store {
+    odb: Odb,
+    common: PathBuf,
+    git: Option<Cli>,
+}
+
+/// How many annotated tags in a row are followed to the object they name.
+const MAX_TAG_CHAIN: usize = 10_000;
+
+impl Store {
+    pub(super) fn open(place: &StorePlace) -> Store {
+        Store {
+            odb: Odb::open(&place.objects),
+            common: place.common.clone(),
+            git: None,
+        }
+    }
+
+    /// `git`, started on first use.
+    fn git(&mut self) -> &Cli {
+        let common = &self.common;
+        self.git.get_or_insert_with(|| Cli::for_objects(common))
+    }
+
+    /// The object `id`, whatever it is; `None` when no store has it.
+    fn read_any(&mut self, id: &Id) -> Result<Option<odb::Object>, Error> {
+        if let Some(object) = self.odb.read(id).map_err(Error::Odb)? {
+            return Ok(Some(object));
+        }
+        self.git().read_object(id)
+    }
+
+    /// The content of object `id`, which must be a `kind`.
+    pub(super) fn read(&mut self, id: &Id, kind: Kind) -> Result<Rc<Vec<u8>>, Error> {
+        let object = self
+            .read_any(id)?
+            .ok_or(Error::Odb(odb::Error::Missing(*id)))?;
+        if object.kind != kind {
+            return Err(Error::Odb(odb::Error::WrongKind(*id, kind)));
+        }
+        Ok(object.data)
+    }
+
+    /// The tree `id`, checked to be one git reads.
+    pub(super) fn tree(&mut self, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
+        let data = self.read(id, Kind::Tree)?;
+        tree_object::check(id, &data)?;
+        Ok(data)
+    }
+
+    /// The kind and size of object `id`, from its headers; `None` when no store has it.
+    pub(super) fn header(&mut self, id: &Id) -> Result<Option<(Kind, u64)>, Error> {
+        if let Some(found) = self.odb.header(id).map_err(Error::Odb)? {
+            return Ok(Some(found));
+        }
+        self.git().object_header(id)
+    }
+
+    /// The kind of object `id`, read from its header alone.
+    fn kind(&mut self, id: &Id) -> Result<Kind, Error> {
+        self.header(id)?
+            .map(|(kind, _)| kind)
+            .ok_or(Error::Odb(odb::Error::Missing(*id)))
+    }
+
+    /// Follows a chain of annotated tags from `id` to the object at its end: git follows one to
+    /// its end, and so does this, up to a bound no real repository nears, past which it says
+    /// so rather than passing the ref over. `None` for a tag whose target line is unreadable.
+    fn peel(&mut self, id: Id) -> Result<Option<(Id, Kind)>, Error> {
+        let mut id = id;
+        for _ in 0..MAX_TAG_CHAIN {
+            match self.kind(&id)? {
+                Kind::Tag => {
+                    let tag = self.read(&id, Kind::Tag)?;
+                    let target = tag
+                        .strip_prefix(b"object ")
+                        .and_then(|rest| odb::from_hex(rest.get(..40)?));
+                    match target {
+                        Some(target) => id = target,
+                        None => return Ok(None),
+                    }
+                }
+                kind => return Ok(Some((id, kind))),
+            }
+        }
+        Err(Error::TagChain(odb::to_hex(&id), MAX_TAG_CHAIN))
+    }
+
+    /// The commit a ref's target names: itself, or what an annotated tag (or a chain of them)
+    /// points at; `None` for a tag of a tree or a blob.
+    pub(super) fn peel_to_commit(&mut self, id: Id) -> Result<Option<Id>, Error> {
+        Ok(match self.peel(id)? {
+            Some((commit, Kind::Commit)) => Some(commit),
+            _ => None,
+        })
+    }
+
+    /// The tree a commit-ish or tree-ish names; `None` for a blob (or a tag of one).
+    pub(super) fn peel_to_tree(&mut self, id: Id) -> Result<Option<Id>, Error> {
+        Ok(match self.peel(id)? {
+            Some((commit, Kind::Commit)) => Some(self.commit(&commit)?.tree),
+            Some((tree, Kind::Tree)) => Some(tree),
+            _ => None,
+        })
+    }
+
+    /// Reads and parses commit `id`.
+    pub(super) fn commit(&mut self, id: &Id) -> Result<super::commits::Commit, Error> {
+        let data = self.read(id, Kind::Commit)?;
+        super::commits::Commit::parse(id, &data)
+            .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
+    }
+
+    /// At most `limit` bytes of blob `id`; `None` for a blob larger than `max` (read from its
+    /// header first), or for an id that names no readable blob.
+    pub(super) fn blob_head(&mut self, id: &Id, limit: usize, max: u64) -> Option<Vec<u8>> {
+        match self.header(id).ok()?? {
+            (Kind::Blob, size) if size <= max => {}
+            _ => return None,
+        }
+        let data = self.read(id, Kind::Blob).ok()?;
+        Some(data[..data.len().min(limit)].to_vec())
+    }
+}
