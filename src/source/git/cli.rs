@@ -217,7 +217,7 @@ impl Cli {
     }
 
     /// `git ARGS` in this repository.
-    fn git<I, S>(&self, args: I) -> Command
+    pub(super) fn git<I, S>(&self, args: I) -> Command
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
@@ -361,13 +361,18 @@ pub(super) fn run(mut cmd: Command) -> Result<Vec<u8>, Error> {
     if out.status.success() {
         Ok(out.stdout)
     } else {
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let first = stderr.lines().next().unwrap_or("").trim();
-        Err(Error::GitCommand(format!(
-            "git failed: {}",
-            crate::support::escape::display(first.as_bytes())
-        )))
+        Err(failed(&out.stderr))
     }
+}
+
+/// A failed git command's error: the first line of what it said, escaped.
+pub(super) fn failed(stderr: &[u8]) -> Error {
+    let stderr = String::from_utf8_lossy(stderr);
+    let first = stderr.lines().next().unwrap_or("").trim();
+    Error::GitCommand(format!(
+        "git failed: {}",
+        crate::support::escape::display(first.as_bytes())
+    ))
 }
 
 /// Forgets the variables that name another repository, for one found by its path. The object

@@ -1,12 +1,16 @@
 //! The staged changes: the index compared with `HEAD`, as the next commit will record them.
 
+use std::io::Write;
+use std::process::Stdio;
+
+use super::cli::{failed, Cli};
 use super::commits::{diff_trees, RecentTrees};
 use super::index::Index;
 use super::index_file::{CacheTree, IndexFile};
-use super::odb::{Id, Kind};
+use super::odb::{to_hex, Id, Kind};
 use super::store::Store;
-use super::{Error, Repo};
-use crate::detect::{PathEntry, PathList, SortedPaths};
+use super::{Error, ObjectId, Repo};
+use crate::detect::{Meta, PathEntry, PathList, SortedPaths};
 use crate::support::fxhash::FxHashMap;
 
 impl Repo {
@@ -20,19 +24,7 @@ impl Repo {
     /// everyday commit reads a handful of tree objects however large the index is.
     pub fn staged(&self, index: &Index<'_>) -> Result<Vec<PathEntry>, Error> {
         if let Some(cli) = self.cli() {
-            // git's own answer, with what the index knows of each path.
-            let file = &index.file;
-            return Ok(cli
-                .staged_paths()?
-                .into_iter()
-                .filter_map(|path| {
-                    let i = file.find(&path)?;
-                    Some(PathEntry {
-                        meta: file.meta_at(i),
-                        path,
-                    })
-                })
-                .collect());
+            return staged_by_git(cli, &index.file);
         }
         let head = self.head_id()?;
         let file = &index.file;
@@ -54,6 +46,143 @@ impl Repo {
             Ok(out)
         })
     }
+}
+
+/// Through git: `git diff --cached` (git's answer, with what the index knows of each path),
+/// except below a directory whose valid cache-tree entry names a tree other than `HEAD`'s
+/// there, where that tree is compared with `HEAD`'s, as `git commit` will record it.
+fn staged_by_git(cli: &Cli, file: &IndexFile) -> Result<Vec<PathEntry>, Error> {
+    let mut paths = cli.staged_paths()?;
+    let nodes = valid_nodes(file.cache_tree());
+    let mut names = Vec::new();
+    for (prefix, oid) in &nodes {
+        names.push(to_hex(oid).into_bytes());
+        let mut head = b"HEAD".to_vec();
+        match prefix.strip_suffix(b"/") {
+            Some(dir) => head.extend([b":".as_slice(), dir].concat()),
+            None => head.extend(b"^{tree}"),
+        }
+        names.push(head);
+    }
+    let answers = if nodes.is_empty() {
+        Vec::new()
+    } else {
+        batch_check(cli, &names)?
+    };
+    let mut committed = Vec::new();
+    for ((prefix, _), pair) in nodes.into_iter().zip(answers.chunks(2)) {
+        let [node, head] = pair else {
+            return Err(short_answer());
+        };
+        // git rebuilds a directory from its entries when it lacks the tree the entry names.
+        let Some((tree, kind)) = node else { continue };
+        if kind != "tree" || head.as_ref().map(|(id, _)| id) == Some(tree) {
+            continue;
+        }
+        let head = head
+            .as_ref()
+            .filter(|(_, kind)| kind == "tree")
+            .map(|(id, _)| id.clone());
+        committed.push((prefix, tree.clone(), head));
+    }
+    let mut out: Vec<PathEntry> = Vec::new();
+    for (prefix, tree, head) in &committed {
+        paths.retain(|path| !path.starts_with(prefix));
+        let before: FxHashMap<Vec<u8>, (Meta, ObjectId)> = match head {
+            Some(head) => cli.ls_tree(head)?.unwrap_or_default(),
+            None => Vec::new(),
+        }
+        .into_iter()
+        .map(|e| (e.path, (e.meta, e.data)))
+        .collect();
+        for entry in cli.ls_tree(tree)?.unwrap_or_default() {
+            if before.get(&entry.path) == Some(&(entry.meta, entry.data)) {
+                continue;
+            }
+            let path = [prefix.as_slice(), &entry.path].concat();
+            let meta = file
+                .find(&path)
+                .and_then(|i| file.meta_at(i))
+                .or(Some(entry.meta));
+            out.push(PathEntry { path, meta });
+        }
+    }
+    out.extend(paths.into_iter().filter_map(|path| {
+        let i = file.find(&path)?;
+        Some(PathEntry {
+            meta: file.meta_at(i),
+            path,
+        })
+    }));
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(out)
+}
+
+/// The outermost valid cache-tree entries: each directory's path (with a trailing `/`, empty
+/// for the root) and the tree id git will commit there.
+fn valid_nodes(root: Option<&CacheTree>) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(Vec<u8>, &CacheTree)> = root.map(|r| (Vec::new(), r)).into_iter().collect();
+    while let Some((prefix, node)) = stack.pop() {
+        match &node.oid {
+            Some(oid) if node.entries >= 0 => out.push((prefix, oid.clone())),
+            _ => stack.extend(node.children.iter().map(|child| {
+                let mut path = prefix.clone();
+                path.extend(&child.name);
+                path.push(b'/');
+                (path, child)
+            })),
+        }
+    }
+    out
+}
+
+fn short_answer() -> Error {
+    Error::GitCommand("git cat-file --batch-check answered too few names".to_owned())
+}
+
+/// `git cat-file --batch-check -z -Z` for `names`: each one's id and type, `None` when it
+/// names no object.
+fn batch_check(cli: &Cli, names: &[Vec<u8>]) -> Result<Vec<Option<(String, String)>>, Error> {
+    let mut cmd = cli.git([
+        "cat-file",
+        "--batch-check=%(objectname) %(objecttype)",
+        "-z",
+        "-Z",
+    ]);
+    let spawned = |e: std::io::Error| Error::GitCommand(format!("git could not run: {e}"));
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(spawned)?;
+    let mut input = Vec::new();
+    for name in names {
+        input.extend(name);
+        input.push(0);
+    }
+    let mut stdin = child.stdin.take().ok_or_else(short_answer)?;
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().map_err(spawned)?;
+    let _ = writer.join();
+    if !out.status.success() {
+        return Err(failed(&out.stderr));
+    }
+    let answers: Vec<_> = out
+        .stdout
+        .split(|&b| b == 0)
+        .take(names.len())
+        .map(|answer| {
+            let answer = String::from_utf8_lossy(answer);
+            let (id, kind) = answer.split_once(' ')?;
+            (kind != "missing" && kind != "ambiguous").then(|| (id.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    if answers.len() < names.len() {
+        return Err(short_answer());
+    }
+    Ok(answers)
 }
 
 /// Compares the index entries `range`, all below the directory whose path is the first `depth`
