@@ -55,8 +55,7 @@ pub(crate) fn apply(
             if edit.lines.is_empty() {
                 continue;
             }
-            let path = top.join(bytes_to_path(&edit.file));
-            append_to(&mut undo, &path, &edit.lines)?;
+            append_to(&mut undo, top, &edit.file, &edit.lines)?;
             applied.edits.push(edit);
         }
         for job in plan.envs.iter().filter(|e| !e.already_ignored) {
@@ -89,7 +88,7 @@ pub(crate) fn apply(
                 }
             }
             for edit in by_file {
-                append_to(&mut undo, &top.join(bytes_to_path(&edit.file)), &edit.lines)?;
+                append_to(&mut undo, top, &edit.file, &edit.lines)?;
                 applied.edits.push(edit);
             }
             if !is_ignored(repo, top, &job.targets) {
@@ -196,12 +195,35 @@ impl Undo {
     }
 }
 
-/// Appends `lines` to the file at `path` (creating it), atomically, keeping its bytes, its
-/// line endings and its permissions.
-fn append_to(undo: &mut Undo, path: &Path, lines: &[String]) -> Result<(), Error> {
+/// Appends `lines` to the file `rel` of the working tree `top` (creating it), atomically,
+/// keeping its bytes, its line endings and its permissions.
+fn append_to(undo: &mut Undo, top: &Path, rel: &[u8], lines: &[String]) -> Result<(), Error> {
+    let path = &top.join(bytes_to_path(rel));
+    inside(top, rel)?;
     undo.save(path)?;
     let current = fs::read(path).ok();
     write_atomic(path, &append_lines(current.as_deref(), lines))
+}
+
+/// Refuses a file of the working tree `top` that is reached through a symlink or a
+/// non-directory: every folder between `top` and the file must be a real directory, so that
+/// a write never lands outside the repository (the file itself is checked by [`Undo::save`],
+/// and replaced by a rename, which does not follow a link).
+fn inside(top: &Path, rel: &[u8]) -> Result<(), Error> {
+    let mut dir = top.to_path_buf();
+    let components: Vec<&[u8]> = rel.split(|&b| b == b'/').collect();
+    for name in &components[..components.len().saturating_sub(1)] {
+        if name.is_empty() || *name == b"." || *name == b".." {
+            return Err(Error::Outside(top.join(bytes_to_path(rel))));
+        }
+        dir.push(bytes_to_path(name));
+        match fs::symlink_metadata(&dir) {
+            Ok(md) if md.file_type().is_dir() => {}
+            Ok(_) => return Err(Error::Outside(dir)),
+            Err(e) => return Err(Error::Io("cannot read", dir, e)),
+        }
+    }
+    Ok(())
 }
 
 /// `existing` with `lines` appended: the existing bytes unchanged, a line ending added first

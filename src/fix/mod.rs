@@ -151,6 +151,9 @@ pub enum Error {
     ReadOnly(PathBuf),
     /// The `.gitignore` is a symlink or not a regular file: it is not followed.
     NotAFile(PathBuf),
+    /// A folder on the way to a file to write is a symlink or not a directory: the write
+    /// could land outside the repository.
+    Outside(PathBuf),
     /// The freeze file exists and `--force` was not given.
     Exists(PathBuf),
     /// A name no `.gitignore` line can express (a newline in it).
@@ -173,6 +176,11 @@ impl fmt::Display for Error {
             Error::NotAFile(p) => write!(
                 f,
                 "{} is a symlink or not a regular file, and is not followed; nothing was changed",
+                p.display()
+            ),
+            Error::Outside(p) => write!(
+                f,
+                "{} is a symlink or not a directory, and is not written through; nothing was changed",
                 p.display()
             ),
             Error::Exists(p) => write!(

@@ -329,6 +329,35 @@ fn inner_style_writes_a_self_ignore() {
     assert_eq!(repo.guard(&["scan"]).code, 0);
 }
 
+/// An index that lists an environment's files where the working tree has a symlink to a folder
+/// outside: `fix --inner` (and a nested rule) would write through it. Nothing is written
+/// outside the repository, nor inside it; the index is unchanged.
+#[test]
+fn a_symlinked_folder_is_never_written_through() {
+    let repo = TestRepo::new();
+    repo.venv("pkg/venv");
+    repo.git_ok(&["add", "-A"]);
+    let index = index_bytes(&repo);
+    let outside = repo.sibling("outside");
+    fs::rename(repo.root.join("pkg"), &outside).unwrap();
+    crate::common::symlink("../outside", &repo.root.join("pkg"));
+    let run = repo.guard(&["fix", "--inner"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("not written through"), "{}", run.stderr);
+    assert!(!outside.join("venv/.gitignore").exists());
+    assert_eq!(index_bytes(&repo), index);
+    // The root's .gitignore is inside: the usual fix works, and writes nothing outside.
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(
+        fs::read_to_string(repo.root.join(".gitignore")).unwrap(),
+        "/pkg/venv/\n"
+    );
+    assert!(!outside.join("venv/.gitignore").exists());
+    assert!(!outside.join(".gitignore").exists());
+}
+
 #[test]
 fn freeze_lists_a_package_installed_from_pypi() {
     let repo = TestRepo::new();
