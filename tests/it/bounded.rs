@@ -10,14 +10,15 @@ use std::process::{Command, Stdio};
 
 use crate::common::{bin, isolated, Run, TestRepo};
 
-/// `venv-guard ARGS` in `dir` under `ulimit -v` (512 MiB) and a 60-second limit.
+/// `venv-guard ARGS` in `dir` under `ulimit -v` (512 MiB) and a 20-second limit (each case
+/// takes well under a second).
 fn bounded(dir: &Path, args: &[&str]) -> Run {
     let mut cmd = isolated("sh", dir);
     cmd.arg("-c")
         .arg("ulimit -v 524288 && exec \"$0\" \"$@\"")
         .arg(bin())
         .args(args);
-    crate::common::run_within(&mut cmd, 60)
+    crate::common::run_within(&mut cmd, 20)
 }
 
 /// Asserts a one-line error (exit 2) that is no crash.
@@ -495,5 +496,35 @@ fn a_pack_index_past_its_pack_and_a_self_based_delta_are_one_error() {
         for args in [&["scan", "--tracked"][..], &["scan", "--history"]] {
             one_line_error(&bounded(&repo.root, args), &format!("{args:?}"));
         }
+    }
+}
+
+/// Ten thousand alternates that do not exist, before the one that holds the objects: each is
+/// passed over once, as git does (it takes git a few hundredths of a second), and the
+/// environment in the borrowed objects is found.
+#[test]
+fn thousands_of_missing_alternates_are_passed_over_quickly() {
+    let origin = TestRepo::without_hook();
+    origin.write("app.py", "print(1)\n");
+    origin.venv("venv");
+    origin.commit_all("venv committed");
+    let clone = origin.sibling("clone");
+    let root = origin.root.to_str().unwrap();
+    let out = isolated("git", &origin.root)
+        .args(["clone", "-q", "--shared", root, clone.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let alternates = clone.join(".git/objects/info/alternates");
+    let real = std::fs::read_to_string(&alternates).unwrap();
+    let mut lines: String = (0..10_000)
+        .map(|i| format!("/nonexistent/store{i}/objects\n"))
+        .collect();
+    lines.push_str(&real);
+    std::fs::write(&alternates, lines).unwrap();
+    for args in [&["scan", "--history"][..], &["scan", "--tracked"]] {
+        let run = bounded(&clone, args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert!(run.stdout.contains("venv/"), "{}", run.stdout);
     }
 }

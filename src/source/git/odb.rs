@@ -159,8 +159,9 @@ impl Odb {
     /// whose index cannot be read is skipped (its objects read as absent).
     pub fn open(objects: &[PathBuf]) -> Odb {
         let mut dirs = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for dir in objects {
-            collect_alternates(dir, &mut dirs, 0);
+            collect_alternates(dir, &mut dirs, &mut seen, 0);
         }
         let mut packs = Vec::new();
         for dir in &dirs {
@@ -480,9 +481,15 @@ impl Odb {
     }
 }
 
-/// `objects` and the stores named by its `info/alternates`, recursively (git stops at depth 5).
-fn collect_alternates(objects: &Path, out: &mut Vec<PathBuf>, depth: usize) {
-    if depth > 5 || out.iter().any(|d| d == objects) {
+/// `objects` and the stores named by its `info/alternates`, recursively (git stops at depth 5),
+/// each once; like git, an alternate that is no directory is passed over.
+fn collect_alternates(
+    objects: &Path,
+    out: &mut Vec<PathBuf>,
+    seen: &mut std::collections::HashSet<PathBuf>,
+    depth: usize,
+) {
+    if depth > 5 || (depth > 0 && !objects.is_dir()) || !seen.insert(objects.to_path_buf()) {
         return;
     }
     out.push(objects.to_path_buf());
@@ -501,7 +508,7 @@ fn collect_alternates(objects: &Path, out: &mut Vec<PathBuf>, depth: usize) {
             continue;
         }
         let path = crate::support::paths::bytes_to_path(line);
-        collect_alternates(&objects.join(path), out, depth + 1);
+        collect_alternates(&objects.join(path), out, seen, depth + 1);
     }
 }
 
