@@ -276,3 +276,56 @@ fn an_install_that_fails_or_is_killed_keeps_the_foreign_hook() {
     assert_eq!(fs::read_to_string(&hook).unwrap(), old);
     assert_eq!(mode_of(&hook), 0o750);
 }
+
+#[test]
+fn core_hooks_path_from_the_environment_is_honoured() {
+    // `GIT_CONFIG_COUNT` pairs, and `GIT_CONFIG_PARAMETERS` as `git -c` sets it for the
+    // commands (and hooks) it runs.
+    let cases: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "env-hooks",
+            &[
+                ("GIT_CONFIG_COUNT", "1"),
+                ("GIT_CONFIG_KEY_0", "core.hooksPath"),
+                ("GIT_CONFIG_VALUE_0", "env-hooks"),
+            ],
+        ),
+        (
+            "param-hooks",
+            &[("GIT_CONFIG_PARAMETERS", "'core.hooksPath'='param-hooks'")],
+        ),
+    ];
+    for (dir, vars) in cases {
+        let repo = TestRepo::without_hook();
+        let sub = repo.root.join("src");
+        fs::create_dir(&sub).unwrap();
+        let run = crate::common::Run::from(
+            crate::common::isolated(crate::common::bin(), &sub)
+                .arg("install")
+                .envs(vars.iter().copied())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+        let hook = repo.root.join(dir).join("pre-commit");
+        assert!(hook.exists(), "{dir}: {}", run.stdout);
+        assert!(!repo.root.join(".git/hooks/pre-commit").exists(), "{dir}");
+
+        repo.venv("venv");
+        repo.git_ok(&["add", "-A"]);
+        let mut commit = crate::common::isolated("git", &repo.root);
+        if dir == "param-hooks" {
+            commit.args(["-c", "core.hooksPath=param-hooks"]);
+        } else {
+            commit.envs(vars.iter().copied());
+        }
+        let run = crate::common::Run::from(
+            commit
+                .args(["commit", "-q", "-m", "venv"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 1, "{dir}: git ran the hook: {}", run.all());
+        assert!(run.all().contains("venv/ is a Python environment"));
+    }
+}
