@@ -329,3 +329,46 @@ fn core_hooks_path_from_the_environment_is_honoured() {
         assert!(run.all().contains("venv/ is a Python environment"));
     }
 }
+
+#[test]
+fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
+    let repo = TestRepo::without_hook();
+    let dir = repo.sibling("it's a\tdir\nwith odd\x1bbytes");
+    fs::create_dir(&dir).unwrap();
+    let exe = dir.join("venv-guard");
+    fs::copy(crate::common::bin(), &exe).unwrap();
+    let run = crate::common::Run::from(
+        crate::common::isolated(&exe, &repo.root)
+            .arg("install")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let hook = repo.root.join(".git/hooks/pre-commit");
+    let script = fs::read_to_string(&hook).unwrap();
+    assert!(script.starts_with("#!/bin/sh\n"));
+    assert!(!script.contains("$'"), "no bash-only quoting: {script}");
+    let check = std::process::Command::new("dash")
+        .arg("-n")
+        .arg(&hook)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "dash -n: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // Without venv-guard on PATH the hook, run by dash, finds the binary by its installed path.
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let run = crate::common::Run::from(
+        crate::common::isolated("git", &repo.root)
+            .env("PATH", "/usr/bin:/bin")
+            .args(["commit", "-q", "-m", "venv"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("venv/ is a Python environment"));
+}
