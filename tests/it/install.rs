@@ -362,9 +362,13 @@ fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
     // Without venv-guard on PATH the hook, run by dash, finds the binary by its installed path.
     repo.venv("venv");
     repo.git_ok(&["add", "-A"]);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let without_guard: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("venv-guard").exists())
+        .collect();
     let run = crate::common::Run::from(
         crate::common::isolated("git", &repo.root)
-            .env("PATH", "/usr/bin:/bin")
+            .env("PATH", std::env::join_paths(without_guard).unwrap())
             .args(["commit", "-q", "-m", "venv"])
             .output()
             .unwrap(),
