@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::source::git::Repo;
@@ -29,6 +29,12 @@ pub enum Installed {
     Replaced(PathBuf),
     /// Ours was already installed and up to date.
     Already(PathBuf),
+    /// Ours was there with other content (an older version, or another binary path): it was
+    /// rewritten.
+    Updated(PathBuf),
+    /// Ours was there but not executable, so git skipped it (an install stopped half-way by an
+    /// older version): it was rewritten executable.
+    Repaired(PathBuf),
 }
 
 /// What `uninstall` did.
@@ -42,7 +48,8 @@ pub enum Uninstalled {
     NotInstalled(PathBuf),
 }
 
-/// Why the hook could not be (un)installed. Nothing is changed in each case.
+/// Why the hook could not be (un)installed. Nothing is changed in each case: a foreign hook is
+/// still at `pre-commit` with the same bytes and mode.
 #[derive(Debug)]
 pub enum Error {
     /// From git.
@@ -114,43 +121,123 @@ fn is_ours(path: &Path) -> bool {
 
 /// Installs the pre-commit hook. Idempotent; a foreign hook is chained, or with `force`
 /// replaced (and kept aside for `uninstall`).
+///
+/// Every step leaves a state git and `uninstall` understand, so an install that fails or is
+/// killed at any point loses nothing: our hook is written whole and executable to a temporary
+/// file first, the foreign hook gets its second name (a hard link) while it still has its
+/// first, and only then does one rename put ours at `pre-commit`.
 pub fn install(repo: &Repo, force: bool, installed_from: &Path) -> Result<Installed, Error> {
     let dir = repo.hooks_dir()?;
     fs::create_dir_all(&dir).map_err(|e| Error::Io("cannot create", dir.clone(), e))?;
     let hook = dir.join("pre-commit");
     let wanted = script(installed_from);
-    let existing = fs::symlink_metadata(&hook).ok();
-    let outcome = match existing {
-        None => Installed::Fresh(hook.clone()),
-        Some(_) if is_ours(&hook) => {
-            if fs::read(&hook).ok().as_deref() == Some(wanted.as_bytes()) {
-                return Ok(Installed::Already(hook));
-            }
-            Installed::Already(hook.clone())
-        }
-        Some(md) => {
-            if !md.file_type().is_file() && !force {
-                return Err(Error::NotAFile(hook));
-            }
-            let (aside, outcome) = if force {
-                (dir.join(REPLACED), Installed::Replaced(hook.clone()))
-            } else {
-                (dir.join(CHAINED), Installed::Chained(hook.clone()))
-            };
-            for occupied in [dir.join(CHAINED), dir.join(REPLACED)] {
-                if fs::symlink_metadata(&occupied).is_ok() {
-                    return Err(Error::ChainOccupied(occupied));
-                }
-            }
-            fs::rename(&hook, &aside)
-                .map_err(|e| Error::Io("cannot move aside", hook.clone(), e))?;
-            outcome
-        }
+    let Some(md) = fs::symlink_metadata(&hook).ok() else {
+        staged(&dir, &wanted)?.put(&hook)?;
+        return Ok(Installed::Fresh(hook));
     };
-    crate::support::atomic::write(&hook, wanted.as_bytes())
-        .map_err(|e| Error::Io("cannot write", hook.clone(), e))?;
-    make_executable(&hook)?;
+    if md.file_type().is_file() && is_ours(&hook) {
+        let executable = is_executable(&md);
+        if executable && fs::read(&hook).ok().as_deref() == Some(wanted.as_bytes()) {
+            return Ok(Installed::Already(hook));
+        }
+        staged(&dir, &wanted)?.put(&hook)?;
+        return Ok(if executable {
+            Installed::Updated(hook)
+        } else {
+            Installed::Repaired(hook)
+        });
+    }
+    if !md.file_type().is_file() && !force {
+        return Err(Error::NotAFile(hook));
+    }
+    for occupied in [dir.join(CHAINED), dir.join(REPLACED)] {
+        if fs::symlink_metadata(&occupied).is_ok() {
+            return Err(Error::ChainOccupied(occupied));
+        }
+    }
+    let (aside, outcome) = if force {
+        (dir.join(REPLACED), Installed::Replaced(hook.clone()))
+    } else {
+        (dir.join(CHAINED), Installed::Chained(hook.clone()))
+    };
+    let ours = staged(&dir, &wanted)?;
+    if md.file_type().is_dir() {
+        // A directory (only with --force) cannot be linked: it is renamed aside, and renamed
+        // back if ours cannot take its place.
+        fs::rename(&hook, &aside).map_err(|e| Error::Io("cannot move aside", hook.clone(), e))?;
+        if let Err(e) = ours.put(&hook) {
+            let _ = fs::rename(&aside, &hook);
+            return Err(e);
+        }
+        return Ok(outcome);
+    }
+    keep_aside(&dir, &hook, &aside)?;
+    if let Err(e) = ours.put(&hook) {
+        // The foreign hook never left `pre-commit`: only its second name goes.
+        let _ = fs::remove_file(&aside);
+        return Err(e);
+    }
     Ok(outcome)
+}
+
+/// Our hook, complete and executable in a temporary file in the hooks directory, waiting to be
+/// renamed into place (a killed install leaves at most this file, which git never runs).
+struct Staged(tempfile::NamedTempFile);
+
+fn staged(dir: &Path, script: &str) -> Result<Staged, Error> {
+    let fail = |what| move |e| Error::Io(what, dir.to_path_buf(), e);
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".venv-guard-pre-commit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail("cannot create a temporary file in"))?;
+    make_executable(tmp.as_file()).map_err(fail("cannot make a temporary file executable in"))?;
+    tmp.write_all(script.as_bytes())
+        .and_then(|()| tmp.as_file().sync_all())
+        .map_err(fail("cannot write a temporary file in"))?;
+    Ok(Staged(tmp))
+}
+
+impl Staged {
+    /// Renames our hook over `hook` in one step.
+    fn put(self, hook: &Path) -> Result<(), Error> {
+        self.0
+            .persist(hook)
+            .map(drop)
+            .map_err(|e| Error::Io("cannot write", hook.to_path_buf(), e.error))
+    }
+}
+
+/// Gives the foreign hook at `hook` its second name `aside` while it keeps its first: a hard
+/// link (the same file, bytes and mode), or where the file system has none, a copy that
+/// appears at `aside` whole.
+fn keep_aside(dir: &Path, hook: &Path, aside: &Path) -> Result<(), Error> {
+    let linked = fs::hard_link(hook, aside);
+    let Err(link_error) = linked else {
+        return Ok(());
+    };
+    if link_error.kind() == io::ErrorKind::AlreadyExists
+        || fs::symlink_metadata(hook).is_ok_and(|md| !md.file_type().is_file())
+    {
+        return Err(Error::Io(
+            "cannot keep aside",
+            hook.to_path_buf(),
+            link_error,
+        ));
+    }
+    let fail = |e| Error::Io("cannot keep aside", hook.to_path_buf(), e);
+    let mut copy = tempfile::Builder::new()
+        .prefix(".venv-guard-pre-commit-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(fail)?;
+    let mut from = fs::File::open(hook).map_err(fail)?;
+    io::copy(&mut from, &mut copy).map_err(fail)?;
+    let perms = from.metadata().map_err(fail)?.permissions();
+    copy.as_file().set_permissions(perms).map_err(fail)?;
+    copy.as_file().sync_all().map_err(fail)?;
+    copy.persist_noclobber(aside).map_err(|e| fail(e.error))?;
+    Ok(())
 }
 
 /// Removes venv-guard's hook and puts back the one that was there before, byte for byte.
@@ -161,7 +248,11 @@ pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
         return Ok(Uninstalled::NotInstalled(hook));
     }
     for aside in [dir.join(CHAINED), dir.join(REPLACED)] {
-        if fs::symlink_metadata(&aside).is_ok() {
+        if let Ok(md) = fs::symlink_metadata(&aside) {
+            if md.is_dir() {
+                // A directory kept by `--force` cannot be renamed over a file.
+                fs::remove_file(&hook).map_err(|e| Error::Io("cannot remove", hook.clone(), e))?;
+            }
             fs::rename(&aside, &hook).map_err(|e| Error::Io("cannot restore", aside.clone(), e))?;
             return Ok(Uninstalled::Restored(hook));
         }
@@ -170,16 +261,28 @@ pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
     Ok(Uninstalled::Removed(hook))
 }
 
+/// Mode 0755 on the open file, before it has its name: git runs only executable hooks.
 #[cfg(unix)]
-fn make_executable(path: &Path) -> Result<(), Error> {
+fn make_executable(file: &fs::File) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755))
-        .map_err(|e| Error::Io("cannot make executable", path.to_path_buf(), e))
+    file.set_permissions(fs::Permissions::from_mode(0o755))
 }
 
 #[cfg(not(unix))]
-fn make_executable(_: &Path) -> Result<(), Error> {
+fn make_executable(_: &fs::File) -> io::Result<()> {
     Ok(())
+}
+
+/// Whether git would run the file (on Unix it skips a hook without an execute bit).
+#[cfg(unix)]
+fn is_executable(md: &fs::Metadata) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    md.permissions().mode() & 0o111 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_: &fs::Metadata) -> bool {
+    true
 }
 
 /// Configuration for hook managers other than the pre-commit framework.

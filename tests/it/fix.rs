@@ -556,3 +556,68 @@ fn a_failing_write_is_a_clear_error_and_the_old_gitignore_stays() {
         .collect();
     assert!(litter.is_empty(), "temporary files are removed on error");
 }
+
+/// The `venv-guard-index*` entries in the git directory.
+fn scratch_dirs(repo: &TestRepo) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(repo.root.join(".git"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("venv-guard-index"))
+        .collect();
+    names.sort();
+    names
+}
+
+/// A scratch directory as a `fix` killed while writing the index leaves it: a full copy of the
+/// index, and the lock libgit2 or git held on it.
+fn stale_scratch(repo: &TestRepo, name: &str) {
+    let dir = repo.root.join(".git").join(name);
+    fs::create_dir(&dir).unwrap();
+    fs::copy(repo.root.join(".git/index"), dir.join("index")).unwrap();
+    fs::write(dir.join("index.lock"), b"").unwrap();
+}
+
+#[test]
+fn scratch_directories_left_by_a_killed_fix_are_removed_under_the_lock() {
+    let repo = TestRepo::new();
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    stale_scratch(&repo, "venv-guard-indexAb12Cd");
+    stale_scratch(&repo, "venv-guard-indexQx9z");
+    // Not venv-guard's: a file it never writes there, a name it never makes, a symlink.
+    stale_scratch(&repo, "venv-guard-indexKeep01");
+    fs::write(
+        repo.root.join(".git/venv-guard-indexKeep01/notes"),
+        b"mine\n",
+    )
+    .unwrap();
+    stale_scratch(&repo, "venv-guard-index-mine");
+    let target = repo.sibling("elsewhere");
+    fs::create_dir(&target).unwrap();
+    fs::copy(repo.root.join(".git/index"), target.join("index")).unwrap();
+    std::os::unix::fs::symlink(&target, repo.root.join(".git/venv-guard-indexLink01")).unwrap();
+    let kept = [
+        "venv-guard-index-mine",
+        "venv-guard-indexKeep01",
+        "venv-guard-indexLink01",
+    ];
+
+    // Someone else's lock: nothing is touched, the fix is a one-line error.
+    let lock = repo.root.join(".git/index.lock");
+    fs::write(&lock, b"").unwrap();
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+    assert!(run.stderr.contains("index.lock exists"), "{}", run.stderr);
+    assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+    assert!(lock.exists());
+    assert_eq!(scratch_dirs(&repo).len(), 5, "{:?}", scratch_dirs(&repo));
+    fs::remove_file(&lock).unwrap();
+
+    // Under venv-guard's own lock the killed writers' directories go, and only they.
+    let run = repo.guard(&["fix"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(scratch_dirs(&repo), kept);
+    assert!(repo.root.join(".git/venv-guard-indexKeep01/index").exists());
+    assert!(target.join("index").exists(), "a symlink is not followed");
+    assert!(!repo.tracked().iter().any(|p| p.starts_with("venv/")));
+}

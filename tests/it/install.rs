@@ -179,3 +179,200 @@ fn print_shows_husky_and_lefthook_snippets() {
         "--print installs nothing"
     );
 }
+
+fn mode_of(path: &Path) -> u32 {
+    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The names in the hooks directory other than git's samples.
+fn hook_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.ends_with(".sample"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn our_hook_left_not_executable_is_repaired() {
+    let repo = TestRepo::without_hook();
+    let hooks = repo.root.join(".git/hooks");
+    let hook = hooks.join("pre-commit");
+    assert_eq!(repo.guard(&["install"]).code, 0);
+    assert_eq!(mode_of(&hook), 0o755);
+    assert_eq!(
+        hook_files(&hooks),
+        ["pre-commit"],
+        "no temporary file is left"
+    );
+
+    // What an install stopped between its rename and its chmod left: git skips this hook.
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o644)).unwrap();
+    let run = repo.guard(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(
+        run.stdout.contains("repaired") && !run.stdout.contains("already installed"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(mode_of(&hook), 0o755);
+    assert_eq!(hook_files(&hooks), ["pre-commit"]);
+
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let run = repo.commit(&[]);
+    assert_eq!(run.code, 1, "the repaired hook runs: {}", run.all());
+    assert!(run.all().contains("venv/ is a Python environment"));
+}
+
+/// `venv-guard install` with no room to write a byte (`ulimit -f 0`): with `XFSZ` ignored the
+/// write fails (a full disk), without it the process is killed mid-install.
+fn install_without_room(repo: &TestRepo, killed: bool) -> crate::common::Run {
+    let trap = if killed { "" } else { "trap '' XFSZ; " };
+    let script = format!("{trap}ulimit -f 0; exec \"$0\" install");
+    crate::common::Run::from(
+        crate::common::isolated("sh", &repo.root)
+            .args(["-c", &script])
+            .arg(crate::common::bin())
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn an_install_that_fails_or_is_killed_keeps_the_foreign_hook() {
+    let repo = TestRepo::without_hook();
+    let hooks = repo.root.join(".git/hooks");
+    let hook = hooks.join("pre-commit");
+    let old = "#!/bin/sh\n# the team's hook\nexit 0\n";
+    write_hook(&hook, old);
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o750)).unwrap();
+
+    for killed in [false, true] {
+        let run = install_without_room(&repo, killed);
+        assert_ne!(run.code, 0, "killed: {killed}: {}", run.all());
+        if !killed {
+            assert_eq!(run.stderr.trim().lines().count(), 1, "{}", run.stderr);
+        }
+        assert_eq!(fs::read_to_string(&hook).unwrap(), old, "killed: {killed}");
+        assert_eq!(mode_of(&hook), 0o750, "killed: {killed}");
+        assert!(!hooks.join("pre-commit.before-venv-guard").exists());
+        let run = repo.guard(&["uninstall"]);
+        assert_eq!(run.code, 0, "{}", run.all());
+        assert!(run.stdout.contains("no venv-guard hook"), "{}", run.stdout);
+        assert_eq!(fs::read_to_string(&hook).unwrap(), old);
+    }
+
+    // With room, the same hook is chained, and uninstall puts it back unchanged.
+    let run = repo.guard(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("runs first"), "{}", run.stdout);
+    let chained = hooks.join("pre-commit.before-venv-guard");
+    assert_eq!(fs::read_to_string(&chained).unwrap(), old);
+    assert_eq!(mode_of(&chained), 0o750);
+    assert_eq!(repo.guard(&["uninstall"]).code, 0);
+    assert_eq!(fs::read_to_string(&hook).unwrap(), old);
+    assert_eq!(mode_of(&hook), 0o750);
+}
+
+#[test]
+fn core_hooks_path_from_the_environment_is_honoured() {
+    // `GIT_CONFIG_COUNT` pairs, and `GIT_CONFIG_PARAMETERS` as `git -c` sets it for the
+    // commands (and hooks) it runs.
+    let cases: [(&str, &[(&str, &str)]); 2] = [
+        (
+            "env-hooks",
+            &[
+                ("GIT_CONFIG_COUNT", "1"),
+                ("GIT_CONFIG_KEY_0", "core.hooksPath"),
+                ("GIT_CONFIG_VALUE_0", "env-hooks"),
+            ],
+        ),
+        (
+            "param-hooks",
+            &[("GIT_CONFIG_PARAMETERS", "'core.hooksPath'='param-hooks'")],
+        ),
+    ];
+    for (dir, vars) in cases {
+        let repo = TestRepo::without_hook();
+        let sub = repo.root.join("src");
+        fs::create_dir(&sub).unwrap();
+        let run = crate::common::Run::from(
+            crate::common::isolated(crate::common::bin(), &sub)
+                .arg("install")
+                .envs(vars.iter().copied())
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 0, "{}", run.all());
+        let hook = repo.root.join(dir).join("pre-commit");
+        assert!(hook.exists(), "{dir}: {}", run.stdout);
+        assert!(!repo.root.join(".git/hooks/pre-commit").exists(), "{dir}");
+
+        repo.venv("venv");
+        repo.git_ok(&["add", "-A"]);
+        let mut commit = crate::common::isolated("git", &repo.root);
+        if dir == "param-hooks" {
+            commit.args(["-c", "core.hooksPath=param-hooks"]);
+        } else {
+            commit.envs(vars.iter().copied());
+        }
+        let run = crate::common::Run::from(
+            commit
+                .args(["commit", "-q", "-m", "venv"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(run.code, 1, "{dir}: git ran the hook: {}", run.all());
+        assert!(run.all().contains("venv/ is a Python environment"));
+    }
+}
+
+#[test]
+fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
+    let repo = TestRepo::without_hook();
+    let dir = repo.sibling("it's a\tdir\nwith odd\x1bbytes");
+    fs::create_dir(&dir).unwrap();
+    let exe = dir.join("venv-guard");
+    fs::copy(crate::common::bin(), &exe).unwrap();
+    let run = crate::common::Run::from(
+        crate::common::isolated(&exe, &repo.root)
+            .arg("install")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    let hook = repo.root.join(".git/hooks/pre-commit");
+    let script = fs::read_to_string(&hook).unwrap();
+    assert!(script.starts_with("#!/bin/sh\n"));
+    assert!(!script.contains("$'"), "no bash-only quoting: {script}");
+    let check = std::process::Command::new("dash")
+        .arg("-n")
+        .arg(&hook)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "dash -n: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    // Without venv-guard on PATH the hook, run by dash, finds the binary by its installed path.
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let without_guard: Vec<PathBuf> = std::env::split_paths(&path)
+        .filter(|dir| !dir.join("venv-guard").exists())
+        .collect();
+    let run = crate::common::Run::from(
+        crate::common::isolated("git", &repo.root)
+            .env("PATH", std::env::join_paths(without_guard).unwrap())
+            .args(["commit", "-q", "-m", "venv"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.all().contains("venv/ is a Python environment"));
+}

@@ -123,6 +123,11 @@ fn run(cli: &Cli) -> Result<Exit> {
                     p.display()
                 ),
                 Installed::Already(p) => format!("already installed: {}", p.display()),
+                Installed::Updated(p) => format!("updated {}", p.display()),
+                Installed::Repaired(p) => format!(
+                    "repaired {}: it was not executable, so git skipped it; reinstalled with mode 0755",
+                    p.display()
+                ),
             };
             write_out(writeln!(io::stdout(), "venv-guard: {message}"))?;
             Ok(Exit::Clean)

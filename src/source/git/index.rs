@@ -158,8 +158,12 @@ impl IndexLock<'_> {
         to_stage: &[Vec<u8>],
     ) -> Result<IndexChange, Error> {
         let gitdir = self.repo.git_dir();
+        let own = self.repo.index_path().1;
+        if own {
+            remove_stale_scratch(gitdir);
+        }
         let work = tempfile::Builder::new()
-            .prefix("venv-guard-index")
+            .prefix(if own { SCRATCH } else { OTHER_SCRATCH })
             .tempdir_in(gitdir)
             .map_err(|e| {
                 Error::Io(
@@ -185,6 +189,8 @@ impl IndexLock<'_> {
         // same two steps as git's commit_lock_file.
         fs::rename(&scratch, &self.lock)
             .map_err(|e| Error::Io("cannot write", self.lock.clone(), e))?;
+        // Gone while the lock is still held, so no later writer ever sees it in use.
+        drop(work);
         fs::rename(&self.lock, &self.index)
             .map_err(|e| Error::Io("cannot replace the index", self.index.clone(), e))?;
         self.done = true;
@@ -295,6 +301,62 @@ impl IndexLock<'_> {
             .map_err(|e| Error::Git("cannot write a blob", e))?;
         Ok(index_entry(path, id, &md))
     }
+}
+
+/// The prefix of the scratch directories in the git directory where the repository's own
+/// index is changed (`tempfile` adds random letters and digits). Only a writer holding the
+/// index's `index.lock` has one, so one found while holding that lock is a killed writer's.
+const SCRATCH: &str = "venv-guard-index";
+
+/// The prefix for an index `GIT_INDEX_FILE` names: its writers hold another lock, so these are
+/// never taken for stale.
+const OTHER_SCRATCH: &str = "venv-guard-other-index";
+
+/// The only files a scratch directory ever holds: the copy of the index, and the lock libgit2
+/// or git takes on it while writing.
+const SCRATCH_FILES: [&str; 2] = ["index", "index.lock"];
+
+/// Removes the scratch directories that killed writers left in `gitdir` (each holds a full copy
+/// of the index). Called only while holding the repository's own `index.lock`. A directory
+/// holding anything venv-guard does not write there is left alone, and so is anything that
+/// cannot be removed: this is tidying, never a reason to fail a write.
+fn remove_stale_scratch(gitdir: &Path) {
+    let Ok(entries) = fs::read_dir(gitdir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let is_scratch = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(SCRATCH))
+            .is_some_and(|rest| {
+                !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+            });
+        // The entry's own type: a symlink named like a scratch directory is not followed.
+        if is_scratch && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = remove_scratch(&entry.path());
+        }
+    }
+}
+
+/// Removes the scratch directory `dir` if it holds only [`SCRATCH_FILES`], as regular files.
+fn remove_scratch(dir: &Path) -> std::io::Result<()> {
+    let mut files = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = entry?;
+        let known = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| SCRATCH_FILES.contains(&n));
+        if !known || !entry.file_type()?.is_file() {
+            return Ok(());
+        }
+        files.push(entry.path());
+    }
+    for file in files {
+        fs::remove_file(file)?;
+    }
+    fs::remove_dir(dir)
 }
 
 impl IndexLock<'_> {

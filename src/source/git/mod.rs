@@ -482,28 +482,13 @@ impl Repo {
         self.common_dir().join("info/exclude")
     }
 
-    /// The directory git runs hooks from, as `git rev-parse --git-path hooks` resolves it:
-    /// `core.hooksPath` (`~` expanded; a relative path is relative to the working tree, where
-    /// hooks run) or the common directory's `hooks/`, which linked worktrees share.
+    /// The directory git runs hooks from: `git rev-parse --git-path hooks`, asked of git itself
+    /// with this process's environment, because `core.hooksPath` can come from places only git
+    /// reads (`GIT_CONFIG_COUNT`, `git -c` through `GIT_CONFIG_PARAMETERS`, includes). Git
+    /// answers the common directory's `hooks/` (linked worktrees share it) or `core.hooksPath`,
+    /// a relative one being relative to the working tree, where hooks run.
     pub(crate) fn hooks_dir(&self) -> Result<PathBuf, Error> {
-        if let Some(cli) = &self.cli {
-            return cli.hooks_dir();
-        }
-        let repo = self.lib()?;
-        let config = repo
-            .config()
-            .map_err(|e| Error::Git("cannot read the configuration", e))?;
-        match config.get_path("core.hooksPath") {
-            Ok(path) if !path.as_os_str().is_empty() => {
-                if path.is_absolute() {
-                    Ok(path)
-                } else {
-                    let base = repo.workdir().unwrap_or_else(|| repo.path());
-                    Ok(base.join(path))
-                }
-            }
-            _ => Ok(repo.commondir().join("hooks")),
-        }
+        self.git().hooks_dir()
     }
 
     /// Whether git would ignore `path` (repository-relative), taking every ignore source into
