@@ -528,3 +528,22 @@ fn thousands_of_missing_alternates_are_passed_over_quickly() {
         assert!(run.stdout.contains("venv/"), "{}", run.stdout);
     }
 }
+
+/// A tree that names itself as its own subtree (an object stored under an id its content does
+/// not hash to): the walk would never end; it stops at git's depth limit with one error.
+#[test]
+fn a_tree_that_contains_itself_is_one_error() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.commit_all("app");
+    let tree = fake_id(&repo, 42);
+    let mut body = b"40000 loop\0".to_vec();
+    body.extend(raw(&tree));
+    let mut object = format!("tree {}\0", body.len()).into_bytes();
+    object.extend(&body);
+    write_loose(&repo, &tree, &deflate(&object));
+    commit_tree_on_main(&repo, &tree);
+    for args in [&["scan", "--tracked"][..], &["scan", "--history"]] {
+        one_line_error(&bounded(&repo.root, args), &format!("{args:?}"));
+    }
+}
