@@ -326,7 +326,7 @@ fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
             },
             results,
             invocations: vec![Invocation {
-                execution_successful: true,
+                execution_successful: checked.iter().all(|c| c.outcome.is_ok()),
                 tool_execution_notifications: notifications,
             }],
         }],

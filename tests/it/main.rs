@@ -2,6 +2,7 @@
 
 mod bounded;
 mod ci;
+mod cli;
 mod clients;
 mod common;
 mod fix;

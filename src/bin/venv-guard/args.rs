@@ -50,6 +50,17 @@ pub struct Global {
     /// baseline`): CI then blocks only new ones.
     #[arg(long, value_name = "FILE", global = true)]
     pub baseline: Option<PathBuf>,
+
+    /// Report findings but exit 0 unless an error stopped the check (exit 2), for a step
+    /// that must not fail the job. `scan` and `hook` only.
+    #[arg(long, global = true)]
+    pub exit_zero: bool,
+
+    /// Write the report of `scan` or `hook` (or the file of `baseline`) to FILE instead of
+    /// standard output, replaced atomically; written even when the check fails, so that a
+    /// SARIF or JSON document is always complete.
+    #[arg(short, long, value_name = "FILE", global = true)]
+    pub output: Option<PathBuf>,
 }
 
 /// What to check.
@@ -131,21 +142,22 @@ pub enum Command {
     },
     /// Record the environments the repository tracks now in a baseline file, so that
     /// `--baseline FILE` reports only new ones. The file is plain JSON, meant to be reviewed
-    /// and committed.
+    /// and committed; it is written to .venv-guard-baseline.json unless `--output FILE`
+    /// names another (`-` for standard output).
     Baseline {
         /// The repository.
         #[arg(default_value = ".")]
         path: PathBuf,
-
-        /// Where to write the baseline (`-` for standard output).
-        #[arg(
-            short,
-            long,
-            value_name = "FILE",
-            default_value = ".venv-guard-baseline.json"
-        )]
-        output: PathBuf,
     },
+    /// Print a shell completion script (bash, zsh, fish, powershell or elvish), e.g.
+    /// `venv-guard completions bash > ~/.local/share/bash-completion/completions/venv-guard`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `venv-guard man > ~/.local/share/man/man1/venv-guard.1`.
+    Man,
 }
 
 /// `venv-guard scan`.

@@ -75,9 +75,66 @@ fn parse_cli() -> Cli {
     cli
 }
 
+/// Refuses a global option that the command would ignore: `--format json fix` is an error,
+/// never a human report.
+fn check_global(global: &Global, command: &Command) -> Result<()> {
+    let reports = matches!(command, Command::Scan(_) | Command::Hook { fix: false, .. });
+    let scans = reports || matches!(command, Command::Fix { .. } | Command::Baseline { .. });
+    let given = [
+        ("--format", global.format.is_some(), reports),
+        ("--exit-zero", global.exit_zero, reports),
+        (
+            "--output",
+            global.output.is_some(),
+            reports || matches!(command, Command::Baseline { .. }),
+        ),
+        ("--strict", global.strict, scans),
+        ("--config", global.config.is_some(), scans),
+        ("--isolated", global.isolated, scans),
+        ("--baseline", global.baseline.is_some(), scans),
+    ];
+    match given.iter().find(|(_, set, applies)| *set && !applies) {
+        Some((flag, ..)) => {
+            Err(format!("{flag} does not apply to `{}`", command_name(command)).into())
+        }
+        None => Ok(()),
+    }
+}
+
+fn command_name(command: &Command) -> &'static str {
+    match command {
+        Command::Scan(_) => "scan",
+        Command::Hook { fix: true, .. } => "hook --fix",
+        Command::Hook { .. } => "hook",
+        Command::Install { .. } => "install",
+        Command::Uninstall => "uninstall",
+        Command::Fix { .. } => "fix",
+        Command::Baseline { .. } => "baseline",
+        Command::Completions { .. } => "completions",
+        Command::Man => "man",
+    }
+}
+
 fn run(cli: &Cli) -> Result<Exit> {
     let global = &cli.global;
+    check_global(global, &cli.command)?;
     match &cli.command {
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "venv-guard", &mut out);
+            write_out(io::stdout().write_all(&out))?;
+            Ok(Exit::Clean)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|e| format!("cannot render the manual page: {e}"))?;
+            write_out(io::stdout().write_all(&out))?;
+            Ok(Exit::Clean)
+        }
         Command::Scan(args) => scan_command(global, args),
         Command::Hook { files, fix } => hook_command(global, files, *fix),
         Command::Fix {
@@ -146,7 +203,12 @@ fn run(cli: &Cli) -> Result<Exit> {
             write_out(writeln!(io::stdout(), "venv-guard: {message}"))?;
             Ok(Exit::Clean)
         }
-        Command::Baseline { path, output } => {
+        Command::Baseline { path } => {
+            let output = global
+                .output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(".venv-guard-baseline.json"));
+            let output = &output;
             let repo = discover(path)?;
             let (mut opts, _) = options(global, Some(repo.workdir()?))?;
             opts.baseline = None;
@@ -253,12 +315,21 @@ fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
     let mode = scan_mode(args)?;
     let single = args.paths.len() == 1;
     let mut reports: Vec<(String, std::result::Result<Report, String>)> = Vec::new();
+    let machine = matches!(format(global), Format::Json | Format::Sarif);
+    let mut failure = None;
     for path in &args.paths {
         let outcome = scan_one(global, &mode, path);
         if single {
-            // One repository: its error is the run's error.
-            let report = outcome?;
-            reports.push((path.display().to_string(), Ok(report)));
+            // One repository: its error is the run's error; a JSON or SARIF document that
+            // says so is still written, so that `> report.sarif || true` uploads no empty file.
+            match outcome {
+                Ok(report) => reports.push((path.display().to_string(), Ok(report))),
+                Err(e) if machine => {
+                    reports.push((path.display().to_string(), Err(e.to_string())));
+                    failure = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
         } else {
             reports.push((
                 path.display().to_string(),
@@ -274,7 +345,10 @@ fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
         })
         .collect();
     emit(global, mode.name(), render::Mode::Scan, &checked)?;
-    Ok(exit_of(&checked))
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(exit_of(global, &checked)),
+    }
 }
 
 fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
@@ -315,7 +389,7 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
             human::render(&outcome.report, render::Mode::HookFix, &mut out)
                 .and_then(|()| human::render_fix(&outcome, false, &mut out)),
         )?;
-        return Ok(if outcome.report.fails() {
+        return Ok(if outcome.report.fails() && !global.exit_zero {
             Exit::Findings
         } else {
             Exit::Clean
@@ -326,7 +400,7 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
         outcome: Ok(&report),
     }];
     emit(global, "hook", render::Mode::Hook, &checked)?;
-    Ok(exit_of(&checked))
+    Ok(exit_of(global, &checked))
 }
 
 /// Prints the run in the chosen format: warnings on stderr, the report on stdout.
@@ -343,13 +417,22 @@ fn emit(global: &Global, name: &str, mode: render::Mode, checked: &[Checked<'_>]
             }
         }
     }
-    let mut out = io::stdout().lock();
     let run = Run {
         name,
         mode,
         checked,
     };
-    let written = render::Format::from(fmt).renderer().render(&run, &mut out);
+    let renderer = render::Format::from(fmt).renderer();
+    if let Some(path) = &global.output {
+        let mut doc = Vec::new();
+        renderer
+            .render(&run, &mut doc)
+            .map_err(|e| format!("cannot render the report: {e}"))?;
+        return venv_guard::atomic::write(path, &doc)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()).into());
+    }
+    let mut out = io::stdout().lock();
+    let written = renderer.render(&run, &mut out);
     write_out(written.and_then(|()| out.flush()))
 }
 
@@ -363,12 +446,13 @@ fn write_out(result: io::Result<()>) -> Result<()> {
     }
 }
 
-fn exit_of(checked: &[Checked<'_>]) -> Exit {
+fn exit_of(global: &Global, checked: &[Checked<'_>]) -> Exit {
     if checked.iter().any(|c| c.outcome.is_err()) {
         Exit::Error
-    } else if checked
-        .iter()
-        .any(|c| c.outcome.as_ref().is_ok_and(|r| r.fails()))
+    } else if !global.exit_zero
+        && checked
+            .iter()
+            .any(|c| c.outcome.as_ref().is_ok_and(|r| r.fails()))
     {
         Exit::Findings
     } else {
@@ -381,7 +465,12 @@ fn configure_color(choice: ColorChoice) {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
-            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+            let set = |var| std::env::var_os(var).is_some_and(|v| !v.is_empty() && v != "0");
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else {
+                set("FORCE_COLOR") || set("CLICOLOR_FORCE") || io::stdout().is_terminal()
+            }
         }
     };
     colored::control::set_override(on);

@@ -1,0 +1,146 @@
+//! The command line as people expect it: completions, a manual page, `--exit-zero`,
+//! `--output`, colour variables, and global options refused where they would be ignored.
+
+use crate::common::{isolated, TestRepo};
+
+/// A repository with a venv staged.
+fn staged() -> TestRepo {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    repo
+}
+
+#[test]
+fn completions_for_every_shell_and_a_manual_page() {
+    let repo = TestRepo::without_hook();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let run = repo.guard(&["completions", shell]);
+        assert_eq!(run.code, 0, "{shell}: {}", run.all());
+        assert!(run.stdout.contains("venv-guard"), "{shell}");
+        assert!(
+            run.stdout.contains("history"),
+            "{shell}: the scan flags are completed"
+        );
+    }
+    // bash itself reads the script and registers the completion.
+    let script = repo.guard(&["completions", "bash"]).stdout;
+    let out = isolated("bash", &repo.root)
+        .args(["-c", &format!("{script}\ncomplete -p venv-guard")])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("venv-guard"));
+
+    let man = repo.guard(&["man"]);
+    assert_eq!(man.code, 0, "{}", man.all());
+    assert!(
+        man.stdout.starts_with(".ie") || man.stdout.contains(".TH"),
+        "{}",
+        man.stdout
+    );
+    assert!(man.stdout.contains("venv\\-guard"), "{}", man.stdout);
+    let bad = repo.guard(&["completions", "tcsh"]);
+    assert_eq!(bad.code, 2, "{}", bad.all());
+}
+
+#[test]
+fn exit_zero_reports_findings_and_still_fails_on_errors() {
+    let repo = staged();
+    let run = repo.guard(&["--exit-zero", "hook"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("venv/"), "{}", run.all());
+    let run = repo.guard(&["--exit-zero", "scan", "--tracked", "--index"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.all().contains("venv/"), "{}", run.all());
+    let run = repo.guard(&["--exit-zero", "scan", "--range", "nope..HEAD"]);
+    assert_eq!(run.code, 2, "{}", run.all());
+}
+
+#[test]
+fn output_writes_the_report_to_a_file_even_when_the_check_fails() {
+    let repo = staged();
+    let report = repo.root.join("report.sarif");
+    let run = repo.guard(&["--format", "sarif", "-o", "report.sarif", "hook"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(!doc["runs"][0]["results"].as_array().unwrap().is_empty());
+    assert_eq!(
+        doc["runs"][0]["invocations"][0]["executionSuccessful"],
+        true
+    );
+
+    // A check that cannot run still leaves a whole document that says so, and exits 2.
+    for format in ["sarif", "json"] {
+        let out = format!("error.{format}");
+        let run = repo.guard(&[
+            "--format",
+            format,
+            "--output",
+            &out,
+            "scan",
+            "--range",
+            "nope..HEAD",
+        ]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let text = std::fs::read_to_string(repo.root.join(&out)).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if format == "sarif" {
+            assert_eq!(
+                doc["runs"][0]["invocations"][0]["executionSuccessful"],
+                false
+            );
+        } else {
+            assert!(!doc["repositories"][0]["error"].is_null(), "{doc:#}");
+        }
+    }
+    // `baseline` writes its file where --output says.
+    let run = repo.guard(&["baseline", "-o", "base.json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(repo.root.join("base.json").is_file());
+}
+
+#[test]
+fn global_options_that_do_not_apply_are_refused() {
+    let repo = staged();
+    for args in [
+        &["--format", "json", "fix"][..],
+        &["--output", "x", "fix"],
+        &["--exit-zero", "install"],
+        &["--format", "json", "hook", "--fix"],
+        &["--strict", "uninstall"],
+        &["--baseline", "b.json", "man"],
+    ] {
+        let run = repo.guard(args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.all());
+        assert!(
+            run.stderr.contains("does not apply"),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // Nothing was changed by the refused fix.
+    assert!(!repo.root.join(".gitignore").exists());
+}
+
+#[test]
+fn colour_is_forced_by_force_color_and_clicolor_force_and_off_with_no_color() {
+    let repo = staged();
+    let hook = |vars: &[(&str, &str)]| {
+        let mut cmd = isolated(crate::common::bin(), &repo.root);
+        cmd.env_remove("NO_COLOR").arg("hook");
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        String::from_utf8(cmd.output().unwrap().stdout).unwrap()
+    };
+    assert!(!hook(&[]).contains('\x1b'), "not a terminal: no colour");
+    assert!(hook(&[("FORCE_COLOR", "1")]).contains('\x1b'));
+    assert!(hook(&[("CLICOLOR_FORCE", "1")]).contains('\x1b'));
+    assert!(!hook(&[("FORCE_COLOR", "0")]).contains('\x1b'));
+    assert!(!hook(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
+}
