@@ -5,7 +5,8 @@
 //! {
 //!   "schema": 1,
 //!   "environments": [
-//!     { "root": "legacy/venv", "kind": "venv", "files": 1478 }
+//!     { "root": "legacy/venv", "kind": "venv", "files": 1478 },
+//!     { "root": "old/env", "kind": "venv", "files": 2210, "history": true }
 //!   ]
 //! }
 //! ```
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::Report;
+use crate::report::{Report, Status};
 use crate::support::escape;
 
 /// The baseline file's format version.
@@ -41,6 +42,11 @@ pub struct Entry {
     pub kind: String,
     /// How many files it had when recorded (informational).
     pub files: u64,
+    /// Recorded by `baseline --history`: accepted as a finding of `scan --history` only, so an
+    /// environment a team has decided to leave in old commits stops failing that step, while
+    /// `scan --tracked` and the hook still report it if it comes back.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub history: bool,
 }
 
 /// Why a baseline could not be read.
@@ -78,7 +84,8 @@ impl Baseline {
         Ok(baseline)
     }
 
-    /// Records every environment of `report` that fails.
+    /// Records every environment of `report` that fails; those of a history scan as
+    /// accepted in the history only.
     pub fn from_report(report: &Report) -> Baseline {
         let mut environments: Vec<Entry> = report
             .findings
@@ -87,6 +94,7 @@ impl Baseline {
                 root: escape::display(&f.env.root),
                 kind: f.env.recognised.kind.id().to_owned(),
                 files: f.env.files,
+                history: f.status == Status::History,
             })
             .collect();
         environments.sort_by(|a, b| a.root.cmp(&b.root));
@@ -97,10 +105,12 @@ impl Baseline {
         }
     }
 
-    /// Whether the environment at `root` is accepted.
-    pub fn contains(&self, root: &[u8]) -> bool {
+    /// Whether the environment at `root`, found as `status`, is accepted.
+    pub fn contains(&self, root: &[u8], status: Status) -> bool {
         let key = escape::display(root);
-        self.environments.iter().any(|e| e.root == key)
+        self.environments
+            .iter()
+            .any(|e| e.root == key && (!e.history || status == Status::History))
     }
 
     /// The file's text: pretty JSON with a final newline.

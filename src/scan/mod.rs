@@ -28,7 +28,7 @@ impl Report {
         opts: &Options,
         probe: &dyn Probe,
     ) -> bool {
-        if opts.accepts(&env.root) {
+        if opts.accepts(&env.root, status) {
             self.suppressed += 1;
             return false;
         }
@@ -71,13 +71,17 @@ pub struct Options {
 }
 
 impl Options {
-    /// Whether the environment at `root` is allowed or in the baseline.
-    fn accepts(&self, root: &[u8]) -> bool {
+    /// Whether the environment at `root`, found as `status`, is allowed or in the baseline.
+    fn accepts(&self, root: &[u8], status: Status) -> bool {
         let allowed = self.allow.as_ref().is_some_and(|globs| {
             let text = String::from_utf8_lossy(root);
             globs.is_match(&*text) || globs.is_match(format!("{text}/"))
         });
-        allowed || self.baseline.as_ref().is_some_and(|b| b.contains(root))
+        allowed
+            || self
+                .baseline
+                .as_ref()
+                .is_some_and(|b| b.contains(root, status))
     }
 }
 

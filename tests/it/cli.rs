@@ -144,3 +144,39 @@ fn colour_is_forced_by_force_color_and_clicolor_force_and_off_with_no_color() {
     assert!(!hook(&[("FORCE_COLOR", "0")]).contains('\x1b'));
     assert!(!hook(&[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]).contains('\x1b'));
 }
+
+/// A team decides to leave an environment in old commits: `baseline --history` records it, and
+/// the CI history step passes; the same environment committed again still fails
+/// `scan --tracked`, and an environment the baseline does not name fails the history step.
+#[test]
+fn a_history_baseline_accepts_old_commits_only() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.venv("venv");
+    repo.commit_all("venv committed");
+    repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
+    repo.git_ok(&["commit", "-q", "-m", "venv untracked"]);
+    assert_eq!(repo.guard(&["scan", "--history"]).code, 1);
+
+    let run = repo.guard(&["baseline", "--history", "-o", "history-baseline.json"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    let text = std::fs::read_to_string(repo.root.join("history-baseline.json")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["environments"][0]["root"], "venv", "{text}");
+    assert_eq!(doc["environments"][0]["history"], true, "{text}");
+    let with = ["--baseline", "history-baseline.json"];
+    let run = repo.guard(&[&with[..], &["scan", "--history"]].concat());
+    assert_eq!(run.code, 0, "{}", run.all());
+
+    // Committed again: the tracked check is not silenced by a history entry.
+    repo.git_ok(&["add", "-f", "venv"]);
+    repo.git_ok(&["commit", "-q", "-m", "venv again"]);
+    let run = repo.guard(&[&with[..], &["scan", "--tracked"]].concat());
+    assert_eq!(run.code, 1, "{}", run.all());
+    // Another environment in the history fails the history step.
+    repo.venv("other");
+    repo.commit_all("other");
+    let run = repo.guard(&[&with[..], &["--format", "json", "scan", "--history"]].concat());
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(crate::common::env_roots(&run), ["other"], "{}", run.stdout);
+}

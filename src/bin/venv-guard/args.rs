@@ -148,6 +148,12 @@ pub enum Command {
         /// The repository.
         #[arg(default_value = ".")]
         path: PathBuf,
+
+        /// Record the environments of the whole history (`scan --history`) instead of the
+        /// index's: those no longer in HEAD are accepted by `scan --history` only, so a CI
+        /// history step can pass once a team has decided to leave them in old commits.
+        #[arg(long)]
+        history: bool,
     },
     /// Print a shell completion script (bash, zsh, fish, powershell or elvish), e.g.
     /// `venv-guard completions bash > ~/.local/share/bash-completion/completions/venv-guard`.

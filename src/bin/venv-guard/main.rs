@@ -203,7 +203,7 @@ fn run(cli: &Cli) -> Result<Exit> {
             write_out(writeln!(io::stdout(), "venv-guard: {message}"))?;
             Ok(Exit::Clean)
         }
-        Command::Baseline { path } => {
+        Command::Baseline { path, history } => {
             let output = global
                 .output
                 .clone()
@@ -212,7 +212,11 @@ fn run(cli: &Cli) -> Result<Exit> {
             let repo = discover(path)?;
             let (mut opts, _) = options(global, Some(repo.workdir()?))?;
             opts.baseline = None;
-            let report = scan::tracked(&repo, TrackedSource::Index, &opts)?;
+            let report = if *history {
+                scan::history(&repo, &opts)?
+            } else {
+                scan::tracked(&repo, TrackedSource::Index, &opts)?
+            };
             let baseline = Baseline::from_report(&report);
             let text = baseline.to_json();
             if output == Path::new("-") {
