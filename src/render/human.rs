@@ -108,7 +108,7 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
             render_continued(finding, out)?;
             continue;
         }
-        render_finding(finding, mode != Mode::HookFix, out)?;
+        render_finding(finding, !matches!(mode, Mode::HookFix { .. }), out)?;
         writeln!(out)?;
     }
     let errors = report
@@ -135,38 +135,76 @@ pub fn render(report: &Report, mode: Mode, out: &mut dyn Write) -> io::Result<()
             report.suppressed
         ));
     }
+    let covered = covered(report);
     match (mode, errors) {
-        (Mode::Hook | Mode::HookFix, 0) if notes == 0 => {}
-        (Mode::Hook | Mode::HookFix, 0) => writeln!(
+        (Mode::Hook { .. } | Mode::HookFix { .. }, 0) if notes == 0 => {}
+        (Mode::Hook { commit } | Mode::HookFix { commit }, 0) => writeln!(
             out,
-            "venv-guard: {notes} test fixture(s) noted; nothing blocks the commit."
+            "venv-guard: {notes} test fixture(s) noted; {}.",
+            if commit {
+                "nothing blocks the commit"
+            } else {
+                "nothing fails"
+            }
         )?,
-        (Mode::HookFix, n) => writeln!(
+        (Mode::HookFix { commit: true }, n) => writeln!(
             out,
             "{} {} would be committed{note_part}. Commit blocked; fixing it:",
             "venv-guard:".bold(),
             envs(n)
         )?,
-        (Mode::Hook, n) => writeln!(
+        (Mode::HookFix { commit: false }, n) => writeln!(
+            out,
+            "{} found {}{note_part}; fixing it:",
+            "venv-guard:".bold(),
+            envs(n)
+        )?,
+        (Mode::Hook { commit: true }, n) => writeln!(
             out,
             "{} {} would be committed{note_part}. Commit blocked: run the commands above, then commit again.",
             "venv-guard:".bold(),
             envs(n)
         )?,
-        (Mode::Scan, 0) => writeln!(
+        (Mode::Hook { commit: false }, n) => writeln!(
             out,
-            "venv-guard: no Python environment at risk of being committed{note_part} ({} {} checked).",
-            thousands(report.paths),
-            if report.paths == 1 { "path" } else { "paths" }
-        )?,
-        (Mode::Scan, n) => writeln!(
-            out,
-            "{} found {}{note_part}.",
+            "{} found {}{note_part}: run the commands above before committing.",
             "venv-guard:".bold(),
             envs(n)
         )?,
+        (Mode::Scan, 0) => match covered {
+            Some(covered) => writeln!(
+                out,
+                "venv-guard: no Python environment was ever committed{note_part} ({covered})."
+            )?,
+            None => writeln!(
+                out,
+                "venv-guard: no Python environment at risk of being committed{note_part} ({} {} read).",
+                thousands(report.paths),
+                if report.paths == 1 { "path" } else { "paths" }
+            )?,
+        },
+        (Mode::Scan, n) => writeln!(
+            out,
+            "{} found {}{note_part}{}.",
+            "venv-guard:".bold(),
+            envs(n),
+            covered.map(|c| format!(" ({c})")).unwrap_or_default()
+        )?,
     }
     Ok(())
+}
+
+/// What a history or range scan read: "75,182 commits, 313 refs, 1.0 s".
+fn covered(report: &Report) -> Option<String> {
+    let c = report.covered.as_ref()?;
+    let plural =
+        |n: u64, word: &str| format!("{} {word}{}", thousands(n), if n == 1 { "" } else { "s" });
+    let mut parts = vec![plural(c.commits, "commit")];
+    if let Some(refs) = c.refs {
+        parts.push(plural(refs, "ref"));
+    }
+    parts.push(format!("{:.1} s", c.elapsed.as_secs_f64()));
+    Some(parts.join(", "))
 }
 
 /// What a fix did (or, for a dry run, would do).

@@ -27,10 +27,18 @@ pub struct Checked<'a> {
 pub enum Mode {
     /// `venv-guard scan`.
     Scan,
-    /// `venv-guard hook`: silent when clean.
-    Hook,
+    /// `venv-guard hook`: silent when clean. `commit`: run by `git commit` (which names the
+    /// index in `GIT_INDEX_FILE` for its hooks), so a finding blocks a commit; otherwise
+    /// (`pre-commit run --all-files`, a CI step) nothing is being committed.
+    Hook {
+        /// Inside `git commit`.
+        commit: bool,
+    },
     /// `venv-guard hook --fix`: the fix follows, so no commands are listed.
-    HookFix,
+    HookFix {
+        /// Inside `git commit`.
+        commit: bool,
+    },
 }
 
 /// A run, as every format renders it.
@@ -126,7 +134,7 @@ mod tests {
         }];
         let run = Run {
             name: "hook",
-            mode: Mode::Hook,
+            mode: Mode::Hook { commit: true },
             checked: &checked,
         };
         let mut out = Vec::new();

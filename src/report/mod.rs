@@ -48,7 +48,7 @@ impl fmt::Display for Status {
             Status::Staged => "staged for commit",
             Status::Tracked => "tracked by git",
             Status::Unignored => "not ignored (one `git add .` away from a commit)",
-            Status::Checked => "among the files to commit",
+            Status::Checked => "among the files given to the hook",
             Status::Added => "added by the commits in the range",
             Status::History => "committed in the history",
         })
@@ -127,6 +127,19 @@ pub struct Report {
     pub suppressed: u64,
     /// The history is incomplete (a shallow clone).
     pub incomplete_history: bool,
+    /// What a history or range scan read, for its closing line.
+    pub covered: Option<Covered>,
+}
+
+/// What a scan of commits read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Covered {
+    /// Commits read.
+    pub commits: u64,
+    /// Refs whose commits were read (`--history`).
+    pub refs: Option<u64>,
+    /// How long the scan took.
+    pub elapsed: std::time::Duration,
 }
 
 impl Report {

@@ -4,7 +4,7 @@
 use super::{with_sizes, Error, Options};
 use crate::detect::{self, Environment, Probe};
 use crate::remedy::filter_repo_command;
-use crate::report::{secrets, CommitInfo, HistoryInfo, Report, Status};
+use crate::report::{secrets, CommitInfo, Covered, HistoryInfo, Report, Status};
 use crate::source::disk::Layered;
 use crate::source::git::{self, Repo};
 
@@ -113,6 +113,7 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
 /// Every environment that any commit reachable from any ref ever added: when it entered,
 /// whether `HEAD` still has it, what it costs, and the command that would remove it.
 pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
+    let started = std::time::Instant::now();
     let history = repo.history()?;
     let head = repo.tree("HEAD")?;
     let paths = history.paths.paths();
@@ -179,6 +180,11 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             }
         }
     }
+    report.covered = Some(Covered {
+        commits: history.commits.len() as u64,
+        refs: Some(repo.ref_count()?),
+        elapsed: started.elapsed(),
+    });
     Ok(report.finish())
 }
 

@@ -88,7 +88,7 @@ fn pre_commit_framework_splits_a_large_env_and_reports_it_once() {
     let out = run.all();
     assert!(out.contains("Failed"), "{out}");
     assert_eq!(
-        out.matches("error: venv/ is a Python environment, among the files to commit")
+        out.matches("error: venv/ is a Python environment, among the files given to the hook")
             .count(),
         1,
         "{out}"

@@ -390,8 +390,14 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
         let outcome = fix::run(&repo, report, access, &FixOptions::default(), false)?;
         let mut out = io::stdout().lock();
         write_out(
-            human::render(&outcome.report, render::Mode::HookFix, &mut out)
-                .and_then(|()| human::render_fix(&outcome, false, &mut out)),
+            human::render(
+                &outcome.report,
+                render::Mode::HookFix {
+                    commit: in_commit(),
+                },
+                &mut out,
+            )
+            .and_then(|()| human::render_fix(&outcome, false, &mut out)),
         )?;
         return Ok(if outcome.report.fails() && !global.exit_zero {
             Exit::Findings
@@ -403,8 +409,21 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
         path: ".".to_owned(),
         outcome: Ok(&report),
     }];
-    emit(global, "hook", render::Mode::Hook, &checked)?;
+    emit(
+        global,
+        "hook",
+        render::Mode::Hook {
+            commit: in_commit(),
+        },
+        &checked,
+    )?;
     Ok(exit_of(global, &checked))
+}
+
+/// Whether `git commit` runs this hook: git names the index in `GIT_INDEX_FILE` for the hooks
+/// of a commit (`pre-commit run`, by hand or in CI, does not).
+fn in_commit() -> bool {
+    std::env::var_os("GIT_INDEX_FILE").is_some()
 }
 
 /// Prints the run in the chosen format: warnings on stderr, the report on stdout.

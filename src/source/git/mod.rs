@@ -367,6 +367,20 @@ impl Repo {
         }
     }
 
+    /// How many refs the repository has (`HEAD` not counted), as `git for-each-ref` lists
+    /// them: what a history scan starts from.
+    pub fn ref_count(&self) -> Result<u64, Error> {
+        if let Some(cli) = self.cli() {
+            let out = cli::run(cli.git(["for-each-ref", "--format=."]))?;
+            return Ok(out.iter().filter(|&&b| b == b'\n').count() as u64);
+        }
+        let mut refs = self
+            .lib()?
+            .references()
+            .map_err(|e| Error::Git("cannot list the refs", e))?;
+        Ok(refs.names().count() as u64)
+    }
+
     /// The `git` view, for a repository libgit2 cannot open.
     pub(crate) fn cli(&self) -> Option<&cli::Cli> {
         self.cli.as_ref()
