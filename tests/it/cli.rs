@@ -180,3 +180,39 @@ fn a_history_baseline_accepts_old_commits_only() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(crate::common::env_roots(&run), ["other"], "{}", run.stdout);
 }
+
+/// "Commit blocked" only when `git commit` runs the hook; `pre-commit run --all-files` (by hand
+/// or in CI) runs it with no commit under way. A history scan says what it read.
+#[test]
+fn the_closing_line_fits_the_mode() {
+    let repo = staged();
+    let by_hand = repo.guard(&["hook"]);
+    assert_eq!(by_hand.code, 1);
+    assert!(
+        !by_hand.stdout.contains("Commit blocked"),
+        "{}",
+        by_hand.stdout
+    );
+    assert!(
+        by_hand
+            .stdout
+            .contains("found 1 Python environment: run the commands above before committing."),
+        "{}",
+        by_hand.stdout
+    );
+    repo.install_hook();
+    let commit = repo.commit(&["-m", "x"]);
+    assert_ne!(commit.code, 0);
+    assert!(commit.all().contains("Commit blocked"), "{}", commit.all());
+
+    repo.git_ok(&["commit", "-q", "--no-verify", "-m", "venv"]);
+    repo.git_ok(&["branch", "other"]);
+    let history = repo.guard(&["scan", "--history"]);
+    assert!(
+        history
+            .stdout
+            .contains("found 1 Python environment (1 commit, 2 refs, "),
+        "{}",
+        history.stdout
+    );
+}
