@@ -35,7 +35,21 @@ pub enum Installed {
     /// Ours was there but not executable, so git skipped it (an install stopped half-way by an
     /// older version): it was rewritten executable.
     Repaired(PathBuf),
+    /// husky runs the hooks (`core.hooksPath` is its generated `.husky/_`, or `.husky`):
+    /// [`HOOK_LINE`] was added to its own, committed `.husky/pre-commit` (`false`: it was
+    /// there already). Nothing is written into the folder husky generates.
+    Husky(PathBuf, bool),
+    /// lefthook generated the hook and rewrites it on its next install: nothing was changed;
+    /// these lines belong in its configuration file.
+    Lefthook(PathBuf, &'static str),
 }
+
+/// The line a hook manager's own hook file runs.
+pub const HOOK_LINE: &str = "venv-guard hook";
+
+/// What lefthook's configuration needs.
+pub const LEFTHOOK_LINES: &str =
+    "pre-commit:\n  commands:\n    venv-guard:\n      run: venv-guard hook\n";
 
 /// What `uninstall` did.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -46,6 +60,8 @@ pub enum Uninstalled {
     Removed(PathBuf),
     /// No venv-guard hook is installed (a foreign hook, if any, is left alone).
     NotInstalled(PathBuf),
+    /// [`HOOK_LINE`] was removed from husky's `.husky/pre-commit`.
+    Husky(PathBuf),
 }
 
 /// Why the hook could not be (un)installed. Nothing is changed in each case: a foreign hook is
@@ -128,6 +144,14 @@ fn is_ours(path: &Path) -> bool {
 /// first, and only then does one rename put ours at `pre-commit`.
 pub fn install(repo: &Repo, force: bool, installed_from: &Path) -> Result<Installed, Error> {
     let dir = repo.hooks_dir()?;
+    match manager(repo, &dir) {
+        Some(Manager::Husky(file)) => {
+            let added = edit_husky(&file, true)?;
+            return Ok(Installed::Husky(file, added));
+        }
+        Some(Manager::Lefthook(config)) => return Ok(Installed::Lefthook(config, LEFTHOOK_LINES)),
+        None => {}
+    }
     fs::create_dir_all(&dir).map_err(|e| Error::Io("cannot create", dir.clone(), e))?;
     let hook = dir.join("pre-commit");
     let wanted = script(installed_from);
@@ -243,6 +267,13 @@ fn keep_aside(dir: &Path, hook: &Path, aside: &Path) -> Result<(), Error> {
 /// Removes venv-guard's hook and puts back the one that was there before, byte for byte.
 pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
     let dir = repo.hooks_dir()?;
+    if let Some(Manager::Husky(file)) = manager(repo, &dir) {
+        return Ok(if edit_husky(&file, false)? {
+            Uninstalled::Husky(file)
+        } else {
+            Uninstalled::NotInstalled(file)
+        });
+    }
     let hook = dir.join("pre-commit");
     if !is_ours(&hook) {
         return Ok(Uninstalled::NotInstalled(hook));
@@ -259,6 +290,106 @@ pub fn uninstall(repo: &Repo) -> Result<Uninstalled, Error> {
     }
     fs::remove_file(&hook).map_err(|e| Error::Io("cannot remove", hook.clone(), e))?;
     Ok(Uninstalled::Removed(hook))
+}
+
+/// A hook manager that owns the hooks directory.
+enum Manager {
+    /// husky, and the hook file it runs.
+    Husky(PathBuf),
+    /// lefthook, and its configuration file.
+    Lefthook(PathBuf),
+}
+
+/// The hook manager whose generated hooks are in `dir`, if any: husky 9 points
+/// `core.hooksPath` at `.husky/_`, husky 5-8 at `.husky`; lefthook writes a `pre-commit` that
+/// calls `lefthook`.
+fn manager(repo: &Repo, dir: &Path) -> Option<Manager> {
+    let top = repo.workdir().ok()?;
+    let husky = top.join(".husky");
+    let same = |a: &Path, b: &Path| match (fs::canonicalize(a), fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    };
+    if same(dir, &husky.join("_")) || same(dir, &husky) {
+        return Some(Manager::Husky(husky.join("pre-commit")));
+    }
+    let generated = fs::read(dir.join("pre-commit")).unwrap_or_default();
+    if generated
+        .windows(8)
+        .any(|w| w.eq_ignore_ascii_case(b"lefthook"))
+    {
+        let config = [
+            "lefthook.yml",
+            ".lefthook.yml",
+            "lefthook.yaml",
+            ".lefthook.yaml",
+        ]
+        .iter()
+        .map(|name| top.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| top.join("lefthook.yml"));
+        return Some(Manager::Lefthook(config));
+    }
+    None
+}
+
+/// Adds (`add`) or removes [`HOOK_LINE`] in husky's hook file, keeping its other lines, its
+/// permissions and its line endings; whether it changed. The file (and `.husky`) must not be a
+/// symlink: it is written atomically, never through a link.
+fn edit_husky(file: &Path, add: bool) -> Result<bool, Error> {
+    let dir = file.parent().unwrap_or(Path::new("."));
+    if fs::symlink_metadata(dir).is_ok_and(|md| !md.is_dir()) {
+        return Err(Error::NotAFile(dir.to_path_buf()));
+    }
+    let md = fs::symlink_metadata(file).ok();
+    if md.as_ref().is_some_and(|md| !md.is_file()) {
+        return Err(Error::NotAFile(file.to_path_buf()));
+    }
+    let text = match &md {
+        Some(_) => fs::read(file).map_err(|e| Error::Io("cannot read", file.to_path_buf(), e))?,
+        None => Vec::new(),
+    };
+    let has =
+        |line: &[u8]| line.strip_suffix(b"\r").unwrap_or(line).trim_ascii() == HOOK_LINE.as_bytes();
+    let present = text.split(|&b| b == b'\n').any(has);
+    let new = match (add, present) {
+        (true, true) | (false, false) => return Ok(false),
+        (true, false) => {
+            let mut new = text.clone();
+            if !new.is_empty() && !new.ends_with(b"\n") {
+                new.push(b'\n');
+            }
+            new.extend_from_slice(HOOK_LINE.as_bytes());
+            new.push(b'\n');
+            new
+        }
+        (false, true) => {
+            let mut kept: Vec<&[u8]> = Vec::new();
+            let mut lines = text.split(|&b| b == b'\n').peekable();
+            while let Some(line) = lines.next() {
+                if !has(line) && (lines.peek().is_some() || !line.is_empty()) {
+                    kept.push(line);
+                }
+            }
+            let mut new = kept.join(&b'\n');
+            if !new.is_empty() {
+                new.push(b'\n');
+            }
+            new
+        }
+    };
+    crate::support::atomic::write(file, &new)
+        .map_err(|e| Error::Io("cannot write", file.to_path_buf(), e))?;
+    if md.is_none() {
+        // A new hook file: husky 4-8 run it directly, so it must be executable.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(file, fs::Permissions::from_mode(0o755))
+                .map_err(|e| Error::Io("cannot make executable", file.to_path_buf(), e))?;
+        }
+    }
+    Ok(true)
 }
 
 /// Mode 0755 on the open file, before it has its name: git runs only executable hooks.

@@ -5,7 +5,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use crate::common::TestRepo;
+use crate::common::{isolated, TestRepo};
 
 /// Where git itself runs hooks from, seen from `dir`.
 fn git_hooks_dir(repo: &TestRepo, dir: &Path) -> PathBuf {
@@ -375,4 +375,110 @@ fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
     );
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.all().contains("venv/ is a Python environment"));
+}
+
+/// husky and lefthook from npm, installed once.
+fn hook_managers() -> PathBuf {
+    crate::common::cached_dir("hook-managers", |dir| {
+        crate::common::run_ok(
+            std::process::Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(dir)
+                .args(["husky@9", "lefthook@1"]),
+        );
+    })
+    .join("node_modules/.bin")
+}
+
+/// husky points `core.hooksPath` at its generated `.husky/_`: `install` adds its line to the
+/// committed `.husky/pre-commit` instead of writing into the generated folder, the commit of a
+/// venv is blocked through husky, a second `install` changes nothing, `uninstall` takes the
+/// line out and keeps the rest.
+#[test]
+#[ignore = "slow: installs husky and lefthook from npm"]
+fn under_husky_the_line_goes_into_huskys_own_hook_file() {
+    let bin = hook_managers();
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    crate::common::run_ok(&mut isolated(bin.join("husky"), &repo.root));
+    assert_eq!(
+        repo.git_ok(&["config", "core.hooksPath"]).stdout.trim(),
+        ".husky/_"
+    );
+    repo.write(".husky/pre-commit", "echo checks\n");
+    let generated = hook_files(&repo.root.join(".husky/_"));
+
+    let run = repo.guard(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("husky"), "{}", run.stdout);
+    let file = repo.root.join(".husky/pre-commit");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "echo checks\nvenv-guard hook\n"
+    );
+    assert_eq!(hook_files(&repo.root.join(".husky/_")), generated);
+    let again = repo.guard(&["install"]);
+    assert!(again.stdout.contains("already"), "{}", again.stdout);
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        "echo checks\nvenv-guard hook\n"
+    );
+
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let commit = repo.commit(&["-m", "venv"]);
+    assert_ne!(commit.code, 0, "{}", commit.all());
+    assert!(commit.all().contains("Commit blocked"), "{}", commit.all());
+
+    let run = repo.guard(&["uninstall"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_eq!(fs::read_to_string(&file).unwrap(), "echo checks\n");
+}
+
+/// lefthook writes `.git/hooks/pre-commit` itself and rewrites it on every `lefthook install`:
+/// `install` changes nothing and prints the lines for lefthook's configuration, and those
+/// lines, pasted, block the commit of a venv.
+#[test]
+#[ignore = "slow: installs husky and lefthook from npm"]
+fn under_lefthook_the_configuration_lines_are_printed_and_work() {
+    let bin = hook_managers();
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.write("lefthook.yml", "# hooks\n");
+    crate::common::run_ok(isolated(bin.join("lefthook"), &repo.root).args(["add", "pre-commit"]));
+    let hook = repo.root.join(".git/hooks/pre-commit");
+    let generated = fs::read(&hook).unwrap();
+
+    let run = repo.guard(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert!(run.stdout.contains("lefthook"), "{}", run.stdout);
+    assert_eq!(
+        fs::read(&hook).unwrap(),
+        generated,
+        "lefthook's hook is untouched"
+    );
+    let lines = &run.stdout[run.stdout.find("pre-commit:").expect("the lines")..];
+    repo.write("lefthook.yml", &format!("# hooks\n{lines}"));
+
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    // lefthook's hook finds lefthook on PATH, as a project's npm scripts put it there.
+    let mut path = std::ffi::OsString::from(&bin);
+    path.push(":");
+    path.push(
+        isolated("git", &repo.root)
+            .get_envs()
+            .find(|(k, _)| *k == "PATH")
+            .and_then(|(_, v)| v)
+            .unwrap(),
+    );
+    let commit = crate::common::Run::from(
+        isolated("git", &repo.root)
+            .env("PATH", path)
+            .args(["commit", "-q", "-m", "venv"])
+            .output()
+            .unwrap(),
+    );
+    assert_ne!(commit.code, 0, "{}", commit.all());
+    assert!(commit.all().contains("venv/"), "{}", commit.all());
 }

@@ -181,6 +181,19 @@ fn run(cli: &Cli) -> Result<Exit> {
                 ),
                 Installed::Already(p) => format!("already installed: {}", p.display()),
                 Installed::Updated(p) => format!("updated {}", p.display()),
+                Installed::Husky(p, true) => format!(
+                    "husky runs the hooks: added `{}` to {} (commit it)",
+                    install::HOOK_LINE,
+                    p.display()
+                ),
+                Installed::Husky(p, false) => format!(
+                    "husky runs the hooks, and {} runs venv-guard already",
+                    p.display()
+                ),
+                Installed::Lefthook(config, lines) => format!(
+                    "lefthook generated the hook and would overwrite it, so nothing was changed; add to {}:\n{lines}",
+                    config.display()
+                ),
                 Installed::Repaired(p) => format!(
                     "repaired {}: it was not executable, so git skipped it; reinstalled with mode 0755",
                     p.display()
@@ -196,6 +209,9 @@ fn run(cli: &Cli) -> Result<Exit> {
                     format!("removed; the earlier hook is back at {}", p.display())
                 }
                 Uninstalled::Removed(p) => format!("removed {}", p.display()),
+                Uninstalled::Husky(p) => {
+                    format!("removed `{}` from {}", install::HOOK_LINE, p.display())
+                }
                 Uninstalled::NotInstalled(p) => {
                     format!("no venv-guard hook at {}; nothing changed", p.display())
                 }
