@@ -380,9 +380,18 @@ fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
 /// husky and lefthook from npm, installed once.
 fn hook_managers() -> PathBuf {
     crate::common::cached_dir("hook-managers", |dir| {
+        // No install scripts: lefthook's would install hooks into the repository npm runs in.
         crate::common::run_ok(
             std::process::Command::new("npm")
-                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .current_dir(dir)
+                .args([
+                    "install",
+                    "--silent",
+                    "--no-audit",
+                    "--no-fund",
+                    "--ignore-scripts",
+                ])
+                .arg("--prefix")
                 .arg(dir)
                 .args(["husky@9", "lefthook@1"]),
         );
