@@ -377,8 +377,13 @@ fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
     assert!(run.all().contains("venv/ is a Python environment"));
 }
 
-/// husky and lefthook from npm, installed once.
+/// husky and lefthook from npm, installed once (the tests that need them run in parallel).
 fn hook_managers() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(install_hook_managers).clone()
+}
+
+fn install_hook_managers() -> PathBuf {
     crate::common::cached_dir("hook-managers", |dir| {
         // No install scripts: lefthook's would install hooks into the repository npm runs in.
         crate::common::run_ok(
