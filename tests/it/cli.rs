@@ -216,3 +216,43 @@ fn the_closing_line_fits_the_mode() {
         history.stdout
     );
 }
+
+/// `-q` prints nothing when nothing is found (and no warnings); `-v` says on stderr what was
+/// read: the configuration, the repository, the index, paths, commits and refs.
+#[test]
+fn quiet_and_verbose() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.write(".venv-guard.toml", "strict = false\n");
+    repo.commit_all("app");
+    let quiet = repo.guard(&["-q", "scan"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.all());
+    assert_eq!(quiet.all(), "");
+    let loud = repo.guard(&["-v", "scan", "--history"]);
+    assert_eq!(loud.code, 0, "{}", loud.all());
+    for line in [
+        "venv-guard: configuration: ",
+        ".venv-guard.toml",
+        "venv-guard: repository: ",
+        "read 2 paths, 1 commit from 1 ref in ",
+    ] {
+        assert!(loud.stderr.contains(line), "{line}: {}", loud.stderr);
+    }
+    let hook = repo.guard(&["-v", "hook"]);
+    assert!(
+        hook.stderr.contains("venv-guard: index: "),
+        "{}",
+        hook.stderr
+    );
+    assert!(hook.stdout.is_empty(), "{}", hook.stdout);
+
+    repo.venv("venv");
+    repo.git_ok(&["add", "-A"]);
+    let quiet = repo.guard(&["-q", "hook"]);
+    assert_eq!(quiet.code, 1);
+    assert!(
+        quiet.stdout.contains("venv/"),
+        "findings are still shown: {}",
+        quiet.stdout
+    );
+}

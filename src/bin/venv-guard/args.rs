@@ -51,6 +51,15 @@ pub struct Global {
     #[arg(long, value_name = "FILE", global = true)]
     pub baseline: Option<PathBuf>,
 
+    /// Print nothing when nothing is found, and no warnings (the exit code still says).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Say on standard error what was read: the configuration file, the repository and its
+    /// index, how many paths, commits and refs.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+
     /// Report findings but exit 0 unless an error stopped the check (exit 2), for a step
     /// that must not fail the job. `scan` and `hook` only.
     #[arg(long, global = true)]

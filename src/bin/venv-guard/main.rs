@@ -88,6 +88,8 @@ fn check_global(global: &Global, command: &Command) -> Result<()> {
             global.output.is_some(),
             reports || matches!(command, Command::Baseline { .. }),
         ),
+        ("--quiet", global.quiet, reports),
+        ("--verbose", global.verbose, scans),
         ("--strict", global.strict, scans),
         ("--config", global.config.is_some(), scans),
         ("--isolated", global.isolated, scans),
@@ -264,6 +266,13 @@ fn discover(path: &Path) -> Result<Repo> {
 /// overridden by the command line.
 fn options(global: &Global, top: Option<&Path>) -> Result<(Options, config::Loaded)> {
     let loaded = config::load(top, global.config.as_deref(), global.isolated)?;
+    verbose(
+        global,
+        &match &loaded.source {
+            Some(path) => format!("configuration: {}", path.display()),
+            None => "configuration: none, the defaults".to_owned(),
+        },
+    );
     let baseline = global.baseline.as_deref().map(Baseline::load).transpose()?;
     let opts = Options {
         strict: global.strict || loaded.config.strict.unwrap_or(false),
@@ -381,26 +390,41 @@ fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
         None => Some(start.clone()),
     };
     let (opts, _) = options(global, top.as_deref())?;
+    match &repo {
+        Some(repo) => verbose(global, &format!("repository: {}", repo.git_dir().display())),
+        None => verbose(
+            global,
+            &format!("not a git repository: walking {}", start.display()),
+        ),
+    }
+    if let (Some(repo), ScanMode::Tracked(TrackedSource::Index) | ScanMode::Tree) = (&repo, mode) {
+        verbose(global, &format!("index: {}", repo.index_file().display()));
+    }
     let need_repo = || {
         repo.as_ref()
             .ok_or_else(|| venv_guard::git::Error::NotARepository(start.clone()))
     };
-    Ok(match mode {
+    let report = match mode {
         ScanMode::Tree => scan::tree(path, repo.as_ref(), &opts)?,
         ScanMode::Tracked(source) => scan::tracked(need_repo()?, *source, &opts)?,
         ScanMode::Range(from, to) => scan::range(need_repo()?, from, to, &opts)?,
         ScanMode::History => scan::history(need_repo()?, &opts)?,
-    })
+    };
+    verbose_report(global, &report);
+    Ok(report)
 }
 
 fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
     let repo = Repo::open_from_env()?;
     let (opts, _) = options(global, repo.workdir().ok())?;
+    verbose(global, &format!("repository: {}", repo.git_dir().display()));
+    verbose(global, &format!("index: {}", repo.index_file().display()));
     let report = if files.is_empty() {
         scan::staged(&repo, &opts)?
     } else {
         scan::files(&repo, files, &opts)?
     };
+    verbose_report(global, &report);
     if fix {
         let access = IndexAccess::for_hook(&repo);
         let outcome = fix::run(&repo, report, access, &FixOptions::default(), false)?;
@@ -436,6 +460,28 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
     Ok(exit_of(global, &checked))
 }
 
+/// With `--verbose`, one line on standard error about what was read.
+fn verbose(global: &Global, text: &str) {
+    if global.verbose {
+        let text = venv_guard::escape::one_line(text);
+        let _ = writeln!(io::stderr(), "venv-guard: {text}");
+    }
+}
+
+/// With `--verbose`, what a report read.
+fn verbose_report(global: &Global, report: &Report) {
+    let count = |n: u64, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut text = format!("read {}", count(report.paths, "path"));
+    if let Some(covered) = &report.covered {
+        text.push_str(&format!(", {}", count(covered.commits, "commit")));
+        if let Some(refs) = covered.refs {
+            text.push_str(&format!(" from {}", count(refs, "ref")));
+        }
+        text.push_str(&format!(" in {:.2} s", covered.elapsed.as_secs_f64()));
+    }
+    verbose(global, &text);
+}
+
 /// Whether `git commit` runs this hook: git names the index in `GIT_INDEX_FILE` for the hooks
 /// of a commit (`pre-commit run`, by hand or in CI, does not).
 fn in_commit() -> bool {
@@ -445,7 +491,13 @@ fn in_commit() -> bool {
 /// Prints the run in the chosen format: warnings on stderr, the report on stdout.
 fn emit(global: &Global, name: &str, mode: render::Mode, checked: &[Checked<'_>]) -> Result<()> {
     let fmt = format(global);
-    if fmt != Format::Github {
+    let clean = checked
+        .iter()
+        .all(|c| c.outcome.as_ref().is_ok_and(|r| !r.fails()));
+    if global.quiet && fmt == Format::Human && clean && global.output.is_none() {
+        return Ok(());
+    }
+    if fmt != Format::Github && !global.quiet {
         let mut stderr = io::stderr().lock();
         for c in checked {
             if let Ok(report) = c.outcome {

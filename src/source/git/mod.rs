@@ -367,6 +367,12 @@ impl Repo {
         }
     }
 
+    /// The index file the checks read: the one git names in `GIT_INDEX_FILE` for a hook, else
+    /// the repository's own.
+    pub fn index_file(&self) -> PathBuf {
+        self.index_path().0
+    }
+
     /// How many refs the repository has (`HEAD` not counted), as `git for-each-ref` lists
     /// them: what a history scan starts from.
     pub fn ref_count(&self) -> Result<u64, Error> {
@@ -440,7 +446,7 @@ impl Repo {
     }
 
     /// The repository's git directory.
-    pub(crate) fn git_dir(&self) -> &Path {
+    pub fn git_dir(&self) -> &Path {
         match (&self.lib, &self.cli) {
             (Some(repo), _) => repo.path(),
             (None, Some(cli)) => cli.git_dir(),
