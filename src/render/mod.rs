@@ -9,6 +9,7 @@ pub mod human;
 pub mod json;
 pub mod sarif;
 mod text;
+pub mod wrap;
 
 pub(crate) use text::{iso8601, marker_path};
 

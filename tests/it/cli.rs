@@ -256,3 +256,35 @@ fn quiet_and_verbose() {
         quiet.stdout
     );
 }
+
+/// For people, lines fit the terminal (`COLUMNS`, or the terminal's width): wrapped at a word
+/// boundary under their label's column, commands never wrapped; a pipe gets whole lines.
+#[test]
+fn human_output_fits_the_terminal_width() {
+    let repo = staged();
+    let mut cmd = isolated(crate::common::bin(), &repo.root);
+    let out = cmd.env("COLUMNS", "60").arg("hook").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut in_fix = false;
+    for line in text.lines() {
+        in_fix = line.starts_with("  fix ") || (in_fix && line.starts_with("            "));
+        if !in_fix {
+            assert!(line.chars().count() <= 60, "{line:?} in\n{text}");
+        }
+    }
+    assert!(
+        text.contains("  fix       echo /venv/ >> .gitignore\n"),
+        "{text}"
+    );
+    let evidence = text
+        .lines()
+        .position(|l| l.starts_with("  evidence"))
+        .unwrap();
+    let next = text.lines().nth(evidence + 1).unwrap();
+    assert!(
+        next.starts_with("            ") && !next.starts_with("             "),
+        "{text}"
+    );
+    let piped = repo.guard(&["hook"]).stdout;
+    assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
+}

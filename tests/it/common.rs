@@ -45,7 +45,8 @@ pub fn isolated(program: impl AsRef<OsStr>, dir: &Path) -> Command {
         .env_remove("GIT_DIR")
         .env_remove("GIT_INDEX_FILE")
         .env_remove("GIT_WORK_TREE")
-        .env_remove("VENV_GUARD");
+        .env_remove("VENV_GUARD")
+        .env_remove("COLUMNS");
     cmd
 }
 

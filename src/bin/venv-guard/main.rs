@@ -160,8 +160,9 @@ fn run(cli: &Cli) -> Result<Exit> {
             };
             let report = scan::tree(path, Some(&repo), &opts)?;
             let outcome = fix::run(&repo, report, IndexAccess::Lock, &fix_opts, *dry_run)?;
-            let mut out = io::stdout().lock();
-            write_out(human::render_fix(&outcome, *dry_run, &mut out))?;
+            write_out(to_stdout(true, |out| {
+                human::render_fix(&outcome, *dry_run, out)
+            }))?;
             Ok(Exit::Clean)
         }
         Command::Install { print: true, .. } => {
@@ -428,17 +429,16 @@ fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
     if fix {
         let access = IndexAccess::for_hook(&repo);
         let outcome = fix::run(&repo, report, access, &FixOptions::default(), false)?;
-        let mut out = io::stdout().lock();
-        write_out(
+        write_out(to_stdout(true, |out| {
             human::render(
                 &outcome.report,
                 render::Mode::HookFix {
                     commit: in_commit(),
                 },
-                &mut out,
-            )
-            .and_then(|()| human::render_fix(&outcome, false, &mut out)),
-        )?;
+                out,
+            )?;
+            human::render_fix(&outcome, false, out)
+        }))?;
         return Ok(if outcome.report.fails() && !global.exit_zero {
             Exit::Findings
         } else {
@@ -522,9 +522,37 @@ fn emit(global: &Global, name: &str, mode: render::Mode, checked: &[Checked<'_>]
         return venv_guard::atomic::write(path, &doc)
             .map_err(|e| format!("cannot write {}: {e}", path.display()).into());
     }
+    write_out(to_stdout(fmt == Format::Human, |out| {
+        renderer.render(&run, out)
+    }))
+}
+
+/// Runs `write` on standard output; a report for people is wrapped to the terminal's width.
+fn to_stdout(human: bool, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    let written = renderer.render(&run, &mut out);
-    write_out(written.and_then(|()| out.flush()))
+    match width().filter(|_| human) {
+        Some(width) => {
+            let mut wrapped = render::wrap::Wrapped::new(&mut out, width);
+            write(&mut wrapped)?;
+            wrapped.flush()
+        }
+        None => {
+            write(&mut out)?;
+            out.flush()
+        }
+    }
+}
+
+/// The width to wrap to: `COLUMNS` when set, else the terminal's; none for a pipe or a file.
+fn width() -> Option<usize> {
+    let columns = std::env::var("COLUMNS").ok();
+    if let Some(n) = columns.and_then(|c| c.trim().parse::<usize>().ok()) {
+        return (n > 0).then_some(n);
+    }
+    if !io::stdout().is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
 }
 
 /// A closed pipe (`venv-guard scan | head`) is not an error.
