@@ -288,3 +288,44 @@ fn human_output_fits_the_terminal_width() {
     let piped = repo.guard(&["hook"]).stdout;
     assert!(piped.lines().any(|l| l.chars().count() > 60), "{piped}");
 }
+
+/// A folder of repositories is scanned on every core, and the report keeps the order given:
+/// the same document as scanning each repository alone.
+#[test]
+fn many_repositories_keep_their_order_and_agree_with_one_at_a_time() {
+    let parent = TestRepo::without_hook();
+    let mut dirs = Vec::new();
+    for i in 0..7 {
+        let dir = parent.sibling(&format!("r{i}"));
+        std::fs::create_dir(&dir).unwrap();
+        crate::common::run_ok(isolated("git", &dir).args(["init", "-q", "-b", "main"]));
+        std::fs::write(dir.join("app.py"), "print(1)\n").unwrap();
+        if i % 3 == 0 {
+            crate::common::bare_venv(&dir.join(format!("env{i}")));
+        }
+        crate::common::run_ok(isolated("git", &dir).args(["add", "-A"]));
+        crate::common::run_ok(isolated("git", &dir).args(["commit", "-q", "-m", "x"]));
+        dirs.push(dir.to_str().unwrap().to_owned());
+    }
+    dirs.insert(3, parent.sibling("missing").to_str().unwrap().to_owned());
+    let args: Vec<&str> = ["--format", "json", "scan", "--history"]
+        .into_iter()
+        .chain(dirs.iter().map(String::as_str))
+        .collect();
+    let all = parent.guard(&args);
+    assert_eq!(all.code, 2, "{}", all.all());
+    let doc: serde_json::Value = serde_json::from_str(&all.stdout).unwrap();
+    let repos = doc["repositories"].as_array().unwrap();
+    assert_eq!(repos.len(), dirs.len());
+    for (i, (repo, dir)) in repos.iter().zip(&dirs).enumerate() {
+        assert_eq!(repo["path"].as_str(), Some(dir.as_str()), "{i}: {repo:#}");
+        if i == 3 {
+            assert!(!repo["error"].is_null(), "{repo:#}");
+            continue;
+        }
+        let alone = parent.guard(&["--format", "json", "scan", "--history", dir]);
+        let alone: serde_json::Value = serde_json::from_str(&alone.stdout).unwrap();
+        let roots = |r: &serde_json::Value| r["environments"].as_array().map(|e| e.len());
+        assert_eq!(roots(repo), roots(&alone["repositories"][0]), "{dir}");
+    }
+}

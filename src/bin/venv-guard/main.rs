@@ -343,30 +343,22 @@ fn scan_mode(args: &ScanArgs) -> Result<ScanMode> {
 
 fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
     let mode = scan_mode(args)?;
-    let single = args.paths.len() == 1;
-    let mut reports: Vec<(String, std::result::Result<Report, String>)> = Vec::new();
     let machine = matches!(format(global), Format::Json | Format::Sarif);
     let mut failure = None;
-    for path in &args.paths {
-        let outcome = scan_one(global, &mode, path);
-        if single {
-            // One repository: its error is the run's error; a JSON or SARIF document that
-            // says so is still written, so that `> report.sarif || true` uploads no empty file.
-            match outcome {
-                Ok(report) => reports.push((path.display().to_string(), Ok(report))),
-                Err(e) if machine => {
-                    reports.push((path.display().to_string(), Err(e.to_string())));
-                    failure = Some(e);
-                }
-                Err(e) => return Err(e),
+    let reports = match args.paths.as_slice() {
+        // One repository: its error is the run's error; a JSON or SARIF document that says so
+        // is still written, so that `> report.sarif || true` uploads no empty file.
+        [path] => match scan_one(global, &mode, path) {
+            Ok(report) => vec![(path.display().to_string(), Ok(report))],
+            Err(e) if machine => {
+                let row = (path.display().to_string(), Err(e.to_string()));
+                failure = Some(e);
+                vec![row]
             }
-        } else {
-            reports.push((
-                path.display().to_string(),
-                outcome.map_err(|e| e.to_string()),
-            ));
-        }
-    }
+            Err(e) => return Err(e),
+        },
+        paths => scan_many(global, &mode, paths),
+    };
     let checked: Vec<Checked<'_>> = reports
         .iter()
         .map(|(path, outcome)| Checked {
@@ -379,6 +371,61 @@ fn scan_command(global: &Global, args: &ScanArgs) -> Result<Exit> {
         Some(e) => Err(e),
         None => Ok(exit_of(global, &checked)),
     }
+}
+
+/// Scans several repositories on every core, each repository on one, their reports in the
+/// order given; on a terminal, standard error counts the repositories done. Where no second
+/// thread can be started, the work runs on this one.
+fn scan_many(
+    global: &Global,
+    mode: &ScanMode,
+    paths: &[PathBuf],
+) -> Vec<(String, std::result::Result<Report, String>)> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<std::result::Result<Report, String>>>> =
+        paths.iter().map(|_| Mutex::new(None)).collect();
+    let progress = !global.quiet && io::stderr().is_terminal();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let Some(path) = paths.get(i) else { break };
+        let outcome = scan_one(global, mode, path).map_err(|e| e.to_string());
+        *slots[i]
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(outcome);
+        let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+        if progress {
+            let _ = write!(io::stderr(), "\rvenv-guard: {n} of {} done", paths.len());
+        }
+    };
+    std::thread::scope(|scope| {
+        for _ in 1..workers.min(paths.len()) {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
+        }
+        work();
+    });
+    if progress {
+        let _ = write!(io::stderr(), "\r\x1b[K");
+    }
+    paths
+        .iter()
+        .zip(slots)
+        .map(|(path, slot)| {
+            let outcome = slot
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .unwrap_or_else(|| Err("not scanned".to_owned()));
+            (path.display().to_string(), outcome)
+        })
+        .collect()
 }
 
 fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
