@@ -444,8 +444,7 @@ fn render(checked: &[Checked<'_>], out: &mut dyn Write) -> io::Result<()> {
             }],
         }],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
-    writeln!(out)
+    super::write_json(&log, out)
 }
 
 fn rule(spec: &RuleSpec) -> Rule {
