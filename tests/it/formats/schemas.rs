@@ -315,3 +315,91 @@ fn sarif_of_every_mode_is_valid_sarif_2_1_0_for_code_scanning() {
     let (_, first) = docs.iter().find(|(l, _)| l == "history").unwrap();
     assert_eq!(hashes(&rerun.stdout), hashes(first));
 }
+
+/// The published schema of `--format json`.
+fn report_schema() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("schema/report.schema.json")
+}
+
+/// The environment at `root` in a labelled JSON document's first repository.
+fn env_at(docs: &[(String, String)], label: &str, root: &str) -> serde_json::Value {
+    let (_, text) = docs.iter().find(|(l, _)| l == label).unwrap();
+    let doc = parse(label, text);
+    doc["repositories"][0]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["root"] == root)
+        .unwrap_or_else(|| panic!("{label}: no {root}: {doc:#}"))
+        .clone()
+}
+
+#[test]
+fn json_of_every_mode_validates_against_the_published_schema() {
+    let schema = report_schema();
+    let docs = documents("json");
+    // The published schema leaves objects open (schema 1 only adds keys); the strict copy closes
+    // every object, so passing it proves the schema names every key the tool writes.
+    for mode in ["open", "strict"] {
+        let run = validate(&schema, mode, &docs);
+        assert_eq!(run.code, 0, "{mode}: {}", run.all());
+    }
+
+    // A key from a later version passes the published schema and fails the strict copy.
+    let later = vec![(
+        "later".to_owned(),
+        docs[0].1.replacen('{', "{\n  \"later\": true,", 1),
+    )];
+    assert_eq!(validate(&schema, "open", &later).code, 0);
+    let run = validate(&schema, "strict", &later);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("'later' was unexpected"),
+        "{}",
+        run.all()
+    );
+    // A wrong value fails both.
+    let wrong = vec![(
+        "wrong".to_owned(),
+        docs[0]
+            .1
+            .replacen("\"status\": \"staged\"", "\"status\": \"committed\"", 1),
+    )];
+    assert_ne!(wrong[0].1, docs[0].1);
+    let run = validate(&schema, "open", &wrong);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert!(
+        run.stdout.contains("'committed' is not one of"),
+        "{}",
+        run.all()
+    );
+
+    // The documents use every part of the schema: an error, a history, secrets, published
+    // commits, a note, a raw path that is not UTF-8.
+    let (_, error) = docs.iter().find(|(l, _)| l == "error").unwrap();
+    assert!(parse("error", error)["repositories"][0]["error"].is_string());
+    let odd = env_at(&docs, "scan", "tools/caf\\xe9 env");
+    assert_eq!(
+        odd["root_raw"],
+        serde_json::json!({"bytes": "dG9vbHMvY2Fm6SBlbnY="})
+    );
+    assert_eq!(
+        odd["marker_raw"],
+        serde_json::json!({"bytes": "dG9vbHMvY2Fm6SBlbnYvcHl2ZW52LmNmZw=="})
+    );
+    assert_eq!(odd["entries_raw"][0], serde_json::json!({"text": "bin"}));
+    let fixture = env_at(&docs, "scan", "tests/fixtures/fake-env");
+    assert_eq!(fixture["severity"], "note");
+    let staged = env_at(&docs, "hook", "new/.venv");
+    assert_eq!(
+        staged["secrets"][0]["file_raw"],
+        serde_json::json!({"text": "new/.venv/bin/activate"})
+    );
+    assert_eq!(staged["secret_commits"], serde_json::json!([]));
+    let tracked = env_at(&docs, "tracked", "legacy/venv");
+    assert_eq!(tracked["secret_commits"][0]["names"][0], "STRIPE_KEY");
+    let gone = env_at(&docs, "history", "old/venv");
+    assert_eq!(gone["history"]["in_head"], false);
+    assert_eq!(gone["secret_commits"][0]["names"][0], "OPENAI_API_KEY");
+    assert_eq!(gone["secret_commits"], gone["history"]["secret_commits"]);
+}
