@@ -147,26 +147,35 @@ pub fn documents(format: &str) -> Vec<(String, String)> {
     let root = repo.root.to_str().unwrap().to_owned();
     let clean_root = clean.root.to_str().unwrap().to_owned();
     let missing = repo.sibling("missing").to_str().unwrap().to_owned();
-    let runs: [(&str, &TestRepo, Vec<&str>, i32); 8] = [
-        ("hook", &repo, vec!["hook"], 1),
-        ("hook_clean", &clean, vec!["hook"], 0),
-        ("scan", &repo, vec!["scan"], 1),
-        ("tracked", &repo, vec!["scan", "--tracked"], 1),
-        ("range", &repo, vec!["scan", "--range", &range], 1),
-        ("history", &repo, vec!["scan", "--history"], 1),
+    // The hook outside any repository: it cannot run.
+    let plain = repo.sibling("plain");
+    std::fs::create_dir(&plain).unwrap();
+    let runs: [(&str, &Path, Vec<&str>, i32); 9] = [
+        ("hook", &repo.root, vec!["hook"], 1),
+        ("hook_clean", &clean.root, vec!["hook"], 0),
+        ("hook_error", &plain, vec!["hook"], 2),
+        ("scan", &repo.root, vec!["scan"], 1),
+        ("tracked", &repo.root, vec!["scan", "--tracked"], 1),
+        ("range", &repo.root, vec!["scan", "--range", &range], 1),
+        ("history", &repo.root, vec!["scan", "--history"], 1),
         (
             "several",
-            &clean,
+            &clean.root,
             vec!["scan", "--tracked", &root, &clean_root, &missing],
             2,
         ),
-        ("error", &repo, vec!["scan", "--range", "nope..HEAD"], 2),
+        (
+            "error",
+            &repo.root,
+            vec!["scan", "--range", "nope..HEAD"],
+            2,
+        ),
     ];
     runs.into_iter()
-        .map(|(label, repo, args, code)| {
+        .map(|(label, dir, args, code)| {
             let mut all = vec!["--format", format];
             all.extend_from_slice(&args);
-            let run = repo.guard(&all);
+            let run = repo.guard_in(dir, &all);
             assert_eq!(run.code, code, "{label}: {}", run.all());
             assert!(!run.stdout.is_empty(), "{label}: no document");
             (label.to_owned(), run.stdout)
@@ -243,11 +252,8 @@ fn sarif_of_every_mode_is_valid_sarif_2_1_0_for_code_scanning() {
         let successful = sarif_run["invocations"][0]["executionSuccessful"]
             .as_bool()
             .unwrap();
-        assert_eq!(
-            successful,
-            label != "several" && label != "error",
-            "{label}"
-        );
+        let fails = ["several", "error", "hook_error"].contains(&label.as_str());
+        assert_eq!(successful, !fails, "{label}");
     }
 
     let rules_of = |label: &str| -> Vec<(String, String)> {
@@ -376,8 +382,12 @@ fn json_of_every_mode_validates_against_the_published_schema() {
 
     // The documents use every part of the schema: an error, a history, secrets, published
     // commits, a note, a raw path that is not UTF-8.
-    let (_, error) = docs.iter().find(|(l, _)| l == "error").unwrap();
-    assert!(parse("error", error)["repositories"][0]["error"].is_string());
+    for label in ["error", "hook_error"] {
+        let (_, error) = docs.iter().find(|(l, _)| l == label).unwrap();
+        let doc = parse(label, error);
+        assert!(doc["repositories"][0]["error"].is_string(), "{doc:#}");
+        assert_eq!(doc["summary"]["failed_repositories"], 1, "{doc:#}");
+    }
     let odd = env_at(&docs, "scan", "tools/caf\\xe9 env");
     assert_eq!(
         odd["root_raw"],
