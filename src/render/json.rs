@@ -1,8 +1,11 @@
 //! The machine-readable data model of a run (`--format json`, schema 1): what reports render,
 //! built from [`Report`](crate::report::Report)s. Every path is escaped as in the human report (control characters,
-//! invalid UTF-8 and bidi controls as `\n`, `\xNN`, `\u{202e}`; a backslash as `\\`).
+//! invalid UTF-8 and bidi controls as `\n`, `\xNN`, `\u{202e}`; a backslash as `\\`), and
+//! given again beside it as a [`RawPath`], its exact bytes, for consumers that open the file.
 //!
 //! Schema 1, stable: keys are only ever added. Environments are sorted by root, then status.
+//! `schema/report.schema.json` in the repository describes it (a test validates documents of
+//! every mode against it).
 
 use std::io::{self, Write};
 
@@ -20,8 +23,7 @@ pub struct Json;
 impl Render for Json {
     fn render(&self, run: &Run<'_>, out: &mut dyn Write) -> io::Result<()> {
         let doc = Document::new(run.name, run.checked);
-        serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
-        writeln!(out)
+        super::write_json(&doc, out)
     }
 }
 
@@ -74,8 +76,10 @@ pub struct RepositoryDoc {
 /// One environment.
 #[derive(Clone, Debug, Serialize)]
 pub struct EnvDoc {
-    /// Repository-relative root; `""` for the repository root.
+    /// Repository-relative root, escaped; `""` for the repository root.
     pub root: String,
+    /// The same root, exactly.
+    pub root_raw: RawPath,
     /// `venv`, `virtualenv`, `uv`, `conda`, ... (see [`crate::detect::Kind::id`]).
     pub kind: &'static str,
     /// Kind, implementation and layout in words.
@@ -86,16 +90,20 @@ pub struct EnvDoc {
     pub status: &'static str,
     /// `error` (fails the run) or `note`.
     pub severity: &'static str,
-    /// The repository-relative path of the strongest marker file.
+    /// The repository-relative path of the strongest marker file, escaped.
     pub marker: String,
+    /// The same path, exactly.
+    pub marker_raw: RawPath,
     /// What was seen, strongest first.
     pub evidence: Vec<String>,
     /// How many of its files are involved (0 when the walk did not enter it).
     pub files: u64,
     /// Their total size in bytes, when known.
     pub bytes: Option<u64>,
-    /// Its top-level entries that are involved.
+    /// Its top-level entries that are involved (names in the root), escaped.
     pub entries: Vec<String>,
+    /// The same names, exactly, in the same order.
+    pub entries_raw: Vec<RawPath>,
     /// Shell commands that fix it by hand, from the repository root.
     pub fix: Vec<String>,
     /// Reported in full by another invocation of the same pre-commit run.
@@ -112,12 +120,59 @@ pub struct EnvDoc {
 /// A variable an activate script exports that its creator did not write.
 #[derive(Clone, Debug, Serialize)]
 pub struct SecretDoc {
-    /// The script, repository-relative.
+    /// The script, repository-relative, escaped.
     pub file: String,
+    /// The same path, exactly.
+    pub file_raw: RawPath,
     /// The first line that assigns it.
     pub line: usize,
     /// The variable's name.
     pub name: String,
+}
+
+/// A path exactly as git stores it: `{"text": ...}` when its bytes are UTF-8, else `{"bytes":
+/// ...}` with the bytes in base64 (standard alphabet, padded), the form ripgrep's JSON uses.
+/// Escaped strings are for showing; these are for opening the file, so nothing in them is
+/// escaped: a text path may hold control and bidi characters, as JSON strings can.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RawPath {
+    /// A path that is valid UTF-8, as it is.
+    Text(String),
+    /// Any other path: its bytes in base64.
+    Bytes(String),
+}
+
+impl RawPath {
+    /// The raw form of `path`.
+    pub fn new(path: &[u8]) -> RawPath {
+        match std::str::from_utf8(path) {
+            Ok(text) => RawPath::Text(text.to_owned()),
+            Err(_) => RawPath::Bytes(base64(path)),
+        }
+    }
+}
+
+/// Base64 with the standard alphabet and padding (RFC 4648, section 4).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// When an environment entered the history and what it costs.
@@ -235,6 +290,7 @@ fn env_doc(f: &Finding) -> EnvDoc {
     let env = &f.env;
     EnvDoc {
         root: escape::display(&env.root),
+        root_raw: RawPath::new(&env.root),
         kind: env.recognised.kind.id(),
         description: env.recognised.describe(),
         layout: match env.recognised.layout {
@@ -247,6 +303,7 @@ fn env_doc(f: &Finding) -> EnvDoc {
             Severity::Note => "note",
         },
         marker: escape::display(&marker_path(f)),
+        marker_raw: RawPath::new(&marker_path(f)),
         evidence: env
             .recognised
             .evidence
@@ -260,6 +317,7 @@ fn env_doc(f: &Finding) -> EnvDoc {
             .iter()
             .map(|e| escape::display(&e.name))
             .collect(),
+        entries_raw: env.entries.iter().map(|e| RawPath::new(&e.name)).collect(),
         fix: fix::suggested_commands(f),
         continued: f.continued,
         history: f.history.as_ref().map(|h| HistoryDoc {
@@ -277,6 +335,7 @@ fn env_doc(f: &Finding) -> EnvDoc {
             .iter()
             .map(|x| SecretDoc {
                 file: escape::display(&x.file),
+                file_raw: RawPath::new(&x.file),
                 line: x.line,
                 name: escape::display(x.name.as_bytes()),
             })
@@ -303,5 +362,43 @@ fn commit_doc(c: &CommitInfo) -> CommitDoc {
         date: iso8601(c.time, c.offset_minutes),
         author: c.author.clone(),
         subject: c.subject.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{base64, RawPath};
+
+    #[test]
+    fn base64_is_rfc_4648() {
+        // The test vectors of RFC 4648, section 10.
+        for (plain, coded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), coded);
+        }
+        assert_eq!(base64(&[0xff, 0xfe, 0x00]), "//4A");
+    }
+
+    #[test]
+    fn raw_paths_are_text_when_utf8_and_bytes_otherwise() {
+        assert_eq!(
+            RawPath::new("caf\u{e9}\n\u{202e}".as_bytes()),
+            RawPath::Text("caf\u{e9}\n\u{202e}".to_owned())
+        );
+        assert_eq!(
+            RawPath::new(b"caf\xe9"),
+            RawPath::Bytes("Y2Fm6Q==".to_owned())
+        );
+        assert_eq!(
+            serde_json::to_string(&RawPath::new(b"a\\b")).unwrap(),
+            r#"{"text":"a\\b"}"#
+        );
     }
 }

@@ -58,6 +58,89 @@ pub trait Render {
     fn render(&self, run: &Run<'_>, out: &mut dyn Write) -> io::Result<()>;
 }
 
+/// Writes `value` as pretty-printed JSON and a newline, with every character [`escape`] deems
+/// unsafe for a terminal spelled `\uXXXX`: a raw path may hold bidi controls or DEL, which JSON
+/// would otherwise leave as they are, and a document printed to a terminal must not act on it.
+/// Parsers read the same strings either way.
+///
+/// [`escape`]: crate::support::escape
+pub(crate) fn write_json<T: serde::Serialize>(value: &T, out: &mut dyn Write) -> io::Result<()> {
+    let mut serializer = serde_json::Serializer::with_formatter(
+        &mut *out,
+        SafeFormatter(serde_json::ser::PrettyFormatter::new()),
+    );
+    value.serialize(&mut serializer).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+/// serde_json's pretty layout; string fragments with unsafe characters escaped (serde_json
+/// itself escapes only `"`, `\` and C0 controls).
+struct SafeFormatter(serde_json::ser::PrettyFormatter<'static>);
+
+impl serde_json::ser::Formatter for SafeFormatter {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            if crate::support::escape::is_unsafe(c) {
+                writer.write_all(&fragment.as_bytes()[start..i])?;
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    write!(writer, "\\u{unit:04x}")?;
+                }
+                start = i + c.len_utf8();
+            }
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
+    }
+
+    fn begin_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_array(writer)
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_array_value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_array_value(writer)
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object(writer)
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
+        self.0.begin_object_key(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.begin_object_value(writer)
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, writer: &mut W) -> io::Result<()> {
+        self.0.end_object_value(writer)
+    }
+}
+
 /// The formats, by name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -141,6 +224,33 @@ mod tests {
         let mut out = Vec::new();
         format.renderer().render(&run, &mut out).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn json_spells_unsafe_characters_as_escapes_and_keeps_the_strings() {
+        let value =
+            serde_json::json!({"a": ["evil\u{202e}vne", "bell\u{7}\u{7f}\u{85}", "caf\u{e9}"]});
+        let mut out = Vec::new();
+        write_json(&value, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(r"evil\u202evne"), "{text}");
+        assert!(text.contains(r"bell\u0007\u007f\u0085"), "{text}");
+        assert!(text.contains("caf\u{e9}"), "{text}");
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+            value
+        );
+        assert_eq!(
+            text,
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value)
+                    .unwrap()
+                    .replace("\u{202e}", r"\u202e")
+                    .replace("\u{7f}", r"\u007f")
+                    .replace("\u{85}", r"\u0085")
+            )
+        );
     }
 
     #[test]

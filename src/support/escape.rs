@@ -36,12 +36,21 @@ fn display_char(c: char) -> Option<String> {
         '\n' => "\\n".to_owned(),
         '\r' => "\\r".to_owned(),
         '\t' => "\\t".to_owned(),
-        c if (c as u32) < 0x20 || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c) => {
-            format!("\\x{:02x}", c as u32)
-        }
+        c if is_control(c) => format!("\\x{:02x}", c as u32),
         c if is_format_control(c) => format!("\\u{{{:x}}}", c as u32),
         _ => return None,
     })
+}
+
+/// C0 controls, DEL and C1 controls: what a terminal acts on.
+fn is_control(c: char) -> bool {
+    (c as u32) < 0x20 || c == '\x7f' || ('\u{80}'..='\u{9f}').contains(&c)
+}
+
+/// Whether `c` must never reach a terminal as it is: a control character, or a bidi or
+/// invisible formatting character. JSON documents spell these as `\uXXXX`.
+pub(crate) fn is_unsafe(c: char) -> bool {
+    is_control(c) || is_format_control(c)
 }
 
 /// Bidirectional controls and invisible formatting characters (Trojan Source, CVE-2021-42574).

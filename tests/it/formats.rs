@@ -3,6 +3,8 @@
 
 use crate::common::{layout, TestRepo};
 
+mod schemas;
+
 /// A repository with a tracked environment, an unignored one, a test fixture and a tricky
 /// name; the second environment's root holds a space and a comma.
 fn sample() -> TestRepo {

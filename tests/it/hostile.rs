@@ -155,6 +155,17 @@ fn bidi_and_control_characters_are_escaped_in_every_format() {
             !run.stdout.contains('\u{7}'),
             "{format} printed a control character"
         );
+        if format == "json" {
+            // The raw form still gives the exact name, spelled with JSON escapes.
+            let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let raw: Vec<&serde_json::Value> = doc["repositories"][0]["environments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| &e["root_raw"]["text"])
+                .collect();
+            assert_eq!(raw, ["bell\u{7}env", "evil\u{202e}vne"], "{doc:#}");
+        }
     }
 }
 

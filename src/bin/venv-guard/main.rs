@@ -463,14 +463,34 @@ fn scan_one(global: &Global, mode: &ScanMode, path: &Path) -> Result<Report> {
 }
 
 fn hook_command(global: &Global, files: &[PathBuf], fix: bool) -> Result<Exit> {
-    let repo = Repo::open_from_env()?;
-    let (opts, _) = options(global, repo.workdir().ok())?;
-    verbose(global, &format!("repository: {}", repo.git_dir().display()));
-    verbose(global, &format!("index: {}", repo.index_file().display()));
-    let report = if files.is_empty() {
-        scan::staged(&repo, &opts)?
-    } else {
-        scan::files(&repo, files, &opts)?
+    let checked = || -> Result<(Repo, Report)> {
+        let repo = Repo::open_from_env()?;
+        let (opts, _) = options(global, repo.workdir().ok())?;
+        verbose(global, &format!("repository: {}", repo.git_dir().display()));
+        verbose(global, &format!("index: {}", repo.index_file().display()));
+        let report = if files.is_empty() {
+            scan::staged(&repo, &opts)?
+        } else {
+            scan::files(&repo, files, &opts)?
+        };
+        Ok((repo, report))
+    };
+    let (repo, report) = match checked() {
+        Ok(checked) => checked,
+        // As for `scan`: a JSON or SARIF document that says the check failed, never an empty
+        // file for a step that uploads it.
+        Err(e) if !fix && matches!(format(global), Format::Json | Format::Sarif) => {
+            let failed = [Checked {
+                path: ".".to_owned(),
+                outcome: Err(e.to_string()),
+            }];
+            let mode = render::Mode::Hook {
+                commit: in_commit(),
+            };
+            emit(global, "hook", mode, &failed)?;
+            return Err(e);
+        }
+        Err(e) => return Err(e),
     };
     verbose_report(global, &report);
     if fix {
