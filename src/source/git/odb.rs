@@ -75,7 +75,7 @@ impl Kind {
         }
     }
 
-    fn from_name(name: &[u8]) -> Option<Kind> {
+    pub(crate) fn from_name(name: &[u8]) -> Option<Kind> {
         match name {
             b"commit" => Some(Kind::Commit),
             b"tree" => Some(Kind::Tree),
