@@ -299,6 +299,14 @@ impl IndexFile {
                     return Err("extended flags in a version 2 index".to_owned());
                 }
                 let extended = r.take(2)?;
+                // git knows two extended flags, intent-to-add and skip-worktree, and refuses
+                // an index with any other set.
+                if extended[0] & !0x60 != 0 || extended[1] != 0 {
+                    return Err(format!(
+                        "unknown index entry format 0x{:02x}{:02x}0000",
+                        extended[0], extended[1]
+                    ));
+                }
                 intent_to_add = extended[0] & 0x20 != 0;
             }
             let (start, len) = if version == 4 {
@@ -641,6 +649,27 @@ mod tests {
         let mut truncated = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
         truncated.extend_from_slice(&[0; 30]);
         assert!(IndexFile::parse(truncated).is_err());
+    }
+
+    #[test]
+    fn extended_flags_git_does_not_know_are_refused() {
+        let index = |extended: [u8; 2]| {
+            let mut data = b"DIRC\0\0\0\x03\0\0\0\x01".to_vec();
+            data.extend_from_slice(&[0; 24]);
+            data.extend_from_slice(&0o100644u32.to_be_bytes());
+            data.extend_from_slice(&[0; 32]);
+            data.extend_from_slice(&(0x4001u16).to_be_bytes());
+            data.extend_from_slice(&extended);
+            data.extend_from_slice(b"a\0\0\0\0\0\0\0");
+            data.extend_from_slice(&[0; 20]);
+            IndexFile::parse(data)
+        };
+        assert_eq!(index([0x20, 0]).unwrap().intents_to_add(), 1);
+        assert!(index([0x40, 0]).is_ok());
+        assert!(index([0x80, 0])
+            .unwrap_err()
+            .contains("unknown index entry format"));
+        assert!(index([0, 1]).is_err());
     }
 
     #[test]
