@@ -311,10 +311,15 @@ impl IndexFile {
             }
             let (start, len) = if version == 4 {
                 let strip = r.varint()?;
-                let keep = previous
-                    .1
-                    .checked_sub(strip)
-                    .ok_or("corrupt path compression")?;
+                // The first entry has no path before it: git ignores what it says to strip.
+                let keep = if records.is_empty() {
+                    0
+                } else {
+                    previous
+                        .1
+                        .checked_sub(strip)
+                        .ok_or("corrupt path compression")?
+                };
                 let start = rebuilt.len();
                 rebuilt.extend_from_within(previous.0..previous.0 + keep);
                 rebuilt.extend_from_slice(r.until_nul()?);
@@ -670,6 +675,20 @@ mod tests {
             .unwrap_err()
             .contains("unknown index entry format"));
         assert!(index([0, 1]).is_err());
+    }
+
+    #[test]
+    fn the_first_path_of_version_4_strips_nothing() {
+        let mut data = b"DIRC\0\0\0\x04\0\0\0\x01".to_vec();
+        data.extend_from_slice(&[0; 24]);
+        data.extend_from_slice(&0o100644u32.to_be_bytes());
+        data.extend_from_slice(&[0; 32]);
+        data.extend_from_slice(&1u16.to_be_bytes());
+        // Strip 5 bytes of no path, then "a".
+        data.extend_from_slice(b"\x05a\0");
+        data.extend_from_slice(&[0; 20]);
+        let index = IndexFile::parse(data).unwrap();
+        assert_eq!(index.path_at(0), b"a");
     }
 
     #[test]
