@@ -529,8 +529,10 @@ struct Pack {
 const IDX_NAMES: usize = 8 + 256 * 4;
 
 impl Pack {
-    /// Opens `idx` and the pack beside it; `None` if either is unreadable or not a pack of
-    /// version 2 or 3 with an index of version 2.
+    /// Opens `idx` and the pack beside it; `None` if either is unreadable, is not a pack of
+    /// version 2 or 3 with an index of version 2, or if they do not belong together. git's
+    /// checks (`open_packed_git`): git reads no object of such a pair, and the offsets of one
+    /// pack read in another would give other objects' bytes.
     fn open(idx_path: &Path) -> Option<Pack> {
         // The header says how long the index must be: a file of any other size is not one,
         // and is not read (a 1 GB file named `.idx` costs nothing).
@@ -539,10 +541,18 @@ impl Pack {
         if head[..8] != *b"\xfftOc\0\0\0\x02" {
             return None;
         }
+        // The fan-out table counts the names up to each first byte: it never decreases.
+        let fanout: Vec<u32> = (0..256)
+            .map(|i| be32(&head, 8 + 4 * i))
+            .collect::<Option<_>>()?;
+        if fanout.windows(2).any(|pair| pair[0] > pair[1]) {
+            return None;
+        }
         let count = be32(&head, IDX_NAMES - 4)? as usize;
-        // Names, CRCs and offsets, then the two checksums; up to one large offset per entry.
+        // Names, CRCs and offsets, then the two checksums; a large offset for any entry but
+        // the first.
         let shortest = IDX_NAMES + count.checked_mul(28)? + 40;
-        let longest = shortest + count.checked_mul(8)?;
+        let longest = shortest + count.saturating_sub(1).checked_mul(8)?;
         let size = usize::try_from(fs::metadata(idx_path).ok()?.len()).ok()?;
         if !(shortest..=longest).contains(&size) {
             return None;
@@ -555,9 +565,16 @@ impl Pack {
         let path = idx_path.with_extension("pack");
         let file = File::open(&path).ok()?;
         let len = file.metadata().ok()?.len();
-        let mut head = [0; 8];
+        let mut head = [0; 12];
         read_exact_at(&file, &mut head, 0).ok()?;
         if &head[..4] != b"PACK" || !matches!(head[7], 2 | 3) || head[4..7] != [0, 0, 0] {
+            return None;
+        }
+        // The pack holds as many objects as its index names, and ends in the checksum its
+        // index records for it.
+        let mut sum = [0; 20];
+        read_exact_at(&file, &mut sum, len.checked_sub(20)?).ok()?;
+        if be32(&head, 8)? as usize != count || idx[size - 40..size - 20] != sum {
             return None;
         }
         Some(Pack {
