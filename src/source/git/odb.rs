@@ -240,19 +240,34 @@ impl Odb {
         Err(self.packs[pack].damaged("a delta chain loops"))
     }
 
-    /// The size a delta at `start` of pack `pack` says it makes, from the start of its stream.
+    /// The size a delta at `start` of pack `pack` says it makes, read as git reads it
+    /// (`get_size_from_delta`): from the first 20 bytes of its stream, or from all of a shorter
+    /// one, which must then end as a whole stream ends, its checksum read.
     fn delta_target(&mut self, pack: usize, start: u64) -> Result<u64, Error> {
         let pack = &mut self.packs[pack];
-        let input = pack.window_at(start)?;
         self.zlib.reset(true);
-        let mut head = Vec::with_capacity(24);
-        // Too little output space is expected here: only the start is wanted.
-        let _ = self
-            .zlib
-            .decompress_vec(input, &mut head, FlushDecompress::None);
+        let mut head = [0; 20];
+        let (mut at, mut made) = (start, 0);
+        let whole = loop {
+            let input = pack.window_at(at)?;
+            let consumed = self.zlib.total_in();
+            let status = self
+                .zlib
+                .decompress(input, &mut head[made..], FlushDecompress::None);
+            at += self.zlib.total_in() - consumed;
+            let before = made;
+            made = self.zlib.total_out() as usize;
+            match status {
+                Ok(Status::StreamEnd) => break true,
+                Ok(_) if made == head.len() => break true,
+                Ok(_) if made > before || self.zlib.total_in() > consumed => {}
+                _ => break false,
+            }
+        };
         let mut i = 0;
-        varint(&head, &mut i)
-            .and_then(|_| varint(&head, &mut i))
+        whole
+            .then(|| varint(&head[..made], &mut i).and_then(|_| varint(&head[..made], &mut i)))
+            .flatten()
             .ok_or_else(|| pack.damaged("a bad delta header"))
     }
 
