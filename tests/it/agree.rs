@@ -1,7 +1,8 @@
 //! venv-guard's own parsers of git's data against git itself, on generated and mutated input:
-//! commits (tree and parents), trees (entries), tag chains (what they peel to) and index files
-//! (entries). For every case either both read the same thing or both refuse it; where they may
-//! differ by design, the generator's module says which class of input and why.
+//! commits (tree and parents), trees (entries), tag chains (what they peel to), index files
+//! (entries), packs, pack indexes and chains of deltas (objects' kinds, sizes and contents).
+//! For every case either both read the same thing or both refuse it; where they may differ by
+//! design, the generator's module says which class of input and why.
 //!
 //! Each generator runs `VENV_GUARD_FUZZ_CASES` cases (default [`DEFAULT_CASES`]) from the seed
 //! `VENV_GUARD_FUZZ_SEED` (default fixed, so that a run is reproducible); a failure names the
@@ -9,8 +10,10 @@
 //! answer many questions in one process. The repositories are made SHA-1 whatever format the
 //! rest of the suite runs in: the own object reader reads SHA-1 only.
 
+mod deltas;
 mod index;
 mod objects;
+mod packs;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
