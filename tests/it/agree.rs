@@ -28,9 +28,6 @@ use crate::common::isolated;
 /// under a minute on two cores in a debug build.
 pub const DEFAULT_CASES: usize = 200;
 
-/// The seed when `VENV_GUARD_FUZZ_SEED` is not set.
-const DEFAULT_SEED: u64 = 0x5eed_c0de;
-
 /// One generator's run: its cases, its seed, and the disagreements found so far.
 pub struct Run {
     name: &'static str,
@@ -45,25 +42,10 @@ pub struct Run {
 impl Run {
     /// The run of the generator `name`, as the environment sets it up.
     pub fn new(name: &'static str) -> Run {
-        let seed = std::env::var("VENV_GUARD_FUZZ_SEED")
-            .ok()
-            .map(|s| {
-                let s = s.trim();
-                match s.strip_prefix("0x") {
-                    Some(hex) => u64::from_str_radix(hex, 16),
-                    None => s.parse(),
-                }
-                .unwrap_or_else(|_| panic!("VENV_GUARD_FUZZ_SEED={s} is not a number"))
-            })
-            .unwrap_or(DEFAULT_SEED);
-        let cases = std::env::var("VENV_GUARD_FUZZ_CASES")
-            .ok()
-            .map(|s| s.trim().parse().expect("VENV_GUARD_FUZZ_CASES is a number"))
-            .unwrap_or(DEFAULT_CASES);
         Run {
             name,
-            seed,
-            cases,
+            seed: crate::common::fuzz_seed(),
+            cases: crate::common::fuzz_cases(DEFAULT_CASES),
             found: Vec::new(),
             read: 0,
             refused: 0,
