@@ -168,8 +168,9 @@ fn ours(data: &[u8]) -> Result<Vec<Entry>, String> {
 }
 
 /// The entries `git ls-files -s` lists from the index at `path`, or what git says when it
-/// refuses it; put as venv-guard promises to give them: the entries of the next commit (stage 0, not
-/// a sparse index's directories), in git's order, a path listed twice kept once (the first).
+/// refuses it; put as venv-guard promises to give them: the entries of the next commit (stage
+/// 0, not a sparse index's directories), in git's order, a path listed twice kept once (the
+/// first).
 fn theirs(dir: &Path, path: &Path) -> Result<Vec<Entry>, String> {
     let out = git_in(
         dir,

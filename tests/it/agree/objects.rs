@@ -239,8 +239,9 @@ fn tree_body(rng: &mut Rng) -> Vec<u8> {
     body
 }
 
-/// The entries of tree `id` as `git ls-tree -z` lists them (canonical mode, name, id); `None`
-/// when git refuses the tree.
+/// The entries of tree `id` as `git ls-tree -z` lists them (with modes made canonical, as git's
+/// `decode_tree_entry` makes them); `None` when git refuses the tree. One process per tree:
+/// `ls-tree` reads one, and a tree it refuses ends it.
 fn tree_by_git(scratch: &Scratch, id: &Id) -> Option<Vec<objects::TreeEntry>> {
     let out = scratch.git(&["ls-tree", "-z", &odb::to_hex(id)], b"");
     if !out.status.success() {
