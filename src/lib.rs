@@ -68,10 +68,11 @@ pub use source::git;
 pub use support::{atomic, escape, paths};
 
 /// The file formats venv-guard reads itself, public for their fuzz and agreement tests: git's
-/// index and object store, and `pyvenv.cfg`.
+/// index, object store and objects, and `pyvenv.cfg`.
 #[doc(hidden)]
 pub mod formats {
     pub use crate::detect::pyvenv;
     pub use crate::source::git::index_file as index;
     pub use crate::source::git::odb;
+    pub use crate::source::git::parsers as objects;
 }

@@ -88,6 +88,29 @@ pub fn repo_format() -> RepoFormat {
     }
 }
 
+/// The seed of the fuzz and agreement tests: `VENV_GUARD_FUZZ_SEED` (decimal, or hexadecimal
+/// after `0x`), or a fixed one, so that a run, and any failure in it, can be replayed.
+pub fn fuzz_seed() -> u64 {
+    let Ok(text) = std::env::var("VENV_GUARD_FUZZ_SEED") else {
+        return 0x5eed_c0de;
+    };
+    let text = text.trim();
+    match text.strip_prefix("0x") {
+        Some(hex) => u64::from_str_radix(hex, 16),
+        None => text.parse(),
+    }
+    .unwrap_or_else(|_| panic!("VENV_GUARD_FUZZ_SEED={text} is not a number"))
+}
+
+/// How many cases each fuzz or agreement test runs: `VENV_GUARD_FUZZ_CASES`, or `default`.
+pub fn fuzz_cases(default: usize) -> usize {
+    std::env::var("VENV_GUARD_FUZZ_CASES").map_or(default, |text| {
+        text.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("VENV_GUARD_FUZZ_CASES={text} is not a number"))
+    })
+}
+
 /// What a command did.
 #[derive(Debug)]
 pub struct Run {

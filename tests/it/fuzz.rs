@@ -1,7 +1,10 @@
 //! Property tests over arbitrary input (proptest, a bounded number of cases per run): parsing
-//! and classification never panic, and what they promise holds for any bytes.
+//! and classification never panic, and what they promise holds for any bytes. The cases come
+//! from `VENV_GUARD_FUZZ_SEED` (a fixed seed by default, so that a failure can be replayed) and
+//! `VENV_GUARD_FUZZ_CASES` sets how many each test runs.
 
 use proptest::prelude::*;
+use proptest::test_runner::RngSeed;
 
 use venv_guard::detect::{detect, Meta, Mode, PathEntry};
 use venv_guard::detect::{Listed, Listing};
@@ -9,6 +12,15 @@ use venv_guard::escape;
 use venv_guard::formats::index::IndexFile;
 use venv_guard::formats::odb::{self, Odb};
 use venv_guard::formats::pyvenv::PyvenvCfg;
+
+/// `cases` cases (or `VENV_GUARD_FUZZ_CASES`) from the seed the environment gives.
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: crate::common::fuzz_cases(cases as usize) as u32,
+        rng_seed: RngSeed::Fixed(crate::common::fuzz_seed()),
+        ..ProptestConfig::default()
+    }
+}
 
 /// Path components drawn mostly from the names environments and projects use, so that the
 /// interesting combinations (bin/activate next to lib/python3.X...) come up often.
@@ -80,7 +92,7 @@ fn tree() -> impl Strategy<Value = Listing<Vec<u8>>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn pyvenv_cfg_parsing_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..20_000)) {
@@ -180,10 +192,7 @@ fn mutated_real_indexes_never_panic() {
 /// Calls `check` with `cases` variants of `original`, each with one byte changed, and each of
 /// those cut short at some length.
 fn mutations(original: &[u8], cases: u32, check: impl Fn(&[u8])) {
-    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    });
+    let mut runner = proptest::test_runner::TestRunner::new(config(cases));
     runner
         .run(
             &(0..original.len(), any::<u8>(), 0..original.len()),

@@ -1,5 +1,6 @@
 //! Integration tests: the `venv-guard` binary on real git repositories with real environments.
 
+mod agree;
 mod bounded;
 mod ci;
 mod cli;

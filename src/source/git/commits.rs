@@ -29,30 +29,18 @@ pub(super) struct Commit {
 
 impl Commit {
     /// Parses a commit object as git's `parse_commit_buffer` does: the `tree` line first, then
-    /// the `parent` lines right after it; a `parent` line anywhere else names no parent (git,
-    /// libgit2 and fsck all read such a commit as parentless). `None` without a leading tree.
+    /// the `parent` lines right after it (see [`links`]); a `parent` line anywhere else names
+    /// no parent (git, libgit2 and fsck all read such a commit as parentless). `None` for a
+    /// commit git refuses.
     pub(super) fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
-        let (mut tree, mut parents, mut author, mut committer) = (None, Vec::new(), None, None);
-        let mut rest = data;
-        let mut first = true;
-        let mut in_parents = false;
+        let (tree, parents, mut rest) = links(data)?;
+        let (mut author, mut committer) = (None, None);
         while let Some(end) = rest.iter().position(|&b| b == b'\n') {
             let line = &rest[..end];
             rest = &rest[end + 1..];
             if line.is_empty() {
                 break;
             }
-            if first {
-                first = false;
-                tree = Some(odb::from_hex(line.strip_prefix(b"tree ")?)?);
-                in_parents = true;
-                continue;
-            }
-            if let Some(hex) = line.strip_prefix(b"parent ").filter(|_| in_parents) {
-                parents.push(odb::from_hex(hex)?);
-                continue;
-            }
-            in_parents = false;
             if let Some(who) = line.strip_prefix(b"author ") {
                 author = author.or(Some(who));
             } else if let Some(who) = line.strip_prefix(b"committer ") {
@@ -63,7 +51,7 @@ impl Commit {
         let committer = committer.map(Signature::parse);
         Some(Commit {
             id: *id,
-            tree: tree?,
+            tree,
             parents,
             time: committer.as_ref().map_or(author.time, |c| c.time),
             info: CommitInfo {
@@ -79,6 +67,30 @@ impl Commit {
             },
         })
     }
+}
+
+/// The tree and parents of a commit as git's `parse_commit_buffer` reads them, and the headers
+/// after them: `tree <hex>` first, then each `parent <hex>` right after it. git counts bytes,
+/// not lines: each of those lines must be followed by at least one more byte; where fewer
+/// bytes are left than a whole `parent` line and its newline, git looks for no more parents
+/// (a short `parent` line at the end names none); where more are left, a line that starts
+/// with `parent ` must be a whole one. `None` for a commit git refuses.
+fn links(data: &[u8]) -> Option<(Id, Vec<Id>, &[u8])> {
+    let rest = data.strip_prefix(b"tree ")?;
+    if rest.len() <= 41 || rest[40] != b'\n' {
+        return None;
+    }
+    let tree = odb::from_hex(&rest[..40])?;
+    let mut rest = &rest[41..];
+    let mut parents = Vec::new();
+    while rest.len() > 47 && rest.starts_with(b"parent ") {
+        if rest.len() <= 48 || rest[47] != b'\n' {
+            return None;
+        }
+        parents.push(odb::from_hex(&rest[7..47])?);
+        rest = &rest[48..];
+    }
+    Some((tree, parents, rest))
 }
 
 /// An `author` or `committer` line: `Name <email> seconds +hhmm`.
@@ -453,6 +465,23 @@ mod tests {
         assert_eq!(s("add  the\tenv  \n"), "add  the\tenv");
         assert_eq!(s("add\n   \nbody"), "add");
         assert_eq!(s(""), "");
+    }
+
+    #[test]
+    fn tree_and_parents_are_read_as_git_counts_them() {
+        let tree = format!("tree {}\n", "a".repeat(40));
+        let parent = format!("parent {}\n", "b".repeat(40));
+        let read = |data: String| links(data.as_bytes()).map(|(_, parents, _)| parents.len());
+        assert_eq!(read(format!("{tree}{parent}author x\n")), Some(1));
+        assert_eq!(read(format!("{tree}author x\n{parent}x")), Some(0));
+        // Nothing after the tree line, or after the last parent line: git refuses the commit.
+        assert_eq!(read(tree.clone()), None);
+        assert_eq!(read(format!("{tree}{parent}")), None);
+        // A damaged parent line with room for a whole one is refused; a short one at the end
+        // names no parent.
+        assert_eq!(read(format!("{tree}{}\r", parent.trim_end())), None);
+        assert_eq!(read(format!("{tree}parent {}\nx", "g".repeat(40))), None);
+        assert_eq!(read(format!("{tree}parent abc\n")), Some(0));
     }
 
     #[test]

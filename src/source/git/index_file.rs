@@ -299,14 +299,27 @@ impl IndexFile {
                     return Err("extended flags in a version 2 index".to_owned());
                 }
                 let extended = r.take(2)?;
+                // git knows two extended flags, intent-to-add and skip-worktree, and refuses
+                // an index with any other set.
+                if extended[0] & !0x60 != 0 || extended[1] != 0 {
+                    return Err(format!(
+                        "unknown index entry format 0x{:02x}{:02x}0000",
+                        extended[0], extended[1]
+                    ));
+                }
                 intent_to_add = extended[0] & 0x20 != 0;
             }
             let (start, len) = if version == 4 {
                 let strip = r.varint()?;
-                let keep = previous
-                    .1
-                    .checked_sub(strip)
-                    .ok_or("corrupt path compression")?;
+                // The first entry has no path before it: git ignores what it says to strip.
+                let keep = if records.is_empty() {
+                    0
+                } else {
+                    previous
+                        .1
+                        .checked_sub(strip)
+                        .ok_or("corrupt path compression")?
+                };
                 let start = rebuilt.len();
                 rebuilt.extend_from_within(previous.0..previous.0 + keep);
                 rebuilt.extend_from_slice(r.until_nul()?);
@@ -641,6 +654,41 @@ mod tests {
         let mut truncated = b"DIRC\0\0\0\x02\0\0\0\x05".to_vec();
         truncated.extend_from_slice(&[0; 30]);
         assert!(IndexFile::parse(truncated).is_err());
+    }
+
+    #[test]
+    fn extended_flags_git_does_not_know_are_refused() {
+        let index = |extended: [u8; 2]| {
+            let mut data = b"DIRC\0\0\0\x03\0\0\0\x01".to_vec();
+            data.extend_from_slice(&[0; 24]);
+            data.extend_from_slice(&0o100644u32.to_be_bytes());
+            data.extend_from_slice(&[0; 32]);
+            data.extend_from_slice(&(0x4001u16).to_be_bytes());
+            data.extend_from_slice(&extended);
+            data.extend_from_slice(b"a\0\0\0\0\0\0\0");
+            data.extend_from_slice(&[0; 20]);
+            IndexFile::parse(data)
+        };
+        assert_eq!(index([0x20, 0]).unwrap().intents_to_add(), 1);
+        assert!(index([0x40, 0]).is_ok());
+        assert!(index([0x80, 0])
+            .unwrap_err()
+            .contains("unknown index entry format"));
+        assert!(index([0, 1]).is_err());
+    }
+
+    #[test]
+    fn the_first_path_of_version_4_strips_nothing() {
+        let mut data = b"DIRC\0\0\0\x04\0\0\0\x01".to_vec();
+        data.extend_from_slice(&[0; 24]);
+        data.extend_from_slice(&0o100644u32.to_be_bytes());
+        data.extend_from_slice(&[0; 32]);
+        data.extend_from_slice(&1u16.to_be_bytes());
+        // Strip 5 bytes of no path, then "a".
+        data.extend_from_slice(b"\x05a\0");
+        data.extend_from_slice(&[0; 20]);
+        let index = IndexFile::parse(data).unwrap();
+        assert_eq!(index.path_at(0), b"a");
     }
 
     #[test]

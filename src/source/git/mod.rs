@@ -17,6 +17,8 @@ mod history;
 mod index;
 pub mod index_file;
 pub mod odb;
+#[doc(hidden)]
+pub mod parsers;
 mod staged;
 mod store;
 mod tree;

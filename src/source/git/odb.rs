@@ -75,7 +75,7 @@ impl Kind {
         }
     }
 
-    fn from_name(name: &[u8]) -> Option<Kind> {
+    pub(crate) fn from_name(name: &[u8]) -> Option<Kind> {
         match name {
             b"commit" => Some(Kind::Commit),
             b"tree" => Some(Kind::Tree),
@@ -241,19 +241,34 @@ impl Odb {
         Err(self.packs[pack].damaged("a delta chain loops"))
     }
 
-    /// The size a delta at `start` of pack `pack` says it makes, from the start of its stream.
+    /// The size a delta at `start` of pack `pack` says it makes, read as git reads it
+    /// (`get_size_from_delta`): from the first 20 bytes of its stream, or from all of a shorter
+    /// one, which must then end as a whole stream ends, its checksum read.
     fn delta_target(&mut self, pack: usize, start: u64) -> Result<u64, Error> {
         let pack = &mut self.packs[pack];
-        let input = pack.window_at(start)?;
         self.zlib.reset(true);
-        let mut head = Vec::with_capacity(24);
-        // Too little output space is expected here: only the start is wanted.
-        let _ = self
-            .zlib
-            .decompress_vec(input, &mut head, FlushDecompress::None);
+        let mut head = [0; 20];
+        let (mut at, mut made) = (start, 0);
+        let whole = loop {
+            let input = pack.window_at(at)?;
+            let consumed = self.zlib.total_in();
+            let status = self
+                .zlib
+                .decompress(input, &mut head[made..], FlushDecompress::None);
+            at += self.zlib.total_in() - consumed;
+            let before = made;
+            made = self.zlib.total_out() as usize;
+            match status {
+                Ok(Status::StreamEnd) => break true,
+                Ok(_) if made == head.len() => break true,
+                Ok(_) if made > before || self.zlib.total_in() > consumed => {}
+                _ => break false,
+            }
+        };
         let mut i = 0;
-        varint(&head, &mut i)
-            .and_then(|_| varint(&head, &mut i))
+        whole
+            .then(|| varint(&head[..made], &mut i).and_then(|_| varint(&head[..made], &mut i)))
+            .flatten()
             .ok_or_else(|| pack.damaged("a bad delta header"))
     }
 
@@ -536,8 +551,10 @@ struct Pack {
 const IDX_NAMES: usize = 8 + 256 * 4;
 
 impl Pack {
-    /// Opens `idx` and the pack beside it; `None` if either is unreadable or not a pack of
-    /// version 2 or 3 with an index of version 2.
+    /// Opens `idx` and the pack beside it; `None` if either is unreadable, is not a pack of
+    /// version 2 or 3 with an index of version 2, or if they do not belong together. git's
+    /// checks (`open_packed_git`): git reads no object of such a pair, and the offsets of one
+    /// pack read in another would give other objects' bytes.
     fn open(idx_path: &Path) -> Option<Pack> {
         // The header says how long the index must be: a file of any other size is not one,
         // and is not read (a 1 GB file named `.idx` costs nothing).
@@ -546,10 +563,18 @@ impl Pack {
         if head[..8] != *b"\xfftOc\0\0\0\x02" {
             return None;
         }
+        // The fan-out table counts the names up to each first byte: it never decreases.
+        let fanout: Vec<u32> = (0..256)
+            .map(|i| be32(&head, 8 + 4 * i))
+            .collect::<Option<_>>()?;
+        if fanout.windows(2).any(|pair| pair[0] > pair[1]) {
+            return None;
+        }
         let count = be32(&head, IDX_NAMES - 4)? as usize;
-        // Names, CRCs and offsets, then the two checksums; up to one large offset per entry.
+        // Names, CRCs and offsets, then the two checksums; a large offset for any entry but
+        // the first.
         let shortest = IDX_NAMES + count.checked_mul(28)? + 40;
-        let longest = shortest + count.checked_mul(8)?;
+        let longest = shortest + count.saturating_sub(1).checked_mul(8)?;
         let size = usize::try_from(fs::metadata(idx_path).ok()?.len()).ok()?;
         if !(shortest..=longest).contains(&size) {
             return None;
@@ -562,9 +587,16 @@ impl Pack {
         let path = idx_path.with_extension("pack");
         let file = File::open(&path).ok()?;
         let len = file.metadata().ok()?.len();
-        let mut head = [0; 8];
+        let mut head = [0; 12];
         read_exact_at(&file, &mut head, 0).ok()?;
         if &head[..4] != b"PACK" || !matches!(head[7], 2 | 3) || head[4..7] != [0, 0, 0] {
+            return None;
+        }
+        // The pack holds as many objects as its index names, and ends in the checksum its
+        // index records for it.
+        let mut sum = [0; 20];
+        read_exact_at(&file, &mut sum, len.checked_sub(20)?).ok()?;
+        if be32(&head, 8)? as usize != count || idx[size - 40..size - 20] != sum {
             return None;
         }
         Some(Pack {

@@ -92,18 +92,21 @@ impl Store {
 
     /// Follows a chain of annotated tags from `id` to the object at its end: git follows one to
     /// its end, and so does this, up to a bound no real repository nears, past which it says
-    /// so rather than passing the ref over. `None` for a tag whose target line is unreadable.
-    fn peel(&mut self, id: Id) -> Result<Option<(Id, Kind)>, Error> {
+    /// so rather than passing the ref over. `None` for a tag git does not follow either: one
+    /// [`tag_target`] refuses, or one whose target is not of the kind its `type` line says.
+    pub(super) fn peel(&mut self, id: Id) -> Result<Option<(Id, Kind)>, Error> {
         let mut id = id;
+        let mut claimed = None;
         for _ in 0..MAX_TAG_CHAIN {
-            match self.kind(&id)? {
+            let kind = self.kind(&id)?;
+            if claimed.is_some_and(|claimed| claimed != kind) {
+                return Ok(None);
+            }
+            match kind {
                 Kind::Tag => {
                     let tag = self.read(&id, Kind::Tag)?;
-                    let target = tag
-                        .strip_prefix(b"object ")
-                        .and_then(|rest| odb::from_hex(rest.get(..40)?));
-                    match target {
-                        Some(target) => id = target,
+                    match tag_target(&tag) {
+                        Some((target, kind)) => (id, claimed) = (target, Some(kind)),
                         None => return Ok(None),
                     }
                 }
@@ -147,5 +150,57 @@ impl Store {
         }
         let data = self.read(id, Kind::Blob).ok()?;
         Some(data[..data.len().min(limit)].to_vec())
+    }
+}
+
+/// The object a tag names and the kind its `type` line says it is, read as git's
+/// `parse_tag_buffer` reads a tag: `object <hex>`, `type <kind>` and `tag <name>` lines, in
+/// that order, each ending in a newline; `None` for a tag git refuses to follow.
+fn tag_target(tag: &[u8]) -> Option<(Id, Kind)> {
+    // git refuses a tag shorter than an id's hex and 24 bytes before it reads a line.
+    if tag.len() < 40 + 24 {
+        return None;
+    }
+    let rest = tag.strip_prefix(b"object ")?;
+    let target = odb::from_hex(rest.get(..40)?)?;
+    let rest = rest[40..].strip_prefix(b"\n")?.strip_prefix(b"type ")?;
+    let end = rest.iter().position(|&b| b == b'\n')?;
+    let kind = Kind::from_name(&rest[..end])?;
+    let name = rest[end + 1..].strip_prefix(b"tag ")?;
+    name.contains(&b'\n').then_some((target, kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_are_followed_only_where_git_follows_them() {
+        let object = format!("object {}\n", "a".repeat(40));
+        let target = |tag: String| tag_target(tag.as_bytes()).map(|(_, kind)| kind);
+        let whole = format!("{object}type commit\ntag v1.0\ntagger T <t@example.com> 1 +0000\n");
+        assert_eq!(target(whole), Some(Kind::Commit));
+        assert_eq!(
+            target(format!(
+                "object {}\ntype tree\ntag {}\n",
+                "A".repeat(40),
+                "v".repeat(9)
+            )),
+            Some(Kind::Tree)
+        );
+        for refused in [
+            // Too short for git to read at all, though every line is there.
+            format!("{object}type tag\ntag v\n"),
+            format!(
+                "{}junk\ntype commit\ntag v1.0\n\nmessage\n",
+                object.trim_end()
+            ),
+            format!("{object}type commitx\ntag v1.0\n\nmessage\n"),
+            format!("{object}tag v1.0\ntagger T <t@example.com> 1 +0000\n"),
+            format!("{object}type commit\ntagger T <t@example.com> 1 +0000\n"),
+            format!("{object}type commit\ntag v1.0 and no newline"),
+        ] {
+            assert_eq!(target(refused.clone()), None, "{refused:?}");
+        }
     }
 }
