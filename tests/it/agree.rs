@@ -277,11 +277,5 @@ pub fn git_in(dir: &Path, args: &[&str], input: &[u8], env: &[(&str, &Path)]) ->
 
 /// The kind git names `name`.
 pub fn kind_named(name: &[u8]) -> Option<Kind> {
-    match name {
-        b"commit" => Some(Kind::Commit),
-        b"tree" => Some(Kind::Tree),
-        b"blob" => Some(Kind::Blob),
-        b"tag" => Some(Kind::Tag),
-        _ => None,
-    }
+    Kind::from_name(name)
 }

@@ -86,6 +86,17 @@ fn write_literally(repo: &TestRepo, kind: &str, data: &[u8]) -> String {
     String::from_utf8(out.stdout).unwrap().trim().to_owned()
 }
 
+/// A tree git would refuse to make: `entries` are (mode and name, hex id), in the order given.
+fn tree_literally(repo: &TestRepo, entries: &[(&str, &str)]) -> String {
+    let mut tree = Vec::new();
+    for (head, id) in entries {
+        tree.extend(head.as_bytes());
+        tree.push(0);
+        tree.extend(raw(id.trim()));
+    }
+    write_literally(repo, "tree", &tree)
+}
+
 /// A commit of `tree` on `refs/heads/main`, parented on HEAD when there is one.
 fn commit_tree_on_main(repo: &TestRepo, tree: &str) -> String {
     let parent = repo.git(&["rev-parse", "--verify", "-q", "HEAD"]);
@@ -203,11 +214,7 @@ fn a_damaged_tree_is_an_error_as_for_git() {
         venv.extend(b"100644 pyvenv.cfg\0");
         venv.extend(raw(&cfg));
         let venv = write_literally(&repo, "tree", &venv);
-        let mut root = b"100644 app.py\0".to_vec();
-        root.extend(raw(blob.trim()));
-        root.extend(b"40000 venv\0");
-        root.extend(raw(&venv));
-        let root = write_literally(&repo, "tree", &root);
+        let root = tree_literally(&repo, &[("100644 app.py", &blob), ("40000 venv", &venv)]);
         commit_tree_on_main(&repo, &root);
         let what = String::from_utf8_lossy(damage);
         assert_ne!(repo.git(&["ls-tree", "-r", &root]).code, 0, "{what}");
@@ -230,19 +237,9 @@ fn odd_but_valid_modes_list_as_git_lists_them() {
     let app = repo.git_ok(&["rev-parse", "HEAD:app.py"]).stdout;
     let cfg = write_literally(&repo, "blob", b"home = /usr/bin\n");
     let script = write_literally(&repo, "blob", b"export TOKEN=ghp_abc\n");
-    let mut bin = b"100664 activate\0".to_vec();
-    bin.extend(raw(&script));
-    let bin = write_literally(&repo, "tree", &bin);
-    let mut venv = b"040000 bin\0".to_vec();
-    venv.extend(raw(&bin));
-    venv.extend(b"1100644 pyvenv.cfg\0");
-    venv.extend(raw(&cfg));
-    let venv = write_literally(&repo, "tree", &venv);
-    let mut root = b"0100644 app.py\0".to_vec();
-    root.extend(raw(app.trim()));
-    root.extend(b"40000 venv\0");
-    root.extend(raw(&venv));
-    let root = write_literally(&repo, "tree", &root);
+    let bin = tree_literally(&repo, &[("100664 activate", &script)]);
+    let venv = tree_literally(&repo, &[("040000 bin", &bin), ("1100644 pyvenv.cfg", &cfg)]);
+    let root = tree_literally(&repo, &[("0100644 app.py", &app), ("40000 venv", &venv)]);
     commit_tree_on_main(&repo, &root);
     let listed = repo.git_ok(&["ls-tree", "-r", "HEAD"]).stdout;
     for line in ["100644 blob", "venv/pyvenv.cfg", "venv/bin/activate"] {

@@ -390,13 +390,7 @@ fn clear_env(cmd: &mut Command) {
 
 /// The kind of object git names `name`.
 fn kind_named(name: &str) -> Option<odb::Kind> {
-    match name {
-        "commit" => Some(odb::Kind::Commit),
-        "tree" => Some(odb::Kind::Tree),
-        "blob" => Some(odb::Kind::Blob),
-        "tag" => Some(odb::Kind::Tag),
-        _ => None,
-    }
+    odb::Kind::from_name(name.as_bytes())
 }
 
 fn trim_newline(bytes: &[u8]) -> &[u8] {

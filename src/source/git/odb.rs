@@ -75,7 +75,8 @@ impl Kind {
         }
     }
 
-    pub(crate) fn from_name(name: &[u8]) -> Option<Kind> {
+    /// The kind git names `name` (`commit`, `tree`, `blob`, `tag`).
+    pub fn from_name(name: &[u8]) -> Option<Kind> {
         match name {
             b"commit" => Some(Kind::Commit),
             b"tree" => Some(Kind::Tree),
