@@ -48,18 +48,21 @@ fn digest(repo: &TestRepo, data: &[u8]) -> Vec<u8> {
     } else {
         "sha1sum"
     };
-    let mut child = Command::new(tool)
+    let out = with_input(&mut Command::new(tool), data);
+    raw(out.split(' ').next().unwrap())
+}
+
+/// What `cmd` prints when `input` is its standard input; it must succeed.
+fn with_input(cmd: &mut Command, input: &[u8]) -> String {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(data).unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
     let out = child.wait_with_output().unwrap();
-    raw(String::from_utf8(out.stdout)
-        .unwrap()
-        .split(' ')
-        .next()
-        .unwrap())
+    assert!(out.status.success(), "{cmd:?}");
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// The length in bytes of the repository's object ids.
@@ -74,16 +77,9 @@ fn id_len(repo: &TestRepo) -> usize {
 
 /// `git hash-object --literally -w -t KIND` of `data`: objects git would refuse to make.
 fn write_literally(repo: &TestRepo, kind: &str, data: &[u8]) -> String {
-    let mut child = isolated("git", &repo.root)
-        .args(["hash-object", "--literally", "-w", "--stdin", "-t", kind])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(data).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    let mut cmd = isolated("git", &repo.root);
+    cmd.args(["hash-object", "--literally", "-w", "--stdin", "-t", kind]);
+    with_input(&mut cmd, data).trim().to_owned()
 }
 
 /// A tree git would refuse to make: `entries` are (mode and name, hex id), in the order given.
