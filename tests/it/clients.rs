@@ -1,7 +1,8 @@
 //! The real clients: the pre-commit framework (`pre-commit try-repo` building this repository
 //! with cargo), pip (a maturin-built wheel) and a SARIF consumer (sarif-tools). Slow and reliant on PyPI, so they are
 //! `#[ignore]`d for the everyday `cargo test`; the README's test command runs them with
-//! `--include-ignored`.
+//! `--include-ignored`. The distribution (wheels, the pre-commit mirror, the action,
+//! the workflows) is tested in `dist.rs` with these tools.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,20 +10,20 @@ use std::sync::OnceLock;
 
 use crate::common::{isolated, pip_install, run_ok, Run, TestRepo};
 
-/// A throwaway venv with pre-commit and maturin installed from PyPI, made once per run, with
-/// its own pre-commit cache and cargo target directory.
-struct Tools {
-    dir: PathBuf,
+/// A throwaway venv with pre-commit, prek and maturin installed from PyPI, made once per run,
+/// with its own pre-commit cache and cargo target directory.
+pub(crate) struct Tools {
+    pub(crate) dir: PathBuf,
 }
 
 impl Tools {
-    fn bin(&self, name: &str) -> PathBuf {
+    pub(crate) fn bin(&self, name: &str) -> PathBuf {
         self.dir.join("venv/bin").join(name)
     }
 
     /// A command that finds the tools but not the venv-guard under test: what the clients
     /// install is what runs.
-    fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
+    pub(crate) fn command(&self, program: impl AsRef<std::ffi::OsStr>, dir: &Path) -> Command {
         let mut cmd = isolated(program, dir);
         let system = std::env::var_os("PATH").unwrap_or_default();
         let mut path = vec![self.dir.join("venv/bin")];
@@ -36,27 +37,31 @@ impl Tools {
     }
 }
 
-fn tools() -> &'static Tools {
+pub(crate) fn tools() -> &'static Tools {
     static TOOLS: OnceLock<Tools> = OnceLock::new();
     TOOLS.get_or_init(|| {
-        let dir = crate::common::cached_dir("client-tools", |dir| {
+        // The name changes with the package list: a cached venv is never updated in place.
+        let dir = crate::common::cached_dir("client-tools-2", |dir| {
             let venv = dir.join("venv");
             run_ok(Command::new("python3").args(["-m", "venv"]).arg(&venv));
             run_ok(pip_install(&venv.join("bin/python"), dir).args([
                 "pre-commit",
                 "maturin>=1.5,<2",
                 "sarif-tools",
+                // prek installs Python hooks with uv, which it finds on PATH.
+                "prek==0.5.11",
+                "uv==0.13.9",
             ]));
         });
         Tools { dir }
     })
 }
 
-fn run(cmd: &mut Command) -> Run {
+pub(crate) fn run(cmd: &mut Command) -> Run {
     Run::from(cmd.output().unwrap())
 }
 
-fn project() -> &'static Path {
+pub(crate) fn project() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 

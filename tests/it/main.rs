@@ -6,6 +6,7 @@ mod ci;
 mod cli;
 mod clients;
 mod common;
+mod dist;
 mod fix;
 mod formats;
 mod fuzz;
