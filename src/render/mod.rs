@@ -69,7 +69,13 @@ pub(crate) fn write_json<T: serde::Serialize>(value: &T, out: &mut dyn Write) ->
         &mut *out,
         SafeFormatter(serde_json::ser::PrettyFormatter::new()),
     );
-    value.serialize(&mut serializer).map_err(io::Error::other)?;
+    // An I/O error keeps its kind: a closed pipe (`| head`) is no failure of the report.
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| match e.io_error_kind() {
+            Some(kind) => io::Error::new(kind, e),
+            None => io::Error::other(e),
+        })?;
     writeln!(out)
 }
 

@@ -329,3 +329,22 @@ fn many_repositories_keep_their_order_and_agree_with_one_at_a_time() {
         assert_eq!(roots(repo), roots(&alone["repositories"][0]), "{dir}");
     }
 }
+
+/// A reader that stops early (`venv-guard ... | head`) is no error, in every format.
+#[test]
+fn a_closed_pipe_is_not_an_error() {
+    let repo = staged();
+    for format in ["human", "json", "sarif", "github"] {
+        let mut child = isolated(crate::common::bin(), &repo.root)
+            .args(["--format", format, "hook"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("error"), "{format}: {stderr}");
+        assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+    }
+}
