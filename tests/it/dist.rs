@@ -87,7 +87,7 @@ fn repo_with_a_staged_venv() -> TestRepo {
     repo
 }
 
-const BLOCKED: &str = "venv/ is a Python environment, among the files to commit";
+const BLOCKED: &str = "venv/ is a Python environment, among the files given to the hook";
 
 #[test]
 #[ignore = "slow: builds the manylinux2014 wheel with maturin and zig from PyPI"]
