@@ -242,15 +242,27 @@ impl Odb {
     }
 
     /// The size a delta at `start` of pack `pack` says it makes, from the start of its stream.
+    /// The stream may begin on the last bytes of a window (and a block's Huffman tables may
+    /// run into the next), so windows are read until the two sizes are out.
     fn delta_target(&mut self, pack: usize, start: u64) -> Result<u64, Error> {
         let pack = &mut self.packs[pack];
-        let input = pack.window_at(start)?;
         self.zlib.reset(true);
-        let mut head = Vec::with_capacity(24);
-        // Too little output space is expected here: only the start is wanted.
-        let _ = self
-            .zlib
-            .decompress_vec(input, &mut head, FlushDecompress::None);
+        // Two sizes of at most ten bytes each.
+        let mut head = Vec::with_capacity(20);
+        let mut at = start;
+        loop {
+            let input = pack.window_at(at)?;
+            let (consumed, produced) = (self.zlib.total_in(), head.len());
+            // Too little output space is expected here: only the start is wanted.
+            let status = self
+                .zlib
+                .decompress_vec(input, &mut head, FlushDecompress::None);
+            at += self.zlib.total_in() - consumed;
+            let stuck = head.len() == produced && self.zlib.total_in() == consumed;
+            if !matches!(status, Ok(Status::Ok)) || head.len() == head.capacity() || stuck {
+                break;
+            }
+        }
         let mut i = 0;
         varint(&head, &mut i)
             .and_then(|_| varint(&head, &mut i))
