@@ -14,16 +14,18 @@ KINDs (each a repository under DIR):
               that ignores itself, one not ignored, one tracked; a large node_modules; builds
   history     ~3,000 commits at scale 1 in which an env is added, changed and removed
   pr-history  a clone of a busy project with its pull requests fetched: at scale 1 ~30,000
-              commits (a main line, 6 long-lived branches merged back, ~4,600 pull requests
-              of 1-5 commits, merged with a merge commit, squashed, closed or still open) and
-              ~5,200 refs, most of them refs/pull/N/head, refs/pull/N/merge for the open ones,
-              annotated release tags; a 3,000-file project. Environments of distinct blobs:
-              18,000 files (`venv`) added and removed inside a merged pull request, 5,000
+              commits (a main line, 6 long-lived branches that merge main in and are merged
+              back, ~4,600 pull requests of 1-5 commits, a quarter of which merge main in,
+              merged with a merge commit, squashed, closed or still open) and ~5,000 refs,
+              most of them refs/pull/N/head, refs/pull/N/merge for the open ones, annotated
+              release tags; a 3,000-file project. Environments of distinct blobs: 18,000 files
+              (`venv`) added and removed inside a merged pull request, 5,000
               (`services/api/.venv`) in a closed one, 8,000 (`env`) in a closed one and
               re-added unchanged by an open one, 12,000 (`tools/.venv`) on a long-lived branch
               whose merge brings it to main as the second parent, removed from main later.
-              Repacked into one pack as a clone has it. DIR/pr-history.range holds two commit
-              ids A and B (one a line) with ~1,000 commits in A..B, B being that merge.
+              Refs packed and objects repacked into one pack, as a clone has them.
+              DIR/pr-history.range holds two commit ids A and B (one a line) with ~1,000
+              commits in A..B, B being that merge.
 
 Commits are written with `git fast-import` at fixed dates, so every run at the same scale
 builds the same objects. Nothing here needs the network.
@@ -475,6 +477,7 @@ def pr_history(base, scale):
         fi.commit(f"Merge {num} into main", branch.net(), branch.deletes,
                   ref=f"refs/pull/{num}/merge", parents=[main.tip, branch.tip])
     fi.done()
+    git(repo, "pack-refs", "--all")
     git(repo, "repack", "-adfq")
     git(repo, "prune-packed")
     checkout(repo)
