@@ -361,27 +361,58 @@ fn in_order(commits: Vec<Commit>, position: &FxHashMap<Id, u32>) -> Vec<Commit> 
         .collect()
 }
 
-/// The trees read for the previous commit and the current one: in a walk from parents to
-/// children, a commit's parent trees are mostly the trees the previous commit read, so they
-/// are kept one commit long.
+/// Bytes of trees a walk keeps for the commits after the one that read them.
+const TREE_CACHE_BYTES: usize = 8 << 20;
+
+/// The trees read lately, within [`TREE_CACHE_BYTES`]; the least recently used leave first. A
+/// commit's parent trees are mostly trees the commits just before it read (its parent, a
+/// sibling on the same base), so most are found here, read and checked once.
 #[derive(Default)]
 pub(super) struct RecentTrees {
-    previous: FxHashMap<Id, Rc<Vec<u8>>>,
-    current: FxHashMap<Id, Rc<Vec<u8>>>,
+    trees: FxHashMap<Id, (Rc<Vec<u8>>, u64)>,
+    bytes: usize,
+    clock: u64,
 }
 
 impl RecentTrees {
     pub(super) fn next_commit(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
+        self.clock += 1;
     }
 
     fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
-        let tree = match self.current.get(id).or_else(|| self.previous.get(id)) {
-            Some(tree) => Rc::clone(tree),
-            None => store.tree(id)?,
-        };
-        self.current.insert(*id, Rc::clone(&tree));
+        if let Some((tree, used)) = self.trees.get_mut(id) {
+            *used = self.clock;
+            return Ok(Rc::clone(tree));
+        }
+        let tree = store.tree(id)?;
+        self.bytes += tree.len();
+        self.trees.insert(*id, (Rc::clone(&tree), self.clock));
+        if self.bytes > TREE_CACHE_BYTES {
+            self.shrink();
+        }
         Ok(tree)
+    }
+
+    /// Drops the trees used longest ago, half of them at a time, until within the limit (or
+    /// only the current commit's are left).
+    fn shrink(&mut self) {
+        while self.bytes > TREE_CACHE_BYTES {
+            let mut ages: Vec<u64> = self.trees.values().map(|(_, used)| *used).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2].min(self.clock.saturating_sub(1));
+            let mut freed = 0;
+            self.trees.retain(|_, (tree, used)| {
+                let keep = *used > cut;
+                if !keep {
+                    freed += tree.len();
+                }
+                keep
+            });
+            self.bytes -= freed;
+            if freed == 0 {
+                break;
+            }
+        }
     }
 }
 
