@@ -224,8 +224,11 @@ pub(super) fn walk_and_diff(
     Ok((in_order(commits, &position), changes))
 }
 
-/// Reads every commit reachable from `tips`, depth first, and hands `emit` the tree
-/// comparisons as soon as both trees of one are known.
+/// Reads every commit reachable from `tips`, newest committed first (as `git log` walks), and
+/// hands `emit` each commit's tree comparison as it comes: the trees a commit's comparison
+/// reads are then mostly trees the comparisons just before it read (its parent's, a
+/// sibling's on the same base), still in [`RecentTrees`]. The commits come back in the order
+/// a depth-first walk from `tips` meets them, with their places in it.
 fn walk(
     store: &mut Store,
     tips: &[Id],
@@ -234,44 +237,28 @@ fn walk(
 ) -> Result<(Vec<Commit>, FxHashMap<Id, u32>), Error> {
     let mut commits: Vec<Commit> = Vec::new();
     let mut position: FxHashMap<Id, u32> = FxHashMap::default();
-    // Commits whose first parent is not read yet, by that parent.
-    let mut waiting: FxHashMap<Id, Vec<u32>> = FxHashMap::default();
+    let mut frontier = Frontier::default();
+    for tip in tips {
+        frontier.meet(store, &position, shallow, tip)?;
+    }
     let mut batch = Vec::with_capacity(BATCH);
-    let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
-    while let Some(id) = stack.pop() {
-        if position.contains_key(&id) {
-            continue;
+    while let Some(commit) = frontier.next() {
+        for parent in &commit.parents {
+            frontier.meet(store, &position, shallow, parent)?;
         }
-        let mut commit = store.commit(&id)?;
-        if shallow.contains(&id) {
-            commit.parents.clear();
-        }
-        let here = commits.len() as u32;
-        match commit.parents.first() {
-            None => batch.push(Job {
-                commit: id,
-                old: None,
-                new: commit.tree,
-            }),
-            Some(parent) => match position.get(parent) {
-                Some(&p) => batch.push(Job {
-                    commit: id,
-                    old: Some(commits[p as usize].tree),
-                    new: commit.tree,
-                }),
-                None => waiting.entry(*parent).or_default().push(here),
-            },
-        }
-        for child in waiting.remove(&id).unwrap_or_default() {
-            let child = &commits[child as usize];
-            batch.push(Job {
-                commit: child.id,
-                old: Some(commit.tree),
-                new: child.tree,
+        let old = commit
+            .parents
+            .first()
+            .map(|parent| match frontier.pending.get(parent) {
+                Some(parent) => parent.tree,
+                None => commits[position[parent] as usize].tree,
             });
-        }
-        position.insert(id, here);
-        stack.extend(commit.parents.iter().rev().copied());
+        batch.push(Job {
+            commit: commit.id,
+            old,
+            new: commit.tree,
+        });
+        position.insert(commit.id, commits.len() as u32);
         commits.push(commit);
         if batch.len() >= BATCH {
             emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
@@ -280,7 +267,78 @@ fn walk(
     if !batch.is_empty() {
         emit(batch);
     }
-    Ok((commits, position))
+    Ok(depth_first(commits, &position, tips))
+}
+
+/// The commits read but not walked yet, and the queue of them: newest committed first, then
+/// the first met.
+#[derive(Default)]
+struct Frontier {
+    pending: FxHashMap<Id, Commit>,
+    queue: BinaryHeap<(i64, Reverse<u32>, Id)>,
+    met: u32,
+}
+
+impl Frontier {
+    /// Reads commit `id` into the queue, unless it was met before.
+    fn meet(
+        &mut self,
+        store: &mut Store,
+        walked: &FxHashMap<Id, u32>,
+        shallow: &FxHashSet<Id>,
+        id: &Id,
+    ) -> Result<(), Error> {
+        if self.pending.contains_key(id) || walked.contains_key(id) {
+            return Ok(());
+        }
+        let mut commit = store.commit(id)?;
+        if shallow.contains(id) {
+            commit.parents.clear();
+        }
+        self.queue.push((commit.time, Reverse(self.met), *id));
+        self.met += 1;
+        self.pending.insert(*id, commit);
+        Ok(())
+    }
+
+    /// The newest commit in the queue.
+    fn next(&mut self) -> Option<Commit> {
+        let (_, _, id) = self.queue.pop()?;
+        self.pending.remove(&id)
+    }
+}
+
+/// `commits` in the order a depth-first walk from `tips` (first parents first) meets them,
+/// with their places in that order.
+fn depth_first(
+    commits: Vec<Commit>,
+    position: &FxHashMap<Id, u32>,
+    tips: &[Id],
+) -> (Vec<Commit>, FxHashMap<Id, u32>) {
+    let mut order: Vec<u32> = Vec::with_capacity(commits.len());
+    let mut placed = vec![false; commits.len()];
+    let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        let Some(&i) = position.get(&id) else {
+            continue;
+        };
+        if std::mem::replace(&mut placed[i as usize], true) {
+            continue;
+        }
+        order.push(i);
+        stack.extend(commits[i as usize].parents.iter().rev().copied());
+    }
+    let mut slots: Vec<Option<Commit>> = commits.into_iter().map(Some).collect();
+    let commits: Vec<Commit> = order
+        .into_iter()
+        .filter_map(|i| slots[i as usize].take())
+        .collect();
+    let position = commits
+        .iter()
+        .enumerate()
+        .map(|(i, commit)| (commit.id, i as u32))
+        .collect();
+    (commits, position)
 }
 
 /// Compares the trees of the jobs taken from `jobs` until there are none left (or `stop`).
