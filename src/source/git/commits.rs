@@ -8,11 +8,11 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{mpsc, Mutex, PoisonError};
 
+use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
 use super::tree_object::{tree_order, Entries, Entry};
 use super::{mode_of, Error, ObjectId};
-use crate::detect::Listed;
-use crate::detect::{Meta, Mode};
+use crate::detect::Mode;
 use crate::report::CommitInfo;
 use crate::source::git::odb::{self, Id};
 use crate::support::fxhash::{FxHashMap, FxHashSet};
@@ -180,8 +180,34 @@ struct Job {
 /// neighbouring commits, whose trees it has just read.
 const BATCH: usize = 64;
 
-/// What each commit added or changed, by commit.
-pub(super) type Changes = FxHashMap<Id, Vec<Listed<ObjectId>>>;
+/// A blob or link that a commit added or changed: its path's number in the walk's
+/// [`PathTable`], its mode and its id.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Change {
+    pub(super) path: u32,
+    pub(super) mode: Mode,
+    pub(super) blob: ObjectId,
+}
+
+/// What each commit added or changed, by commit, and the paths it names.
+#[derive(Default)]
+pub(super) struct Changes {
+    pub(super) by_commit: FxHashMap<Id, Vec<Change>>,
+    pub(super) paths: PathTable,
+}
+
+impl Changes {
+    /// Takes in `other`'s changes, its paths renumbered as this table numbers them.
+    fn absorb(&mut self, other: Changes) {
+        let numbers = self.paths.absorb(&other.paths);
+        for (commit, mut changes) in other.by_commit {
+            for change in &mut changes {
+                change.path = numbers[change.path as usize];
+            }
+            self.by_commit.insert(commit, changes);
+        }
+    }
+}
 
 /// Every commit reachable from `tips`, read once, in an order where each commit comes after
 /// its parents (among commits ready at the same point, the oldest committed first); with what
@@ -220,7 +246,7 @@ pub(super) fn walk_and_diff(
     );
     let (commits, position) = walked?;
     let mut changes = mine?;
-    changes.extend(theirs?);
+    changes.absorb(theirs?);
     Ok((in_order(commits, &position), changes))
 }
 
@@ -361,19 +387,26 @@ fn compare(
             }
             trees.next_commit();
             let mut changes = Vec::new();
+            let paths = &mut out.paths;
             let compared = diff_trees(
                 store,
                 job.old.as_ref(),
                 &job.new,
                 &mut prefix,
                 &mut trees,
-                &mut |entry| changes.push(entry),
+                &mut |path, mode, id| {
+                    changes.push(Change {
+                        path: paths.number(path),
+                        mode,
+                        blob: ObjectId::sha1(id),
+                    })
+                },
             );
             if let Err(e) = compared {
                 stop.store(true, AtomicOrdering::Relaxed);
                 return Err(e);
             }
-            out.insert(job.commit, changes);
+            out.by_commit.insert(job.commit, changes);
         }
     }
 }
@@ -474,16 +507,16 @@ impl RecentTrees {
     }
 }
 
-/// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
-/// same id and mode, descending only into subtrees whose ids differ (as git does). Both trees
-/// are walked side by side in git's order.
+/// Calls `f` with the path, mode and id of every blob or link of tree `new` that tree `old`
+/// does not have with the same id and mode, descending only into subtrees whose ids differ (as
+/// git does). Both trees are walked side by side in git's order.
 pub(super) fn diff_trees(
     store: &mut Store,
     old: Option<&Id>,
     new: &Id,
     prefix: &mut Vec<u8>,
     trees: &mut RecentTrees,
-    f: &mut impl FnMut(Listed<ObjectId>),
+    f: &mut impl FnMut(&[u8], Mode, &Id),
 ) -> Result<(), Error> {
     if old == Some(new) {
         return Ok(());
@@ -518,11 +551,7 @@ pub(super) fn diff_trees(
             let old_sub = same_name.filter(Entry::is_tree).map(|b| *b.id);
             diff_trees(store, old_sub.as_ref(), entry.id, prefix, trees, f)?;
         } else if let Some(mode) = mode_of(entry.mode).filter(|m| *m != Mode::Submodule) {
-            f(Listed {
-                path: prefix.clone(),
-                meta: Meta { mode, size: None },
-                data: ObjectId::sha1(entry.id),
-            });
+            f(prefix, mode, entry.id);
         }
         prefix.truncate(len);
     }

@@ -18,6 +18,7 @@ mod index;
 pub mod index_file;
 pub mod odb;
 mod pack;
+mod path_table;
 mod staged;
 mod store;
 mod tree;
