@@ -142,7 +142,8 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
             }
         }
         let first = commits.first().copied().unwrap_or(usize::MAX);
-        let sizes: Vec<Option<u64>> = blobs.iter().map(|id| repo.blob_size(*id)).collect();
+        let blobs: Vec<git::ObjectId> = blobs.into_iter().collect();
+        let sizes = repo.blob_sizes(&blobs);
         let bytes = sizes.iter().flatten().sum();
         let missing = sizes.iter().filter(|s| s.is_none()).count();
         if missing > 0 {

@@ -488,3 +488,111 @@ fn offsets_in_the_large_offset_table_are_followed() {
         "64-bit offsets",
     );
 }
+
+/// A pack of two blobs, written by hand so that the second, a delta of the first, starts its
+/// stream on the last byte of the reader's first 64 KiB window: the size it makes is read
+/// across two windows, by its header and by a read.
+#[test]
+fn a_delta_that_starts_on_a_windows_last_byte_is_read() {
+    use std::io::Write;
+    const WINDOW: usize = 64 << 10;
+    let zlib = |data: &[u8]| {
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::none());
+        z.write_all(data).unwrap();
+        z.finish().unwrap()
+    };
+    let varint = |mut n: usize, out: &mut Vec<u8>| loop {
+        let byte = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            break;
+        }
+        out.push(byte | 0x80);
+    };
+    // An entry header: kind and size.
+    let entry = |kind: u8, size: usize| {
+        let mut out = vec![kind << 4 | (size & 15) as u8];
+        let mut rest = size >> 4;
+        while rest > 0 {
+            *out.last_mut().unwrap() |= 0x80;
+            out.push((rest & 0x7f) as u8);
+            rest >>= 7;
+        }
+        out
+    };
+    // An offset delta's distance to its base, as git writes it.
+    let distance = |mut d: usize| {
+        let mut out = vec![(d & 0x7f) as u8];
+        d >>= 7;
+        while d > 0 {
+            d -= 1;
+            out.insert(0, 0x80 | (d & 0x7f) as u8);
+            d >>= 7;
+        }
+        out
+    };
+    let build = |len: usize| {
+        let base: Vec<u8> = (0..len).map(|i| b"abcdefghij\n"[i % 11]).collect();
+        let mut target = base[..100].to_vec();
+        target.extend_from_slice(b"changed\n");
+        // The delta: both sizes, a copy of the base's first 100 bytes, an insert.
+        let mut delta = Vec::new();
+        varint(base.len(), &mut delta);
+        varint(target.len(), &mut delta);
+        delta.extend_from_slice(&[0x90, 100, 8]);
+        delta.extend_from_slice(b"changed\n");
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\x02".to_vec();
+        pack.extend(entry(3, base.len()));
+        pack.extend(zlib(&base));
+        let at = pack.len();
+        pack.extend(entry(6, delta.len()));
+        pack.extend(distance(at - 12));
+        let stream = pack.len();
+        pack.extend(zlib(&delta));
+        pack.extend_from_slice(&[0; 20]);
+        (base, target, at, stream, pack)
+    };
+    let len = (WINDOW - 200..WINDOW)
+        .find(|&len| build(len).3 == WINDOW - 1)
+        .expect("a base length that puts the delta's stream on the window's last byte");
+    let (base, target, at, _, pack) = build(len);
+
+    let dir = tempfile::tempdir().unwrap();
+    let packs = dir.path().join("pack");
+    fs::create_dir_all(&packs).unwrap();
+    fs::write(packs.join("pack-1.pack"), &pack).unwrap();
+    let id = |data: &[u8]| -> odb::Id {
+        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, data).unwrap();
+        oid.as_bytes().try_into().unwrap()
+    };
+    let mut objects = [(id(&base), 12u32), (id(&target), at as u32)];
+    objects.sort();
+    let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+    for byte in 0..256 {
+        let below = objects
+            .iter()
+            .filter(|(id, _)| usize::from(id[0]) <= byte)
+            .count();
+        idx.extend_from_slice(&(below as u32).to_be_bytes());
+    }
+    for (id, _) in &objects {
+        idx.extend_from_slice(id);
+    }
+    idx.extend_from_slice(&[0; 8]);
+    for (_, offset) in &objects {
+        idx.extend_from_slice(&offset.to_be_bytes());
+    }
+    idx.extend_from_slice(&[0; 40]);
+    fs::write(packs.join("pack-1.idx"), &idx).unwrap();
+
+    let mut odb = Odb::open(&[dir.path().to_path_buf()]);
+    assert_eq!(
+        odb.header(&id(&target)).unwrap(),
+        Some((Kind::Blob, target.len() as u64))
+    );
+    let read = odb.read(&id(&target)).unwrap().unwrap();
+    assert_eq!((read.kind, &read.data[..]), (Kind::Blob, &target[..]));
+    let read = odb.read(&id(&base)).unwrap().unwrap();
+    assert_eq!(&read.data[..], &base[..]);
+}

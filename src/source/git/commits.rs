@@ -8,11 +8,11 @@ use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{mpsc, Mutex, PoisonError};
 
+use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
 use super::tree_object::{tree_order, Entries, Entry};
 use super::{mode_of, Error, ObjectId};
-use crate::detect::Listed;
-use crate::detect::{Meta, Mode};
+use crate::detect::Mode;
 use crate::report::CommitInfo;
 use crate::source::git::odb::{self, Id};
 use crate::support::fxhash::{FxHashMap, FxHashSet};
@@ -192,8 +192,34 @@ struct Job {
 /// neighbouring commits, whose trees it has just read.
 const BATCH: usize = 64;
 
-/// What each commit added or changed, by commit.
-pub(super) type Changes = FxHashMap<Id, Vec<Listed<ObjectId>>>;
+/// A blob or link that a commit added or changed: its path's number in the walk's
+/// [`PathTable`], its mode and its id.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Change {
+    pub(super) path: u32,
+    pub(super) mode: Mode,
+    pub(super) blob: ObjectId,
+}
+
+/// What each commit added or changed, by commit, and the paths it names.
+#[derive(Default)]
+pub(super) struct Changes {
+    pub(super) by_commit: FxHashMap<Id, Vec<Change>>,
+    pub(super) paths: PathTable,
+}
+
+impl Changes {
+    /// Takes in `other`'s changes, its paths renumbered as this table numbers them.
+    fn absorb(&mut self, other: Changes) {
+        let numbers = self.paths.absorb(&other.paths);
+        for (commit, mut changes) in other.by_commit {
+            for change in &mut changes {
+                change.path = numbers[change.path as usize];
+            }
+            self.by_commit.insert(commit, changes);
+        }
+    }
+}
 
 /// Every commit reachable from `tips`, read once, in an order where each commit comes after
 /// its parents (among commits ready at the same point, the oldest committed first); with what
@@ -232,12 +258,15 @@ pub(super) fn walk_and_diff(
     );
     let (commits, position) = walked?;
     let mut changes = mine?;
-    changes.extend(theirs?);
+    changes.absorb(theirs?);
     Ok((in_order(commits, &position), changes))
 }
 
-/// Reads every commit reachable from `tips`, depth first, and hands `emit` the tree
-/// comparisons as soon as both trees of one are known.
+/// Reads every commit reachable from `tips`, newest committed first (as `git log` walks), and
+/// hands `emit` each commit's tree comparison as it comes: the trees a commit's comparison
+/// reads are then mostly trees the comparisons just before it read (its parent's, a
+/// sibling's on the same base), still in [`RecentTrees`]. The commits come back in the order
+/// a depth-first walk from `tips` meets them, with their places in it.
 fn walk(
     store: &mut Store,
     tips: &[Id],
@@ -246,44 +275,28 @@ fn walk(
 ) -> Result<(Vec<Commit>, FxHashMap<Id, u32>), Error> {
     let mut commits: Vec<Commit> = Vec::new();
     let mut position: FxHashMap<Id, u32> = FxHashMap::default();
-    // Commits whose first parent is not read yet, by that parent.
-    let mut waiting: FxHashMap<Id, Vec<u32>> = FxHashMap::default();
+    let mut frontier = Frontier::default();
+    for tip in tips {
+        frontier.meet(store, &position, shallow, tip)?;
+    }
     let mut batch = Vec::with_capacity(BATCH);
-    let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
-    while let Some(id) = stack.pop() {
-        if position.contains_key(&id) {
-            continue;
+    while let Some(commit) = frontier.next() {
+        for parent in &commit.parents {
+            frontier.meet(store, &position, shallow, parent)?;
         }
-        let mut commit = store.commit(&id)?;
-        if shallow.contains(&id) {
-            commit.parents.clear();
-        }
-        let here = commits.len() as u32;
-        match commit.parents.first() {
-            None => batch.push(Job {
-                commit: id,
-                old: None,
-                new: commit.tree,
-            }),
-            Some(parent) => match position.get(parent) {
-                Some(&p) => batch.push(Job {
-                    commit: id,
-                    old: Some(commits[p as usize].tree),
-                    new: commit.tree,
-                }),
-                None => waiting.entry(*parent).or_default().push(here),
-            },
-        }
-        for child in waiting.remove(&id).unwrap_or_default() {
-            let child = &commits[child as usize];
-            batch.push(Job {
-                commit: child.id,
-                old: Some(commit.tree),
-                new: child.tree,
+        let old = commit
+            .parents
+            .first()
+            .map(|parent| match frontier.pending.get(parent) {
+                Some(parent) => parent.tree,
+                None => commits[position[parent] as usize].tree,
             });
-        }
-        position.insert(id, here);
-        stack.extend(commit.parents.iter().rev().copied());
+        batch.push(Job {
+            commit: commit.id,
+            old,
+            new: commit.tree,
+        });
+        position.insert(commit.id, commits.len() as u32);
         commits.push(commit);
         if batch.len() >= BATCH {
             emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
@@ -292,7 +305,78 @@ fn walk(
     if !batch.is_empty() {
         emit(batch);
     }
-    Ok((commits, position))
+    Ok(depth_first(commits, &position, tips))
+}
+
+/// The commits read but not walked yet, and the queue of them: newest committed first, then
+/// the first met.
+#[derive(Default)]
+struct Frontier {
+    pending: FxHashMap<Id, Commit>,
+    queue: BinaryHeap<(i64, Reverse<u32>, Id)>,
+    met: u32,
+}
+
+impl Frontier {
+    /// Reads commit `id` into the queue, unless it was met before.
+    fn meet(
+        &mut self,
+        store: &mut Store,
+        walked: &FxHashMap<Id, u32>,
+        shallow: &FxHashSet<Id>,
+        id: &Id,
+    ) -> Result<(), Error> {
+        if self.pending.contains_key(id) || walked.contains_key(id) {
+            return Ok(());
+        }
+        let mut commit = store.commit(id)?;
+        if shallow.contains(id) {
+            commit.parents.clear();
+        }
+        self.queue.push((commit.time, Reverse(self.met), *id));
+        self.met += 1;
+        self.pending.insert(*id, commit);
+        Ok(())
+    }
+
+    /// The newest commit in the queue.
+    fn next(&mut self) -> Option<Commit> {
+        let (_, _, id) = self.queue.pop()?;
+        self.pending.remove(&id)
+    }
+}
+
+/// `commits` in the order a depth-first walk from `tips` (first parents first) meets them,
+/// with their places in that order.
+fn depth_first(
+    commits: Vec<Commit>,
+    position: &FxHashMap<Id, u32>,
+    tips: &[Id],
+) -> (Vec<Commit>, FxHashMap<Id, u32>) {
+    let mut order: Vec<u32> = Vec::with_capacity(commits.len());
+    let mut placed = vec![false; commits.len()];
+    let mut stack: Vec<Id> = tips.iter().rev().copied().collect();
+    while let Some(id) = stack.pop() {
+        let Some(&i) = position.get(&id) else {
+            continue;
+        };
+        if std::mem::replace(&mut placed[i as usize], true) {
+            continue;
+        }
+        order.push(i);
+        stack.extend(commits[i as usize].parents.iter().rev().copied());
+    }
+    let mut slots: Vec<Option<Commit>> = commits.into_iter().map(Some).collect();
+    let commits: Vec<Commit> = order
+        .into_iter()
+        .filter_map(|i| slots[i as usize].take())
+        .collect();
+    let position = commits
+        .iter()
+        .enumerate()
+        .map(|(i, commit)| (commit.id, i as u32))
+        .collect();
+    (commits, position)
 }
 
 /// Compares the trees of the jobs taken from `jobs` until there are none left (or `stop`).
@@ -315,19 +399,26 @@ fn compare(
             }
             trees.next_commit();
             let mut changes = Vec::new();
+            let paths = &mut out.paths;
             let compared = diff_trees(
                 store,
                 job.old.as_ref(),
                 &job.new,
                 &mut prefix,
                 &mut trees,
-                &mut |entry| changes.push(entry),
+                &mut |path, mode, id| {
+                    changes.push(Change {
+                        path: paths.number(path),
+                        mode,
+                        blob: ObjectId::sha1(id),
+                    })
+                },
             );
             if let Err(e) = compared {
                 stop.store(true, AtomicOrdering::Relaxed);
                 return Err(e);
             }
-            out.insert(job.commit, changes);
+            out.by_commit.insert(job.commit, changes);
         }
     }
 }
@@ -373,40 +464,71 @@ fn in_order(commits: Vec<Commit>, position: &FxHashMap<Id, u32>) -> Vec<Commit> 
         .collect()
 }
 
-/// The trees read for the previous commit and the current one: in a walk from parents to
-/// children, a commit's parent trees are mostly the trees the previous commit read, so they
-/// are kept one commit long.
+/// Bytes of trees a walk keeps for the commits after the one that read them.
+const TREE_CACHE_BYTES: usize = 8 << 20;
+
+/// The trees read lately, within [`TREE_CACHE_BYTES`]; the least recently used leave first. A
+/// commit's parent trees are mostly trees the commits just before it read (its parent, a
+/// sibling on the same base), so most are found here, read and checked once.
 #[derive(Default)]
 pub(super) struct RecentTrees {
-    previous: FxHashMap<Id, Rc<Vec<u8>>>,
-    current: FxHashMap<Id, Rc<Vec<u8>>>,
+    trees: FxHashMap<Id, (Rc<Vec<u8>>, u64)>,
+    bytes: usize,
+    clock: u64,
 }
 
 impl RecentTrees {
     pub(super) fn next_commit(&mut self) {
-        self.previous = std::mem::take(&mut self.current);
+        self.clock += 1;
     }
 
     fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
-        let tree = match self.current.get(id).or_else(|| self.previous.get(id)) {
-            Some(tree) => Rc::clone(tree),
-            None => store.tree(id)?,
-        };
-        self.current.insert(*id, Rc::clone(&tree));
+        if let Some((tree, used)) = self.trees.get_mut(id) {
+            *used = self.clock;
+            return Ok(Rc::clone(tree));
+        }
+        let tree = store.tree(id)?;
+        self.bytes += tree.len();
+        self.trees.insert(*id, (Rc::clone(&tree), self.clock));
+        if self.bytes > TREE_CACHE_BYTES {
+            self.shrink();
+        }
         Ok(tree)
+    }
+
+    /// Drops the trees used longest ago, half of them at a time, until within the limit (or
+    /// only the current commit's are left).
+    fn shrink(&mut self) {
+        while self.bytes > TREE_CACHE_BYTES {
+            let mut ages: Vec<u64> = self.trees.values().map(|(_, used)| *used).collect();
+            ages.sort_unstable();
+            let cut = ages[ages.len() / 2].min(self.clock.saturating_sub(1));
+            let mut freed = 0;
+            self.trees.retain(|_, (tree, used)| {
+                let keep = *used > cut;
+                if !keep {
+                    freed += tree.len();
+                }
+                keep
+            });
+            self.bytes -= freed;
+            if freed == 0 {
+                break;
+            }
+        }
     }
 }
 
-/// Calls `f` with every blob or link of tree `new` that tree `old` does not have with the
-/// same id and mode, descending only into subtrees whose ids differ (as git does). Both trees
-/// are walked side by side in git's order.
+/// Calls `f` with the path, mode and id of every blob or link of tree `new` that tree `old`
+/// does not have with the same id and mode, descending only into subtrees whose ids differ (as
+/// git does). Both trees are walked side by side in git's order.
 pub(super) fn diff_trees(
     store: &mut Store,
     old: Option<&Id>,
     new: &Id,
     prefix: &mut Vec<u8>,
     trees: &mut RecentTrees,
-    f: &mut impl FnMut(Listed<ObjectId>),
+    f: &mut impl FnMut(&[u8], Mode, &Id),
 ) -> Result<(), Error> {
     if old == Some(new) {
         return Ok(());
@@ -441,11 +563,7 @@ pub(super) fn diff_trees(
             let old_sub = same_name.filter(Entry::is_tree).map(|b| *b.id);
             diff_trees(store, old_sub.as_ref(), entry.id, prefix, trees, f)?;
         } else if let Some(mode) = mode_of(entry.mode).filter(|m| *m != Mode::Submodule) {
-            f(Listed {
-                path: prefix.clone(),
-                meta: Meta { mode, size: None },
-                data: ObjectId::sha1(entry.id),
-            });
+            f(prefix, mode, entry.id);
         }
         prefix.truncate(len);
     }

@@ -3,12 +3,13 @@
 
 use git2::Oid;
 
-use super::commits::{self, RecentTrees};
+use super::commits::{self, Change, RecentTrees};
 use super::odb::Id;
+use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
 use super::tree::Objects;
 use super::{object_dirs_from_env, Error, ObjectId, Repo};
-use crate::detect::{Listed, SortedPaths};
+use crate::detect::{Listed, Meta, Mode, SortedPaths};
 use crate::report::CommitInfo;
 use crate::support::fxhash::{FxHashMap, FxHashSet};
 
@@ -69,8 +70,13 @@ impl Repo {
                 &commit.tree,
                 &mut prefix,
                 &mut trees,
-                &mut |entry| {
-                    if !newest.contains_key(&entry.path) {
+                &mut |path, mode, id| {
+                    if !newest.contains_key(path) {
+                        let entry = Listed {
+                            path: path.to_vec(),
+                            meta: Meta { mode, size: None },
+                            data: ObjectId::sha1(id),
+                        };
                         newest.insert(entry.path.clone(), entry);
                     }
                 },
@@ -90,53 +96,75 @@ impl Repo {
                 "--topo-order".as_ref(),
                 "--reverse".as_ref(),
             ])?;
-            let walked = logged
+            let mut paths = PathTable::default();
+            let walked: Vec<(CommitInfo, Vec<Change>)> = logged
                 .into_iter()
-                .map(|commit| (commit.info, commit.changes));
-            return Ok(self.gather(walked, cli.is_shallow()));
+                .map(|commit| {
+                    let changes = commit
+                        .changes
+                        .into_iter()
+                        .map(|entry| Change {
+                            path: paths.number(&entry.path),
+                            mode: entry.meta.mode,
+                            blob: entry.data,
+                        })
+                        .collect();
+                    (commit.info, changes)
+                })
+                .collect();
+            return Ok(self.gather(walked.into_iter(), &paths, cli.is_shallow()));
         }
         let place = self.store_place();
         let mut store = Store::open(&place);
         let tips = self.tips(&mut store)?;
         let (walked, mut changes) =
             commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
-        let walked: Vec<(CommitInfo, Vec<Listed<ObjectId>>)> = walked
-            .into_iter()
-            .map(|commit| {
-                let changed = changes.remove(&commit.id).unwrap_or_default();
-                (commit.info, changed)
-            })
-            .collect();
-        Ok(self.gather(walked.into_iter(), self.lib()?.is_shallow()))
+        let paths = std::mem::take(&mut changes.paths);
+        let walked = walked.into_iter().map(|commit| {
+            let changed = changes.by_commit.remove(&commit.id).unwrap_or_default();
+            (commit.info, changed)
+        });
+        Ok(self.gather(walked, &paths, self.lib()?.is_shallow()))
     }
 
     /// The history of every path from the commits, oldest first, and what each changed.
     fn gather(
         &self,
-        walked: impl Iterator<Item = (CommitInfo, Vec<Listed<ObjectId>>)>,
+        walked: impl Iterator<Item = (CommitInfo, Vec<Change>)>,
+        paths: &PathTable,
         shallow: bool,
     ) -> History<'_> {
         let mut commits = Vec::new();
-        let mut seen: FxHashMap<Vec<u8>, (Listed<ObjectId>, PathHistory)> = FxHashMap::default();
+        // By path number: its newest mode and blob, and its history.
+        let mut seen: Vec<Option<(Mode, ObjectId, PathHistory)>> = Vec::new();
+        seen.resize_with(paths.len(), || None);
         for (info, changed) in walked {
             let index = commits.len();
-            for entry in changed {
-                let slot = match seen.get_mut(&entry.path) {
-                    Some(slot) => slot,
-                    None => seen
-                        .entry(entry.path.clone())
-                        .or_insert_with(|| (entry.clone(), PathHistory::default())),
-                };
-                slot.1.commits.push(index);
-                slot.1.versions.push((index, entry.data));
-                if !slot.1.blobs.contains(&entry.data) {
-                    slot.1.blobs.push(entry.data);
+            for change in changed {
+                let slot = seen[change.path as usize]
+                    .get_or_insert_with(|| (change.mode, change.blob, PathHistory::default()));
+                slot.2.commits.push(index);
+                slot.2.versions.push((index, change.blob));
+                if !slot.2.blobs.contains(&change.blob) {
+                    slot.2.blobs.push(change.blob);
                 }
-                slot.0 = entry;
+                (slot.0, slot.1) = (change.mode, change.blob);
             }
             commits.push(info);
         }
-        let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen.into_values().collect();
+        let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen
+            .into_iter()
+            .enumerate()
+            .filter_map(|(n, slot)| {
+                let (mode, blob, history) = slot?;
+                let entry = Listed {
+                    path: paths.path(n as u32).to_vec(),
+                    meta: Meta { mode, size: None },
+                    data: blob,
+                };
+                Some((entry, history))
+            })
+            .collect();
         rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
         let paths = Objects::new(self, entries);

@@ -17,8 +17,10 @@ mod history;
 mod index;
 pub mod index_file;
 pub mod odb;
+mod pack;
 #[doc(hidden)]
 pub mod parsers;
+mod path_table;
 mod staged;
 mod store;
 mod tree;
@@ -496,6 +498,28 @@ impl Repo {
             Ok(Some((odb::Kind::Blob, size))) => Some(size),
             _ => None,
         }
+    }
+
+    /// The sizes of blobs, from their headers, each as [`Repo::blob_size`] gives it; read in the
+    /// order the blobs lie in their packs.
+    pub(crate) fn blob_sizes(&self, ids: &[ObjectId]) -> Vec<Option<u64>> {
+        if self.cli.is_some() {
+            return ids.iter().map(|id| self.blob_size(*id)).collect();
+        }
+        let sha1: Vec<odb::Id> = ids.iter().filter_map(|id| id.to_sha1()).collect();
+        let found = self
+            .with_store(|store| Ok(store.headers(&sha1)))
+            .unwrap_or_default();
+        let mut found = found.into_iter();
+        ids.iter()
+            .map(|id| {
+                id.to_sha1()?;
+                match found.next()? {
+                    Ok(Some((odb::Kind::Blob, size))) => Some(size),
+                    _ => None,
+                }
+            })
+            .collect()
     }
 
     /// The repository's `info/exclude`, in its common directory as git reads it (a linked

@@ -12,7 +12,6 @@
 //! index of version 1, an object that appeared after it opened the store) it reports as absent,
 //! and the caller asks libgit2.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::fs::{self, File};
 use std::io;
@@ -23,19 +22,14 @@ use flate2::{Decompress, FlushDecompress, Status};
 
 pub use super::delta::apply_delta;
 use super::delta::{varint, BaseCache};
+use super::pack::{Header, Pack};
 use crate::support::fxhash::FxHashMap;
-use crate::support::mapped::read_exact_at;
 
 /// A SHA-1 object id.
 pub type Id = [u8; 20];
 
 /// Bytes of resolved delta bases kept for later reads.
 pub const BASE_CACHE_BYTES: usize = 32 << 20;
-
-/// A pack is read in windows of this size...
-const WINDOW: u64 = 64 << 10;
-/// ...and at most this many windows of one pack are kept (4 MiB).
-const WINDOWS_KEPT: usize = 64;
 
 /// git writes chains of at most 4095 deltas; a longer one is a loop of `REF_DELTA`s.
 const MAX_CHAIN: usize = 10_000;
@@ -65,7 +59,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn from_pack(code: u8) -> Option<Kind> {
+    pub(super) fn from_pack(code: u8) -> Option<Kind> {
         match code {
             1 => Some(Kind::Commit),
             2 => Some(Kind::Tree),
@@ -213,15 +207,61 @@ impl Odb {
     /// base's, its size is what the delta says it makes), or `None` if this reader does not
     /// find it.
     pub fn header(&mut self, id: &Id) -> Result<Option<(Kind, u64)>, Error> {
-        let Some((mut pack, mut at)) = self.locate(id) else {
-            return self.loose_header(id);
-        };
+        match self.locate(id) {
+            Some((pack, at)) => self.packed_header(pack, at, &mut FxHashMap::default()),
+            None => self.loose_header(id),
+        }
+    }
+
+    /// The kinds and sizes of `ids`, each as [`Odb::header`] gives it, read in the order the
+    /// objects lie in their packs: the headers of an environment's thousands of blobs then
+    /// come from a few windows, and the kind of a delta base many of them share is looked up
+    /// once.
+    pub fn headers(&mut self, ids: &[Id]) -> Vec<Result<Option<(Kind, u64)>, Error>> {
+        let mut order: Vec<(Option<(usize, u64)>, usize)> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| (self.locate(id), i))
+            .collect();
+        order.sort_unstable();
+        let mut kinds = FxHashMap::default();
+        let mut out: Vec<Result<Option<(Kind, u64)>, Error>> =
+            (0..ids.len()).map(|_| Ok(None)).collect();
+        for (at, i) in order {
+            out[i] = match at {
+                Some((pack, at)) => self.packed_header(pack, at, &mut kinds),
+                None => self.loose_header(&ids[i]),
+            };
+        }
+        out
+    }
+
+    /// The kind and size of the entry at `at` of pack `pack`: its size from its own header, its
+    /// kind from the end of its delta chain. `kinds` holds the kinds of entries already
+    /// followed to their chain's end, and gets those followed here.
+    fn packed_header(
+        &mut self,
+        mut pack: usize,
+        mut at: u64,
+        kinds: &mut FxHashMap<(usize, u64), Kind>,
+    ) -> Result<Option<(Kind, u64)>, Error> {
         let mut size = None;
+        let mut chain = Vec::new();
         for _ in 0..=MAX_CHAIN {
+            if let Some(size) = size {
+                if let Some(&kind) = kinds.get(&(pack, at)) {
+                    kinds.extend(chain.into_iter().map(|entry| (entry, kind)));
+                    return Ok(Some((kind, size)));
+                }
+            }
+            chain.push((pack, at));
             match self.packs[pack].header(at)? {
                 Header::Whole {
                     kind, size: whole, ..
-                } => return Ok(Some((kind, size.unwrap_or(whole as u64)))),
+                } => {
+                    kinds.extend(chain.into_iter().map(|entry| (entry, kind)));
+                    return Ok(Some((kind, size.unwrap_or(whole as u64))));
+                }
                 Header::OfsDelta { base, data, .. } => {
                     size = Some(size.map_or_else(|| self.delta_target(pack, data), Ok)?);
                     at = base;
@@ -244,7 +284,8 @@ impl Odb {
 
     /// The size a delta at `start` of pack `pack` says it makes, read as git reads it
     /// (`get_size_from_delta`): from the first 20 bytes of its stream, or from all of a shorter
-    /// one, which must then end as a whole stream ends, its checksum read.
+    /// one, which must then end as a whole stream ends, its checksum read. The stream may start
+    /// on the last bytes of a window: the next window is read on.
     fn delta_target(&mut self, pack: usize, start: u64) -> Result<u64, Error> {
         let pack = &mut self.packs[pack];
         self.zlib.reset(true);
@@ -526,239 +567,6 @@ fn collect_alternates(
         let path = crate::support::paths::bytes_to_path(line);
         collect_alternates(&objects.join(path), out, seen, depth + 1);
     }
-}
-
-/// An object's entry in a pack.
-enum Header {
-    Whole { kind: Kind, size: usize, data: u64 },
-    OfsDelta { base: u64, size: usize, data: u64 },
-    RefDelta { base: Id, size: usize, data: u64 },
-}
-
-/// One pack file and its index.
-struct Pack {
-    path: PathBuf,
-    file: File,
-    len: u64,
-    /// The whole `.idx` file.
-    idx: crate::support::mapped::Bytes,
-    count: usize,
-    windows: FxHashMap<u64, Box<[u8]>>,
-    /// Window numbers in the order they were read, for eviction.
-    order: VecDeque<u64>,
-}
-
-/// Where the tables of an index of version 2 begin.
-const IDX_NAMES: usize = 8 + 256 * 4;
-
-impl Pack {
-    /// Opens `idx` and the pack beside it; `None` if either is unreadable, is not a pack of
-    /// version 2 or 3 with an index of version 2, or if they do not belong together. git's
-    /// checks (`open_packed_git`): git reads no object of such a pair, and the offsets of one
-    /// pack read in another would give other objects' bytes.
-    fn open(idx_path: &Path) -> Option<Pack> {
-        // The header says how long the index must be: a file of any other size is not one,
-        // and is not read (a 1 GB file named `.idx` costs nothing).
-        let mut head = [0; IDX_NAMES];
-        read_exact_at(&File::open(idx_path).ok()?, &mut head, 0).ok()?;
-        if head[..8] != *b"\xfftOc\0\0\0\x02" {
-            return None;
-        }
-        // The fan-out table counts the names up to each first byte: it never decreases.
-        let fanout: Vec<u32> = (0..256)
-            .map(|i| be32(&head, 8 + 4 * i))
-            .collect::<Option<_>>()?;
-        if fanout.windows(2).any(|pair| pair[0] > pair[1]) {
-            return None;
-        }
-        let count = be32(&head, IDX_NAMES - 4)? as usize;
-        // Names, CRCs and offsets, then the two checksums; a large offset for any entry but
-        // the first.
-        let shortest = IDX_NAMES + count.checked_mul(28)? + 40;
-        let longest = shortest + count.saturating_sub(1).checked_mul(8)?;
-        let size = usize::try_from(fs::metadata(idx_path).ok()?.len()).ok()?;
-        if !(shortest..=longest).contains(&size) {
-            return None;
-        }
-        // Pack indexes, like the index, are replaced by a rename, never rewritten in place.
-        let idx = crate::support::mapped::read_replaced_by_rename(idx_path).ok()?;
-        if idx.len() != size {
-            return None;
-        }
-        let path = idx_path.with_extension("pack");
-        let file = File::open(&path).ok()?;
-        let len = file.metadata().ok()?.len();
-        let mut head = [0; 12];
-        read_exact_at(&file, &mut head, 0).ok()?;
-        if &head[..4] != b"PACK" || !matches!(head[7], 2 | 3) || head[4..7] != [0, 0, 0] {
-            return None;
-        }
-        // The pack holds as many objects as its index names, and ends in the checksum its
-        // index records for it.
-        let mut sum = [0; 20];
-        read_exact_at(&file, &mut sum, len.checked_sub(20)?).ok()?;
-        if be32(&head, 8)? as usize != count || idx[size - 40..size - 20] != sum {
-            return None;
-        }
-        Some(Pack {
-            path,
-            file,
-            len,
-            idx,
-            count,
-            windows: FxHashMap::default(),
-            order: VecDeque::new(),
-        })
-    }
-
-    fn damaged(&self, what: &'static str) -> Error {
-        Error::Damaged(self.path.clone(), what)
-    }
-
-    /// The offset of `id` in the pack.
-    fn find(&self, id: &Id) -> Option<u64> {
-        let fanout = |i: usize| be32(&self.idx, 8 + 4 * i).map(|n| n as usize);
-        let lo = match id[0] {
-            0 => 0,
-            first => fanout(first as usize - 1)?,
-        };
-        let hi = fanout(id[0] as usize)?.min(self.count);
-        let names = self.idx.get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
-        // Ids are compared by their first eight bytes as a number first: one comparison
-        // instead of a call to memcmp, and the rest is looked at only on a tie.
-        let key = |name: &[u8]| u64::from_be_bytes(name[..8].try_into().unwrap_or_default());
-        let wanted = key(id);
-        let (mut lo_i, mut hi_i) = (0, names.len() / 20);
-        while lo_i < hi_i {
-            let mid = (lo_i + hi_i) / 2;
-            let name = &names[20 * mid..20 * mid + 20];
-            match key(name).cmp(&wanted).then_with(|| name[8..].cmp(&id[8..])) {
-                std::cmp::Ordering::Less => lo_i = mid + 1,
-                std::cmp::Ordering::Greater => hi_i = mid,
-                std::cmp::Ordering::Equal => return self.offset(lo + mid),
-            }
-        }
-        None
-    }
-
-    fn offset(&self, i: usize) -> Option<u64> {
-        let small = be32(&self.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
-        if small & 0x8000_0000 == 0 {
-            return Some(u64::from(small));
-        }
-        let at = IDX_NAMES + 28 * self.count + 8 * (small & 0x7fff_ffff) as usize;
-        let high = be32(&self.idx, at)?;
-        let low = be32(&self.idx, at + 4)?;
-        Some(u64::from(high) << 32 | u64::from(low))
-    }
-
-    /// The bytes from `at` to the end of its window (empty at the end of the file).
-    fn window_at(&mut self, at: u64) -> Result<&[u8], Error> {
-        let number = at / WINDOW;
-        if !self.windows.contains_key(&number) {
-            let start = number * WINDOW;
-            let len = WINDOW.min(self.len.saturating_sub(start)) as usize;
-            let mut bytes = vec![0; len].into_boxed_slice();
-            read_exact_at(&self.file, &mut bytes, start)
-                .map_err(|e| Error::Io(self.path.clone(), e))?;
-            if self.order.len() >= WINDOWS_KEPT {
-                if let Some(old) = self.order.pop_front() {
-                    self.windows.remove(&old);
-                }
-            }
-            self.order.push_back(number);
-            self.windows.insert(number, bytes);
-        }
-        let window = &self.windows[&number];
-        Ok(window
-            .get((at - number * WINDOW) as usize..)
-            .unwrap_or_default())
-    }
-
-    /// Up to `buf.len()` bytes from `at`, across windows; how many there were.
-    fn read_small(&mut self, at: u64, buf: &mut [u8]) -> Result<usize, Error> {
-        let mut filled = 0;
-        while filled < buf.len() {
-            let bytes = self.window_at(at + filled as u64)?;
-            if bytes.is_empty() {
-                break;
-            }
-            let n = bytes.len().min(buf.len() - filled);
-            buf[filled..filled + n].copy_from_slice(&bytes[..n]);
-            filled += n;
-        }
-        Ok(filled)
-    }
-
-    /// The entry header at `at`.
-    fn header(&mut self, at: u64) -> Result<Header, Error> {
-        let mut buf = [0; 64];
-        let n = self.read_small(at, &mut buf)?;
-        let buf = &buf[..n];
-        let bad = || self.damaged("a bad entry header");
-        let mut i = 0;
-        let mut byte = *buf.first().ok_or_else(bad)?;
-        let code = (byte >> 4) & 7;
-        let mut size = u64::from(byte & 15);
-        let mut shift = 4;
-        while byte & 0x80 != 0 {
-            i += 1;
-            byte = *buf.get(i).ok_or_else(bad)?;
-            if shift > 57 {
-                return Err(bad());
-            }
-            size |= u64::from(byte & 0x7f) << shift;
-            shift += 7;
-        }
-        i += 1;
-        let size = usize::try_from(size).map_err(|_| bad())?;
-        match code {
-            6 => {
-                let mut byte = *buf.get(i).ok_or_else(bad)?;
-                let mut distance = u64::from(byte & 0x7f);
-                while byte & 0x80 != 0 {
-                    i += 1;
-                    byte = *buf.get(i).ok_or_else(bad)?;
-                    distance = distance
-                        .checked_add(1)
-                        .and_then(|d| d.checked_mul(128))
-                        .ok_or_else(bad)?
-                        | u64::from(byte & 0x7f);
-                }
-                i += 1;
-                let base = at
-                    .checked_sub(distance)
-                    .filter(|_| distance > 0)
-                    .ok_or_else(bad)?;
-                Ok(Header::OfsDelta {
-                    base,
-                    size,
-                    data: at + i as u64,
-                })
-            }
-            7 => {
-                let base: Id = buf
-                    .get(i..i + 20)
-                    .ok_or_else(bad)?
-                    .try_into()
-                    .map_err(|_| bad())?;
-                Ok(Header::RefDelta {
-                    base,
-                    size,
-                    data: at + i as u64 + 20,
-                })
-            }
-            code => Ok(Header::Whole {
-                kind: Kind::from_pack(code).ok_or_else(bad)?,
-                size,
-                data: at + i as u64,
-            }),
-        }
-    }
-}
-
-fn be32(bytes: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
 }
 
 /// Lower-case hex, of an id of either length.

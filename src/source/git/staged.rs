@@ -219,13 +219,13 @@ fn compare_dir(
                 &committed,
                 &mut prefix,
                 &mut RecentTrees::default(),
-                &mut |entry| {
+                &mut |path, mode, _| {
                     let meta = file
-                        .find(&entry.path)
+                        .find(path)
                         .and_then(|i| file.meta_at(i))
-                        .or(Some(entry.meta));
+                        .or(Some(Meta { mode, size: None }));
                     out.push(PathEntry {
-                        path: entry.path,
+                        path: path.to_vec(),
                         meta,
                     });
                 },

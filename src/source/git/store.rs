@@ -83,6 +83,20 @@ impl Store {
         self.git().object_header(id)
     }
 
+    /// The kinds and sizes of `ids`, each as [`Store::header`] gives it, read in pack order.
+    pub(super) fn headers(&mut self, ids: &[Id]) -> Vec<Result<Option<(Kind, u64)>, Error>> {
+        let found = self.odb.headers(ids);
+        found
+            .into_iter()
+            .zip(ids)
+            .map(|(found, id)| match found {
+                Ok(Some(header)) => Ok(Some(header)),
+                Ok(None) => self.git().object_header(id),
+                Err(e) => Err(Error::Odb(e)),
+            })
+            .collect()
+    }
+
     /// The kind of object `id`, read from its header alone.
     fn kind(&mut self, id: &Id) -> Result<Kind, Error> {
         self.header(id)?

@@ -104,15 +104,7 @@ fn collect_head(
             }
             let name = &prefix[len..prefix.len() - 1];
             let sub_node = node.and_then(|n| n.child(name));
-            collect_head(
-                store,
-                file,
-                prefix,
-                start..end,
-                sub_node,
-                entry.id,
-                out,
-            )?;
+            collect_head(store, file, prefix, start..end, sub_node, entry.id, out)?;
         } else if let Some(item) = listed(prefix, &entry) {
             out.items.push(HeadItem::Extra(out.extra.len() as u32));
             out.extra.push(item);
@@ -267,15 +259,14 @@ impl<'r> Objects<'r> {
     /// not know are read from the object headers).
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
         let run = self.listing.under(path);
-        let bytes = run
+        let known: u64 = run.iter().filter_map(|e| e.meta.size).sum();
+        let unknown: Vec<ObjectId> = run
             .iter()
-            .map(|e| {
-                e.meta
-                    .size
-                    .unwrap_or_else(|| self.repo.blob_size(e.data).unwrap_or(0))
-            })
-            .sum();
-        (run.len() as u64, bytes)
+            .filter(|e| e.meta.size.is_none())
+            .map(|e| e.data)
+            .collect();
+        let read: u64 = self.repo.blob_sizes(&unknown).into_iter().flatten().sum();
+        (run.len() as u64, known + read)
     }
 
     /// The path of the last entry that sorts before `path`.
@@ -341,16 +332,20 @@ impl HeadProbe<'_> {
     pub fn sum_under(&self, path: &[u8]) -> (u64, u64) {
         let files = self.files;
         let range = files.range_under(path);
-        let bytes = range
-            .clone()
-            .map(|i| match files.items[i] {
-                HeadItem::Index(j) => u64::from(files.index.record(j as usize).size),
-                HeadItem::Extra(j) => self
-                    .repo
-                    .blob_size(files.extra[j as usize].data)
-                    .unwrap_or(0),
-            })
-            .sum();
+        let mut bytes = 0;
+        let mut unknown = Vec::new();
+        for i in range.clone() {
+            match files.items[i] {
+                HeadItem::Index(j) => bytes += u64::from(files.index.record(j as usize).size),
+                HeadItem::Extra(j) => unknown.push(files.extra[j as usize].data),
+            }
+        }
+        bytes += self
+            .repo
+            .blob_sizes(&unknown)
+            .into_iter()
+            .flatten()
+            .sum::<u64>();
         (range.len() as u64, bytes)
     }
 }

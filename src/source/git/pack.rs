@@ -1,0 +1,356 @@
+//! Pack files as the object reader reads them: the index's tables, and the pack read through
+//! a small cache of fixed windows rather than mapped, so that a pack truncated under the
+//! reader is an error, never a crash.
+
+use std::collections::VecDeque;
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+
+use super::odb::{Error, Id, Kind};
+use crate::support::fxhash::FxHashMap;
+use crate::support::mapped::read_exact_at;
+
+/// A pack is read in windows of this size...
+const WINDOW: u64 = 64 << 10;
+/// ...and at most this many windows of one pack are kept (4 MiB).
+const WINDOWS_KEPT: usize = 64;
+
+/// An object's entry in a pack.
+pub(super) enum Header {
+    Whole { kind: Kind, size: usize, data: u64 },
+    OfsDelta { base: u64, size: usize, data: u64 },
+    RefDelta { base: Id, size: usize, data: u64 },
+}
+
+/// One pack file and its index.
+pub(super) struct Pack {
+    pub(super) path: PathBuf,
+    file: File,
+    pub(super) len: u64,
+    /// The whole `.idx` file.
+    idx: crate::support::mapped::Bytes,
+    count: usize,
+    windows: FxHashMap<u64, Box<[u8]>>,
+    /// Window numbers in the order they were read, for eviction.
+    order: VecDeque<u64>,
+}
+
+/// Where the tables of an index of version 2 begin.
+const IDX_NAMES: usize = 8 + 256 * 4;
+
+impl Pack {
+    /// Opens `idx` and the pack beside it; `None` if either is unreadable, is not a pack of
+    /// version 2 or 3 with an index of version 2, or if they do not belong together. git's
+    /// checks (`open_packed_git`): git reads no object of such a pair, and the offsets of one
+    /// pack read in another would give other objects' bytes.
+    pub(super) fn open(idx_path: &Path) -> Option<Pack> {
+        // The header says how long the index must be: a file of any other size is not one,
+        // and is not read (a 1 GB file named `.idx` costs nothing).
+        let mut head = [0; IDX_NAMES];
+        read_exact_at(&File::open(idx_path).ok()?, &mut head, 0).ok()?;
+        if head[..8] != *b"\xfftOc\0\0\0\x02" {
+            return None;
+        }
+        // The fan-out table counts the names up to each first byte: it never decreases.
+        let fanout: Vec<u32> = (0..256)
+            .map(|i| be32(&head, 8 + 4 * i))
+            .collect::<Option<_>>()?;
+        if fanout.windows(2).any(|pair| pair[0] > pair[1]) {
+            return None;
+        }
+        let count = be32(&head, IDX_NAMES - 4)? as usize;
+        // Names, CRCs and offsets, then the two checksums; a large offset for any entry but
+        // the first.
+        let shortest = IDX_NAMES + count.checked_mul(28)? + 40;
+        let longest = shortest + count.saturating_sub(1).checked_mul(8)?;
+        let size = usize::try_from(fs::metadata(idx_path).ok()?.len()).ok()?;
+        if !(shortest..=longest).contains(&size) {
+            return None;
+        }
+        // Pack indexes, like the index, are replaced by a rename, never rewritten in place.
+        let idx = crate::support::mapped::read_replaced_by_rename(idx_path).ok()?;
+        if idx.len() != size {
+            return None;
+        }
+        let path = idx_path.with_extension("pack");
+        let file = File::open(&path).ok()?;
+        let len = file.metadata().ok()?.len();
+        let mut head = [0; 12];
+        read_exact_at(&file, &mut head, 0).ok()?;
+        if &head[..4] != b"PACK" || !matches!(head[7], 2 | 3) || head[4..7] != [0, 0, 0] {
+            return None;
+        }
+        // The pack holds as many objects as its index names, and ends in the checksum its
+        // index records for it.
+        let mut sum = [0; 20];
+        read_exact_at(&file, &mut sum, len.checked_sub(20)?).ok()?;
+        if be32(&head, 8)? as usize != count || idx[size - 40..size - 20] != sum {
+            return None;
+        }
+        Some(Pack {
+            path,
+            file,
+            len,
+            idx,
+            count,
+            windows: FxHashMap::default(),
+            order: VecDeque::new(),
+        })
+    }
+
+    pub(super) fn damaged(&self, what: &'static str) -> Error {
+        Error::Damaged(self.path.clone(), what)
+    }
+
+    /// The offset of `id` in the pack.
+    pub(super) fn find(&self, id: &Id) -> Option<u64> {
+        let fanout = |i: usize| be32(&self.idx, 8 + 4 * i).map(|n| n as usize);
+        let lo = match id[0] {
+            0 => 0,
+            first => fanout(first as usize - 1)?,
+        };
+        let hi = fanout(id[0] as usize)?.min(self.count);
+        let names = self.idx.get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
+        self.offset(lo + search(names, id)?)
+    }
+
+    pub(super) fn offset(&self, i: usize) -> Option<u64> {
+        let small = be32(&self.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
+        if small & 0x8000_0000 == 0 {
+            return Some(u64::from(small));
+        }
+        let at = IDX_NAMES + 28 * self.count + 8 * (small & 0x7fff_ffff) as usize;
+        let high = be32(&self.idx, at)?;
+        let low = be32(&self.idx, at + 4)?;
+        Some(u64::from(high) << 32 | u64::from(low))
+    }
+
+    /// The bytes from `at` to the end of its window (empty at the end of the file).
+    pub(super) fn window_at(&mut self, at: u64) -> Result<&[u8], Error> {
+        let number = at / WINDOW;
+        if !self.windows.contains_key(&number) {
+            let start = number * WINDOW;
+            let len = WINDOW.min(self.len.saturating_sub(start)) as usize;
+            let mut bytes = vec![0; len].into_boxed_slice();
+            read_exact_at(&self.file, &mut bytes, start)
+                .map_err(|e| Error::Io(self.path.clone(), e))?;
+            if self.order.len() >= WINDOWS_KEPT {
+                if let Some(old) = self.order.pop_front() {
+                    self.windows.remove(&old);
+                }
+            }
+            self.order.push_back(number);
+            self.windows.insert(number, bytes);
+        }
+        let window = &self.windows[&number];
+        Ok(window
+            .get((at - number * WINDOW) as usize..)
+            .unwrap_or_default())
+    }
+
+    /// Up to `buf.len()` bytes from `at`, across windows; how many there were.
+    pub(super) fn read_small(&mut self, at: u64, buf: &mut [u8]) -> Result<usize, Error> {
+        let mut filled = 0;
+        while filled < buf.len() {
+            let bytes = self.window_at(at + filled as u64)?;
+            if bytes.is_empty() {
+                break;
+            }
+            let n = bytes.len().min(buf.len() - filled);
+            buf[filled..filled + n].copy_from_slice(&bytes[..n]);
+            filled += n;
+        }
+        Ok(filled)
+    }
+
+    /// The entry header at `at`.
+    pub(super) fn header(&mut self, at: u64) -> Result<Header, Error> {
+        let mut buf = [0; 64];
+        let n = self.read_small(at, &mut buf)?;
+        let buf = &buf[..n];
+        let bad = || self.damaged("a bad entry header");
+        let mut i = 0;
+        let mut byte = *buf.first().ok_or_else(bad)?;
+        let code = (byte >> 4) & 7;
+        let mut size = u64::from(byte & 15);
+        let mut shift = 4;
+        while byte & 0x80 != 0 {
+            i += 1;
+            byte = *buf.get(i).ok_or_else(bad)?;
+            if shift > 57 {
+                return Err(bad());
+            }
+            size |= u64::from(byte & 0x7f) << shift;
+            shift += 7;
+        }
+        i += 1;
+        let size = usize::try_from(size).map_err(|_| bad())?;
+        match code {
+            6 => {
+                let mut byte = *buf.get(i).ok_or_else(bad)?;
+                let mut distance = u64::from(byte & 0x7f);
+                while byte & 0x80 != 0 {
+                    i += 1;
+                    byte = *buf.get(i).ok_or_else(bad)?;
+                    distance = distance
+                        .checked_add(1)
+                        .and_then(|d| d.checked_mul(128))
+                        .ok_or_else(bad)?
+                        | u64::from(byte & 0x7f);
+                }
+                i += 1;
+                let base = at
+                    .checked_sub(distance)
+                    .filter(|_| distance > 0)
+                    .ok_or_else(bad)?;
+                Ok(Header::OfsDelta {
+                    base,
+                    size,
+                    data: at + i as u64,
+                })
+            }
+            7 => {
+                let base: Id = buf
+                    .get(i..i + 20)
+                    .ok_or_else(bad)?
+                    .try_into()
+                    .map_err(|_| bad())?;
+                Ok(Header::RefDelta {
+                    base,
+                    size,
+                    data: at + i as u64 + 20,
+                })
+            }
+            code => Ok(Header::Whole {
+                kind: Kind::from_pack(code).ok_or_else(bad)?,
+                size,
+                data: at + i as u64,
+            }),
+        }
+    }
+}
+
+/// Where `id` is among `names` (sorted ids of 20 bytes, all starting with `id`'s first byte).
+///
+/// Ids are evenly spread, so the search starts where `id` would be if they were exactly so and
+/// widens from there until it brackets `id` (a few dozen names away in a large pack), then
+/// halves the bracket: a handful of cache lines read instead of one per halving of the whole
+/// bucket. Ids are compared by their first eight bytes as a number first: one comparison
+/// instead of a call to memcmp, and the rest is looked at only on a tie.
+fn search(names: &[u8], id: &Id) -> Option<usize> {
+    let n = names.len() / 20;
+    let key = |bytes: &[u8]| u64::from_be_bytes(bytes[..8].try_into().unwrap_or_default());
+    let wanted = key(id);
+    let name = |i: usize| &names[20 * i..20 * i + 20];
+    let below = |i: usize| {
+        let name = name(i);
+        key(name)
+            .cmp(&wanted)
+            .then_with(|| name[8..].cmp(&id[8..]))
+            .is_lt()
+    };
+    if n == 0 {
+        return None;
+    }
+    // The bytes after the first, as a fraction of the bucket.
+    let rest = u64::from_be_bytes(id[1..9].try_into().unwrap_or_default());
+    let guess = ((u128::from(rest) * n as u128) >> 64) as usize;
+    // Every name before `lo` is below `id`, none from `hi` on.
+    let (mut lo, mut hi);
+    let mut step = 1;
+    if below(guess) {
+        lo = guess + 1;
+        loop {
+            let probe = guess + step;
+            if probe >= n {
+                hi = n;
+                break;
+            }
+            if below(probe) {
+                lo = probe + 1;
+                step *= 2;
+            } else {
+                hi = probe;
+                break;
+            }
+        }
+    } else {
+        hi = guess;
+        loop {
+            let Some(probe) = guess.checked_sub(step) else {
+                lo = 0;
+                break;
+            };
+            if below(probe) {
+                lo = probe + 1;
+                break;
+            }
+            hi = probe;
+            step *= 2;
+        }
+    }
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if below(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    (lo < n && name(lo) == id).then_some(lo)
+}
+
+fn be32(bytes: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(bytes.get(at..at + 4)?.try_into().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The search finds every id and no other, in buckets of ids evenly spread and not.
+    #[test]
+    fn search_finds_what_a_plain_binary_search_finds() {
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            state
+        };
+        for (n, spread) in [
+            (0, 64),
+            (1, 64),
+            (2, 64),
+            (7, 64),
+            (300, 64),
+            (5_000, 64),
+            (300, 8),
+        ] {
+            // `spread` bits of randomness after the shared first byte: 8 crowds the ids.
+            let mut ids: Vec<Id> = (0..n)
+                .map(|_| {
+                    let mut id = [0x5a; 20];
+                    let bits = next() >> (64 - spread);
+                    id[1..9].copy_from_slice(&(bits << (64 - spread)).to_be_bytes());
+                    id[9..17].copy_from_slice(&next().to_be_bytes());
+                    id
+                })
+                .collect();
+            ids.sort();
+            ids.dedup();
+            let names: Vec<u8> = ids.concat();
+            for (i, id) in ids.iter().enumerate() {
+                assert_eq!(search(&names, id), Some(i), "n = {n}");
+                let mut other = *id;
+                other[19] ^= 1;
+                assert_eq!(search(&names, &other), ids.binary_search(&other).ok());
+            }
+            for _ in 0..200 {
+                let mut id = [0x5a; 20];
+                id[1..9].copy_from_slice(&next().to_be_bytes());
+                assert_eq!(search(&names, &id), ids.binary_search(&id).ok());
+            }
+        }
+    }
+}
