@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::common::{bin, isolated, Run, TestRepo};
+use crate::pack_bytes::{object_header as pack_header, ofs_distance, varint};
 
 /// `venv-guard ARGS` in `dir` under `ulimit -v` (512 MiB) and a 20-second limit (each case
 /// takes well under a second).
@@ -314,43 +315,6 @@ fn loose_objects_that_declare_or_hide_a_gigabyte_are_one_error() {
             one_line_error(&run, &format!("{header:?} {args:?}"));
         }
     }
-}
-
-/// A pack object as git writes it: the type-and-size header, then what follows.
-fn pack_header(kind: u8, size: u64) -> Vec<u8> {
-    let mut out = vec![(kind << 4) | (size & 0x0f) as u8];
-    let mut rest = size >> 4;
-    while rest > 0 {
-        *out.last_mut().unwrap() |= 0x80;
-        out.push((rest & 0x7f) as u8);
-        rest >>= 7;
-    }
-    out
-}
-
-fn varint(mut n: u64) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return out;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-/// An OFS_DELTA's distance, in git's offset encoding.
-fn ofs_distance(mut d: u64) -> Vec<u8> {
-    let mut out = vec![(d & 0x7f) as u8];
-    d >>= 7;
-    while d > 0 {
-        d -= 1;
-        out.insert(0, 0x80 | (d & 0x7f) as u8);
-        d >>= 7;
-    }
-    out
 }
 
 /// A delta that makes `2 * base` bytes by copying its base twice, 16 MiB at a time.

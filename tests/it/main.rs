@@ -17,6 +17,7 @@ mod install;
 mod layouts;
 mod odb;
 mod owned;
+mod pack_bytes;
 mod repo_formats;
 mod scan;
 mod structure;

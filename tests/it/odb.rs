@@ -501,37 +501,9 @@ fn a_delta_that_starts_on_a_windows_last_byte_is_read() {
         z.write_all(data).unwrap();
         z.finish().unwrap()
     };
-    let varint = |mut n: usize, out: &mut Vec<u8>| loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            break;
-        }
-        out.push(byte | 0x80);
-    };
-    // An entry header: kind and size.
-    let entry = |kind: u8, size: usize| {
-        let mut out = vec![kind << 4 | (size & 15) as u8];
-        let mut rest = size >> 4;
-        while rest > 0 {
-            *out.last_mut().unwrap() |= 0x80;
-            out.push((rest & 0x7f) as u8);
-            rest >>= 7;
-        }
-        out
-    };
-    // An offset delta's distance to its base, as git writes it.
-    let distance = |mut d: usize| {
-        let mut out = vec![(d & 0x7f) as u8];
-        d >>= 7;
-        while d > 0 {
-            d -= 1;
-            out.insert(0, 0x80 | (d & 0x7f) as u8);
-            d >>= 7;
-        }
-        out
-    };
+    let varint = |n: usize, out: &mut Vec<u8>| out.extend(crate::pack_bytes::varint(n as u64));
+    let entry = |kind: u8, size: usize| crate::pack_bytes::object_header(kind, size as u64);
+    let distance = |d: usize| crate::pack_bytes::ofs_distance(d as u64);
     let build = |len: usize| {
         let base: Vec<u8> = (0..len).map(|i| b"abcdefghij\n"[i % 11]).collect();
         let mut target = base[..100].to_vec();
