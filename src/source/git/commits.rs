@@ -176,9 +176,12 @@ struct Job {
     new: Id,
 }
 
-/// Comparisons are handed out this many at a time, so that each thread compares runs of
-/// neighbouring commits, whose trees it has just read.
-const BATCH: usize = 64;
+/// Comparisons are handed out up to this many at a time, so that each thread compares long
+/// runs of neighbouring commits, whose trees it has just read: the fewer runs, the fewer trees
+/// both threads read (on pr-history 64 at a time read 246,000 trees, 512 at a time 217,000).
+/// The first runs are shorter (an eighth of the commits read so far, at least 64), so that the
+/// helper starts early and a small history is still shared.
+const BATCH: usize = 512;
 
 /// A blob or link that a commit added or changed: its path's number in the walk's
 /// [`PathTable`], its mode and its id.
@@ -267,7 +270,7 @@ fn walk(
     for tip in tips {
         frontier.meet(store, &position, shallow, tip)?;
     }
-    let mut batch = Vec::with_capacity(BATCH);
+    let mut batch = Vec::new();
     while let Some(commit) = frontier.next() {
         for parent in &commit.parents {
             frontier.meet(store, &position, shallow, parent)?;
@@ -286,8 +289,8 @@ fn walk(
         });
         position.insert(commit.id, commits.len() as u32);
         commits.push(commit);
-        if batch.len() >= BATCH {
-            emit(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)));
+        if batch.len() >= (commits.len() / 8).clamp(64, BATCH) {
+            emit(std::mem::take(&mut batch));
         }
     }
     if !batch.is_empty() {
