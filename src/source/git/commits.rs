@@ -10,7 +10,7 @@ use std::sync::{mpsc, Mutex, PoisonError};
 
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
-use super::tree_object::{tree_order, Entries, Entry};
+use super::tree_object::{first_entry, shared_ends, tree_order, Entry};
 use super::{mode_of, Error, ObjectId};
 use crate::detect::Mode;
 use crate::report::CommitInfo;
@@ -532,17 +532,33 @@ pub(super) fn diff_trees(
         None => None,
     };
     let new_tree = trees.get(store, new)?;
-    let mut before = Entries(old_tree.as_deref().map_or(&[][..], |t| &t[..])).peekable();
-    for entry in Entries(&new_tree) {
-        while before
-            .next_if(|b| tree_order(b, &entry) == Ordering::Less)
-            .is_some()
-        {}
-        let same_name = before.next_if(|b| b.name == entry.name);
-        if same_name
-            .as_ref()
-            .is_some_and(|b| b.mode == entry.mode && b.id == entry.id)
-        {
+    let old_bytes = old_tree.as_deref().map_or(&[][..], |t| &t[..]);
+    // The entries both trees begin with are the same, and so are those they end with once the
+    // rest of both is the same bytes: neither side is read there.
+    let (start, tail) = shared_ends(old_bytes, &new_tree);
+    let (mut before, mut after) = (&old_bytes[start..], &new_tree[start..]);
+    let mut old_next = first_entry(before);
+    while let Some((entry, len)) = first_entry(after) {
+        if after.len() == before.len() && after.len() <= tail {
+            break;
+        }
+        after = &after[len..];
+        while let Some((b, b_len)) = old_next {
+            if tree_order(&b, &entry) != Ordering::Less {
+                break;
+            }
+            before = &before[b_len..];
+            old_next = first_entry(before);
+        }
+        let same_name = match old_next {
+            Some((b, b_len)) if b.name == entry.name => {
+                before = &before[b_len..];
+                old_next = first_entry(before);
+                Some(b)
+            }
+            _ => None,
+        };
+        if same_name.is_some_and(|b| b.mode == entry.mode && b.id == entry.id) {
             continue;
         }
         let len = prefix.len();
