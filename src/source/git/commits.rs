@@ -192,23 +192,38 @@ pub(super) struct Change {
     pub(super) blob: ObjectId,
 }
 
-/// What each commit added or changed, by commit, and the paths it names.
+/// What each commit added or changed, and the paths it names: the changes of all commits in
+/// one run, each commit's where `by_commit` says.
 #[derive(Default)]
 pub(super) struct Changes {
-    pub(super) by_commit: FxHashMap<Id, Vec<Change>>,
+    all: Vec<Change>,
+    by_commit: FxHashMap<Id, (u32, u32)>,
     pub(super) paths: PathTable,
 }
 
 impl Changes {
+    /// What `commit` added or changed (nothing, for a commit not compared).
+    pub(super) fn of(&self, commit: &Id) -> &[Change] {
+        match self.by_commit.get(commit) {
+            Some(&(start, end)) => &self.all[start as usize..end as usize],
+            None => &[],
+        }
+    }
+
     /// Takes in `other`'s changes, its paths renumbered as this table numbers them.
     fn absorb(&mut self, other: Changes) {
         let numbers = self.paths.absorb(&other.paths);
-        for (commit, mut changes) in other.by_commit {
-            for change in &mut changes {
-                change.path = numbers[change.path as usize];
-            }
-            self.by_commit.insert(commit, changes);
-        }
+        let shift = self.all.len() as u32;
+        self.all.extend(other.all.into_iter().map(|change| Change {
+            path: numbers[change.path as usize],
+            ..change
+        }));
+        self.by_commit.extend(
+            other
+                .by_commit
+                .into_iter()
+                .map(|(commit, (start, end))| (commit, (start + shift, end + shift))),
+        );
     }
 }
 
@@ -389,8 +404,8 @@ fn compare(
                 return Ok(out);
             }
             trees.next_commit();
-            let mut changes = Vec::new();
-            let paths = &mut out.paths;
+            let start = out.all.len() as u32;
+            let (changes, paths) = (&mut out.all, &mut out.paths);
             let compared = diff_trees(
                 store,
                 job.old.as_ref(),
@@ -409,7 +424,8 @@ fn compare(
                 stop.store(true, AtomicOrdering::Relaxed);
                 return Err(e);
             }
-            out.by_commit.insert(job.commit, changes);
+            let end = out.all.len() as u32;
+            out.by_commit.insert(job.commit, (start, end));
         }
     }
 }

@@ -97,7 +97,7 @@ impl Repo {
                 "--reverse".as_ref(),
             ])?;
             let mut paths = PathTable::default();
-            let walked: Vec<(CommitInfo, Vec<Change>)> = logged
+            let (infos, lists): (Vec<CommitInfo>, Vec<Vec<Change>>) = logged
                 .into_iter()
                 .map(|commit| {
                     let changes = commit
@@ -111,62 +111,73 @@ impl Repo {
                         .collect();
                     (commit.info, changes)
                 })
-                .collect();
-            return Ok(self.gather(walked.into_iter(), &paths, cli.is_shallow()));
+                .unzip();
+            let changed: Vec<&[Change]> = lists.iter().map(Vec::as_slice).collect();
+            return Ok(self.gather(infos, &changed, &paths, cli.is_shallow()));
         }
         let place = self.store_place();
         let mut store = Store::open(&place);
         let tips = self.tips(&mut store)?;
-        let (walked, mut changes) =
+        let (walked, changes) =
             commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
-        let paths = std::mem::take(&mut changes.paths);
-        let walked = walked.into_iter().map(|commit| {
-            let changed = changes.by_commit.remove(&commit.id).unwrap_or_default();
-            (commit.info, changed)
-        });
-        Ok(self.gather(walked, &paths, self.lib()?.is_shallow()))
+        let changed: Vec<&[Change]> = walked.iter().map(|c| changes.of(&c.id)).collect();
+        let infos = walked.into_iter().map(|commit| commit.info).collect();
+        Ok(self.gather(infos, &changed, &changes.paths, self.lib()?.is_shallow()))
     }
 
-    /// The history of every path from the commits, oldest first, and what each changed.
+    /// The history of every path from the commits (oldest first) and what each changed, in the
+    /// same order.
     fn gather(
         &self,
-        walked: impl Iterator<Item = (CommitInfo, Vec<Change>)>,
+        commits: Vec<CommitInfo>,
+        changed: &[&[Change]],
         paths: &PathTable,
         shallow: bool,
     ) -> History<'_> {
-        let mut commits = Vec::new();
+        // Each path's history is allocated once, to its size.
+        let mut counts = vec![0u32; paths.len()];
+        for change in changed.iter().flat_map(|c| c.iter()) {
+            counts[change.path as usize] += 1;
+        }
         // By path number: its newest mode and blob, and its history.
         let mut seen: Vec<Option<(Mode, ObjectId, PathHistory)>> = Vec::new();
         seen.resize_with(paths.len(), || None);
-        for (info, changed) in walked {
-            let index = commits.len();
-            for change in changed {
-                let slot = seen[change.path as usize]
-                    .get_or_insert_with(|| (change.mode, change.blob, PathHistory::default()));
+        for (index, changes) in changed.iter().enumerate() {
+            for change in changes.iter() {
+                let slot = seen[change.path as usize].get_or_insert_with(|| {
+                    let n = counts[change.path as usize] as usize;
+                    let history = PathHistory {
+                        commits: Vec::with_capacity(n),
+                        blobs: Vec::new(),
+                        versions: Vec::with_capacity(n),
+                    };
+                    (change.mode, change.blob, history)
+                });
                 slot.2.commits.push(index);
                 slot.2.versions.push((index, change.blob));
-                if !slot.2.blobs.contains(&change.blob) {
-                    slot.2.blobs.push(change.blob);
-                }
                 (slot.0, slot.1) = (change.mode, change.blob);
             }
-            commits.push(info);
         }
-        let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen
+        let mut distinct = FxHashSet::default();
+        for (_, _, history) in seen.iter_mut().flatten() {
+            history.blobs = distinct_blobs(&history.versions, &mut distinct);
+        }
+        let mut order: Vec<u32> = (0..paths.len() as u32)
+            .filter(|&n| seen[n as usize].is_some())
+            .collect();
+        order.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
+        let (entries, versions): (Vec<_>, Vec<_>) = order
             .into_iter()
-            .enumerate()
-            .filter_map(|(n, slot)| {
-                let (mode, blob, history) = slot?;
+            .filter_map(|n| {
+                let (mode, blob, history) = seen[n as usize].take()?;
                 let entry = Listed {
-                    path: paths.path(n as u32).to_vec(),
+                    path: paths.path(n).to_vec(),
                     meta: Meta { mode, size: None },
                     data: blob,
                 };
                 Some((entry, history))
             })
-            .collect();
-        rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+            .unzip();
         let paths = Objects::new(self, entries);
         History {
             commits,
@@ -219,6 +230,28 @@ impl Repo {
             .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))
             .collect()
     }
+}
+
+/// The distinct blobs of `versions`, in the order they first come: a short history is
+/// searched, a long one (a file changed by thousands of commits) goes through `seen`.
+fn distinct_blobs(versions: &[(usize, ObjectId)], seen: &mut FxHashSet<ObjectId>) -> Vec<ObjectId> {
+    let mut out: Vec<ObjectId> = Vec::new();
+    if versions.len() <= 16 {
+        for &(_, blob) in versions {
+            if !out.contains(&blob) {
+                out.push(blob);
+            }
+        }
+        return out;
+    }
+    seen.clear();
+    out.extend(
+        versions
+            .iter()
+            .map(|&(_, blob)| blob)
+            .filter(|blob| seen.insert(*blob)),
+    );
+    out
 }
 
 /// An id as the object reader spells it.
