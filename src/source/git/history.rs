@@ -134,55 +134,51 @@ impl Repo {
         paths: &PathTable,
         shallow: bool,
     ) -> History<'_> {
-        // Each path's history is allocated once, to its size.
+        // Each path's changes go in one run, the runs in the order of the paths.
         let mut counts = vec![0u32; paths.len()];
         for change in changed.iter().flat_map(|c| c.iter()) {
             counts[change.path as usize] += 1;
         }
-        // By path number: its newest mode and blob, and its history.
-        let mut seen: Vec<Option<(Mode, ObjectId, PathHistory)>> = Vec::new();
-        seen.resize_with(paths.len(), || None);
-        for (index, changes) in changed.iter().enumerate() {
-            for change in changes.iter() {
-                let slot = seen[change.path as usize].get_or_insert_with(|| {
-                    let n = counts[change.path as usize] as usize;
-                    let history = PathHistory {
-                        commits: Vec::with_capacity(n),
-                        blobs: Vec::new(),
-                        versions: Vec::with_capacity(n),
-                    };
-                    (change.mode, change.blob, history)
-                });
-                slot.2.commits.push(index);
-                slot.2.versions.push((index, change.blob));
-                (slot.0, slot.1) = (change.mode, change.blob);
-            }
-        }
-        let mut distinct = FxHashSet::default();
-        for (_, _, history) in seen.iter_mut().flatten() {
-            history.blobs = distinct_blobs(&history.versions, &mut distinct);
-        }
         let mut order: Vec<u32> = (0..paths.len() as u32)
-            .filter(|&n| seen[n as usize].is_some())
+            .filter(|&n| counts[n as usize] > 0)
             .collect();
         order.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
-        let (entries, versions): (Vec<_>, Vec<_>) = order
-            .into_iter()
-            .filter_map(|n| {
-                let (mode, blob, history) = seen[n as usize].take()?;
-                let entry = Listed {
+        // Where each path's run starts (by path number), then where its next change goes.
+        let mut next = vec![0u32; paths.len()];
+        let mut ends = Vec::with_capacity(order.len());
+        let mut end = 0;
+        for &n in &order {
+            next[n as usize] = end;
+            end += counts[n as usize];
+            ends.push(end);
+        }
+        let mut runs = vec![(0u32, ObjectId::sha1(&[0; 20])); end as usize];
+        // By path number: its newest mode and blob.
+        let mut newest: Vec<Option<(Mode, ObjectId)>> = vec![None; paths.len()];
+        for (index, changes) in changed.iter().enumerate() {
+            for change in changes.iter() {
+                let n = change.path as usize;
+                runs[next[n] as usize] = (index as u32, change.blob);
+                next[n] += 1;
+                newest[n] = Some((change.mode, change.blob));
+            }
+        }
+        let entries = order
+            .iter()
+            .filter_map(|&n| {
+                let (mode, blob) = newest[n as usize]?;
+                Some(Listed {
                     path: paths.path(n).to_vec(),
                     meta: Meta { mode, size: None },
                     data: blob,
-                };
-                Some((entry, history))
+                })
             })
-            .unzip();
-        let paths = Objects::new(self, entries);
+            .collect();
         History {
             commits,
-            paths,
-            versions,
+            paths: Objects::new(self, entries),
+            runs,
+            ends,
             shallow,
         }
     }
@@ -232,12 +228,12 @@ impl Repo {
     }
 }
 
-/// The distinct blobs of `versions`, in the order they first come: a short history is
-/// searched, a long one (a file changed by thousands of commits) goes through `seen`.
-fn distinct_blobs(versions: &[(usize, ObjectId)], seen: &mut FxHashSet<ObjectId>) -> Vec<ObjectId> {
+/// The distinct blobs of `run`, in the order they first come: a short run is searched, a long
+/// one (a file changed by thousands of commits) goes through `seen`.
+fn distinct_blobs(run: &[(u32, ObjectId)], seen: &mut FxHashSet<ObjectId>) -> Vec<ObjectId> {
     let mut out: Vec<ObjectId> = Vec::new();
-    if versions.len() <= 16 {
-        for &(_, blob) in versions {
+    if run.len() <= 16 {
+        for &(_, blob) in run {
             if !out.contains(&blob) {
                 out.push(blob);
             }
@@ -246,8 +242,7 @@ fn distinct_blobs(versions: &[(usize, ObjectId)], seen: &mut FxHashSet<ObjectId>
     }
     seen.clear();
     out.extend(
-        versions
-            .iter()
+        run.iter()
             .map(|&(_, blob)| blob)
             .filter(|blob| seen.insert(*blob)),
     );
@@ -276,18 +271,42 @@ pub struct History<'r> {
     pub commits: Vec<CommitInfo>,
     /// The latest version of every path ever added or changed.
     pub paths: Objects<'r>,
-    /// For each entry of `paths` (same order): the commits that added or changed it and every
-    /// blob it ever had.
-    pub versions: Vec<PathHistory>,
+    /// The changes of each entry of `paths`, one run after another in the same order, each
+    /// the commit (index in `commits`) and the blob it wrote, oldest first.
+    runs: Vec<(u32, ObjectId)>,
+    /// Where each entry's run ends in `runs`.
+    ends: Vec<u32>,
     /// The repository is a shallow clone: older commits are missing.
     pub shallow: bool,
 }
 
 impl History<'_> {
+    /// The changes of each entry at or below `path`, in the order of `paths`: the commit
+    /// (index in `commits`) and the blob of each, oldest first.
+    pub fn changes_under(&self, path: &[u8]) -> impl Iterator<Item = &[(u32, ObjectId)]> {
+        // `paths` was built from entries already sorted and unique, so its listing kept their
+        // order and the runs line up with it.
+        self.paths.listing.range_under(path).map(|i| {
+            let start = match i {
+                0 => 0,
+                i => self.ends[i - 1] as usize,
+            };
+            &self.runs[start..self.ends[i] as usize]
+        })
+    }
+
     /// The histories of the entries at or below `path`.
-    pub fn versions_under(&self, path: &[u8]) -> &[PathHistory] {
-        // `paths` was built from rows already sorted and unique, so its listing kept their
-        // order and `versions` lines up with it.
-        &self.versions[self.paths.listing.range_under(path)]
+    pub fn versions_under(&self, path: &[u8]) -> Vec<PathHistory> {
+        let mut seen = FxHashSet::default();
+        self.changes_under(path)
+            .map(|run| PathHistory {
+                commits: run.iter().map(|&(commit, _)| commit as usize).collect(),
+                blobs: distinct_blobs(run, &mut seen),
+                versions: run
+                    .iter()
+                    .map(|&(commit, blob)| (commit as usize, blob))
+                    .collect(),
+            })
+            .collect()
     }
 }
