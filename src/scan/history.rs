@@ -135,9 +135,9 @@ pub fn history(repo: &Repo, opts: &Options) -> Result<Report, Error> {
         let mut blobs = std::collections::HashSet::new();
         let mut files = 0;
         for target in &owned {
-            for path in history.versions_under(&target.path) {
-                commits.extend(path.commits.iter().copied());
-                blobs.extend(path.blobs.iter().copied());
+            for run in history.changes_under(&target.path) {
+                commits.extend(run.iter().map(|&(commit, _)| commit as usize));
+                blobs.extend(run.iter().map(|&(_, blob)| blob));
                 files += 1;
             }
         }

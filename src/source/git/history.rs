@@ -97,7 +97,7 @@ impl Repo {
                 "--reverse".as_ref(),
             ])?;
             let mut paths = PathTable::default();
-            let walked: Vec<(CommitInfo, Vec<Change>)> = logged
+            let (infos, lists): (Vec<CommitInfo>, Vec<Vec<Change>>) = logged
                 .into_iter()
                 .map(|commit| {
                     let changes = commit
@@ -111,67 +111,74 @@ impl Repo {
                         .collect();
                     (commit.info, changes)
                 })
-                .collect();
-            return Ok(self.gather(walked.into_iter(), &paths, cli.is_shallow()));
+                .unzip();
+            let changed: Vec<&[Change]> = lists.iter().map(Vec::as_slice).collect();
+            return Ok(self.gather(infos, &changed, &paths, cli.is_shallow()));
         }
         let place = self.store_place();
         let mut store = Store::open(&place);
         let tips = self.tips(&mut store)?;
-        let (walked, mut changes) =
+        let (walked, changes) =
             commits::walk_and_diff(&place, &mut store, &tips, &self.shallow_commits())?;
-        let paths = std::mem::take(&mut changes.paths);
-        let walked = walked.into_iter().map(|commit| {
-            let changed = changes.by_commit.remove(&commit.id).unwrap_or_default();
-            (commit.info, changed)
-        });
-        Ok(self.gather(walked, &paths, self.lib()?.is_shallow()))
+        let changed: Vec<&[Change]> = walked.iter().map(|c| changes.of(&c.id)).collect();
+        let infos = walked.into_iter().map(|commit| commit.info).collect();
+        Ok(self.gather(infos, &changed, &changes.paths, self.lib()?.is_shallow()))
     }
 
-    /// The history of every path from the commits, oldest first, and what each changed.
+    /// The history of every path from the commits (oldest first) and what each changed, in the
+    /// same order.
     fn gather(
         &self,
-        walked: impl Iterator<Item = (CommitInfo, Vec<Change>)>,
+        commits: Vec<CommitInfo>,
+        changed: &[&[Change]],
         paths: &PathTable,
         shallow: bool,
     ) -> History<'_> {
-        let mut commits = Vec::new();
-        // By path number: its newest mode and blob, and its history.
-        let mut seen: Vec<Option<(Mode, ObjectId, PathHistory)>> = Vec::new();
-        seen.resize_with(paths.len(), || None);
-        for (info, changed) in walked {
-            let index = commits.len();
-            for change in changed {
-                let slot = seen[change.path as usize]
-                    .get_or_insert_with(|| (change.mode, change.blob, PathHistory::default()));
-                slot.2.commits.push(index);
-                slot.2.versions.push((index, change.blob));
-                if !slot.2.blobs.contains(&change.blob) {
-                    slot.2.blobs.push(change.blob);
-                }
-                (slot.0, slot.1) = (change.mode, change.blob);
-            }
-            commits.push(info);
+        // Each path's changes go in one run, the runs in the order of the paths.
+        let mut counts = vec![0u32; paths.len()];
+        for change in changed.iter().flat_map(|c| c.iter()) {
+            counts[change.path as usize] += 1;
         }
-        let mut rows: Vec<(Listed<ObjectId>, PathHistory)> = seen
-            .into_iter()
-            .enumerate()
-            .filter_map(|(n, slot)| {
-                let (mode, blob, history) = slot?;
-                let entry = Listed {
-                    path: paths.path(n as u32).to_vec(),
+        let mut order: Vec<u32> = (0..paths.len() as u32)
+            .filter(|&n| counts[n as usize] > 0)
+            .collect();
+        order.sort_unstable_by(|&a, &b| paths.path(a).cmp(paths.path(b)));
+        // Where each path's run starts (by path number), then where its next change goes.
+        let mut next = vec![0u32; paths.len()];
+        let mut ends = Vec::with_capacity(order.len());
+        let mut end = 0;
+        for &n in &order {
+            next[n as usize] = end;
+            end += counts[n as usize];
+            ends.push(end);
+        }
+        let mut runs = vec![(0u32, ObjectId::sha1(&[0; 20])); end as usize];
+        // By path number: its newest mode and blob.
+        let mut newest: Vec<Option<(Mode, ObjectId)>> = vec![None; paths.len()];
+        for (index, changes) in changed.iter().enumerate() {
+            for change in changes.iter() {
+                let n = change.path as usize;
+                runs[next[n] as usize] = (index as u32, change.blob);
+                next[n] += 1;
+                newest[n] = Some((change.mode, change.blob));
+            }
+        }
+        let entries = order
+            .iter()
+            .filter_map(|&n| {
+                let (mode, blob) = newest[n as usize]?;
+                Some(Listed {
+                    path: paths.path(n).to_vec(),
                     meta: Meta { mode, size: None },
                     data: blob,
-                };
-                Some((entry, history))
+                })
             })
             .collect();
-        rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let (entries, versions): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-        let paths = Objects::new(self, entries);
         History {
             commits,
-            paths,
-            versions,
+            paths: Objects::new(self, entries),
+            runs,
+            ends,
             shallow,
         }
     }
@@ -221,6 +228,27 @@ impl Repo {
     }
 }
 
+/// The distinct blobs of `run`, in the order they first come: a short run is searched, a long
+/// one (a file changed by thousands of commits) goes through `seen`.
+fn distinct_blobs(run: &[(u32, ObjectId)], seen: &mut FxHashSet<ObjectId>) -> Vec<ObjectId> {
+    let mut out: Vec<ObjectId> = Vec::new();
+    if run.len() <= 16 {
+        for &(_, blob) in run {
+            if !out.contains(&blob) {
+                out.push(blob);
+            }
+        }
+        return out;
+    }
+    seen.clear();
+    out.extend(
+        run.iter()
+            .map(|&(_, blob)| blob)
+            .filter(|blob| seen.insert(*blob)),
+    );
+    out
+}
+
 /// An id as the object reader spells it.
 pub(super) fn oid_bytes(id: Oid) -> Id {
     id.as_bytes().try_into().unwrap_or_default()
@@ -243,18 +271,42 @@ pub struct History<'r> {
     pub commits: Vec<CommitInfo>,
     /// The latest version of every path ever added or changed.
     pub paths: Objects<'r>,
-    /// For each entry of `paths` (same order): the commits that added or changed it and every
-    /// blob it ever had.
-    pub versions: Vec<PathHistory>,
+    /// The changes of each entry of `paths`, one run after another in the same order, each
+    /// the commit (index in `commits`) and the blob it wrote, oldest first.
+    runs: Vec<(u32, ObjectId)>,
+    /// Where each entry's run ends in `runs`.
+    ends: Vec<u32>,
     /// The repository is a shallow clone: older commits are missing.
     pub shallow: bool,
 }
 
 impl History<'_> {
+    /// The changes of each entry at or below `path`, in the order of `paths`: the commit
+    /// (index in `commits`) and the blob of each, oldest first.
+    pub fn changes_under(&self, path: &[u8]) -> impl Iterator<Item = &[(u32, ObjectId)]> {
+        // `paths` was built from entries already sorted and unique, so its listing kept their
+        // order and the runs line up with it.
+        self.paths.listing.range_under(path).map(|i| {
+            let start = match i {
+                0 => 0,
+                i => self.ends[i - 1] as usize,
+            };
+            &self.runs[start..self.ends[i] as usize]
+        })
+    }
+
     /// The histories of the entries at or below `path`.
-    pub fn versions_under(&self, path: &[u8]) -> &[PathHistory] {
-        // `paths` was built from rows already sorted and unique, so its listing kept their
-        // order and `versions` lines up with it.
-        &self.versions[self.paths.listing.range_under(path)]
+    pub fn versions_under(&self, path: &[u8]) -> Vec<PathHistory> {
+        let mut seen = FxHashSet::default();
+        self.changes_under(path)
+            .map(|run| PathHistory {
+                commits: run.iter().map(|&(commit, _)| commit as usize).collect(),
+                blobs: distinct_blobs(run, &mut seen),
+                versions: run
+                    .iter()
+                    .map(|&(commit, blob)| (commit as usize, blob))
+                    .collect(),
+            })
+            .collect()
     }
 }

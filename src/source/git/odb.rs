@@ -146,7 +146,13 @@ pub struct Odb {
     packs: Vec<Pack>,
     bases: BaseCache,
     zlib: Decompress,
+    /// The last delta inflated, kept for the next one's bytes: a walk applies hundreds of
+    /// thousands of deltas, each read only once.
+    scratch: Vec<u8>,
 }
+
+/// A scratch buffer that grew larger than this is not kept.
+const SCRATCH_KEPT: usize = 1 << 20;
 
 impl Odb {
     /// Opens the stores at `objects` (a repository's `objects` directory, and any others git
@@ -180,6 +186,7 @@ impl Odb {
             packs,
             bases: BaseCache::default(),
             zlib: Decompress::new(true),
+            scratch: Vec::new(),
         }
     }
 
@@ -483,9 +490,13 @@ impl Odb {
             if target > MAX_OBJECT as u64 {
                 return Err(Error::TooLarge(self.packs[p].path.clone(), target));
             }
-            let delta = self.inflate(p, data, size)?;
+            let mut delta = std::mem::take(&mut self.scratch);
+            self.inflate_into(p, data, size, &mut delta)?;
             let bytes = apply_delta(&base.data, &delta)
                 .ok_or_else(|| self.packs[p].damaged("a delta does not apply"))?;
+            if delta.capacity() <= SCRATCH_KEPT {
+                self.scratch = delta;
+            }
             base = Object {
                 kind: base.kind,
                 data: Rc::new(bytes),
@@ -497,6 +508,19 @@ impl Odb {
 
     /// Inflates the zlib stream at `start` of pack `pack`, which must hold exactly `size` bytes.
     fn inflate(&mut self, pack: usize, start: u64, size: usize) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        self.inflate_into(pack, start, size, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Odb::inflate`] into `out`, whose bytes are replaced.
+    fn inflate_into(
+        &mut self,
+        pack: usize,
+        start: u64,
+        size: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Error> {
         let pack = &mut self.packs[pack];
         if size as u64 > pack.len.saturating_sub(start).saturating_mul(MAX_RATIO) + 64 {
             return Err(pack.damaged("an object is larger than the pack could hold"));
@@ -507,7 +531,8 @@ impl Odb {
         self.zlib.reset(true);
         // One spare byte, so a stream longer than its header says is caught; a damaged header
         // cannot make it allocate more than the stream proves to hold.
-        let mut out = Vec::with_capacity(size.min(1 << 24) + 1);
+        out.clear();
+        out.reserve(size.min(1 << 24) + 1);
         let mut at = start;
         loop {
             if out.len() == out.capacity() {
@@ -521,7 +546,7 @@ impl Odb {
             let (consumed, produced) = (self.zlib.total_in(), out.len());
             let status = self
                 .zlib
-                .decompress_vec(input, &mut out, FlushDecompress::None)
+                .decompress_vec(input, out, FlushDecompress::None)
                 .map_err(|_| pack.damaged("not zlib data"))?;
             at += self.zlib.total_in() - consumed;
             if status == Status::StreamEnd {
@@ -534,7 +559,7 @@ impl Odb {
         if out.len() != size {
             return Err(pack.damaged("an object is shorter than its header says"));
         }
-        Ok(out)
+        Ok(())
     }
 }
 

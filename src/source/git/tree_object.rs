@@ -13,6 +13,7 @@ use super::odb::{self, Id};
 use super::Error;
 
 /// One entry of a tree object.
+#[derive(Clone, Copy)]
 pub(super) struct Entry<'a> {
     /// The canonical mode.
     pub(super) mode: u32,
@@ -84,6 +85,54 @@ fn canonical(mode: u32) -> u32 {
     }
 }
 
+/// The first entry of a tree that [`check`] accepted and its length in bytes; `None` at its
+/// end.
+pub(super) fn first_entry(data: &[u8]) -> Option<(Entry<'_>, usize)> {
+    parse(data).ok()
+}
+
+/// How two trees that [`check`] accepted begin and end alike: the length of the entries both
+/// begin with byte for byte (the same entries, in the same order), and how many bytes after
+/// them both end with. Most trees a commit rewrites differ in an entry or two, so a comparison
+/// reads the few entries between these instead of every entry of both.
+pub(super) fn shared_ends(old: &[u8], new: &[u8]) -> (usize, usize) {
+    let same = |a: &[u8], b: &[u8]| {
+        let n = a.len().min(b.len());
+        let mut i = 0;
+        while i + 32 <= n && a[i..i + 32] == b[i..i + 32] {
+            i += 32;
+        }
+        while i < n && a[i] == b[i] {
+            i += 1;
+        }
+        i
+    };
+    let common = same(old, new);
+    // The last entry boundary within the common bytes: a name holds no NUL, so the first NUL
+    // of an entry ends its name and twenty bytes of id follow.
+    let mut start = 0;
+    while let Some(nul) = new[start..].iter().position(|&b| b == 0) {
+        let end = start + nul + 21;
+        if end > common {
+            break;
+        }
+        start = end;
+    }
+    let (old, new) = (&old[start..], &new[start..]);
+    let n = old.len().min(new.len());
+    let mut tail = 0;
+    while tail + 32 <= n
+        && old[old.len() - tail - 32..old.len() - tail]
+            == new[new.len() - tail - 32..new.len() - tail]
+    {
+        tail += 32;
+    }
+    while tail < n && old[old.len() - tail - 1] == new[new.len() - tail - 1] {
+        tail += 1;
+    }
+    (start, tail)
+}
+
 /// The entries of a tree that [`check`] accepted, in its order.
 pub(super) struct Entries<'a>(pub(super) &'a [u8]);
 
@@ -152,6 +201,33 @@ mod tests {
                 String::from_utf8_lossy(&bad)
             );
         }
+    }
+
+    /// The shared beginning ends on an entry boundary even when the first differing entry
+    /// shares bytes with its counterpart (a name, a mode, an id's first bytes); the shared end
+    /// never reaches into it.
+    #[test]
+    fn shared_ends_stop_at_whole_entries() {
+        let old: Vec<u8> = (0..40)
+            .flat_map(|i| entry(b"100644", format!("file{i:02}.py").as_bytes(), i))
+            .collect();
+        let entry_len = old.len() / 40;
+        // Entry 17 changed in the last byte of its id, in its name's last letter, in its mode.
+        for (at, byte) in [(entry_len - 1, 0xff), (15, b'x'), (5, b'5')] {
+            let mut new = old.clone();
+            new[17 * entry_len + at] = byte;
+            let (start, tail) = shared_ends(&old, &new);
+            assert_eq!(start, 17 * entry_len);
+            // The 22 entries after it, and maybe the end of entry 17 itself.
+            assert!(tail >= 22 * entry_len, "{tail}");
+            assert!(tail < entry_len * 23);
+            assert_eq!(old[old.len() - tail..], new[new.len() - tail..]);
+        }
+        // An entry more at the end, and none at all.
+        let longer = [old.clone(), entry(b"100644", b"zz", 9)].concat();
+        assert_eq!(shared_ends(&old, &longer), (old.len(), 0));
+        assert_eq!(shared_ends(&[], &old), (0, 0));
+        assert_eq!(shared_ends(&old, &old).0, old.len());
     }
 
     #[test]
