@@ -14,6 +14,7 @@ mod deltas;
 mod index;
 mod objects;
 mod packs;
+mod ranges;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -22,8 +22,8 @@ pub(super) struct Commit {
     pub(super) id: Id,
     pub(super) tree: Id,
     pub(super) parents: Vec<Id>,
-    /// Committer time, for ordering.
-    pub(super) time: i64,
+    /// The commit date as git reads it for ordering walks (see [`commit_date`]).
+    pub(super) time: u64,
     pub(super) info: CommitInfo,
 }
 
@@ -34,7 +34,8 @@ impl Commit {
     /// commit git refuses.
     pub(super) fn parse(id: &Id, data: &[u8]) -> Option<Commit> {
         let (tree, parents, mut rest) = links(data)?;
-        let (mut author, mut committer) = (None, None);
+        let time = commit_date(rest);
+        let mut author = None;
         while let Some(end) = rest.iter().position(|&b| b == b'\n') {
             let line = &rest[..end];
             rest = &rest[end + 1..];
@@ -43,17 +44,14 @@ impl Commit {
             }
             if let Some(who) = line.strip_prefix(b"author ") {
                 author = author.or(Some(who));
-            } else if let Some(who) = line.strip_prefix(b"committer ") {
-                committer = committer.or(Some(who));
             }
         }
         let author = Signature::parse(author.unwrap_or_default());
-        let committer = committer.map(Signature::parse);
         Some(Commit {
             id: *id,
             tree,
             parents,
-            time: committer.as_ref().map_or(author.time, |c| c.time),
+            time,
             info: CommitInfo {
                 id: odb::to_hex(id),
                 time: author.time,
@@ -67,6 +65,13 @@ impl Commit {
             },
         })
     }
+}
+
+/// The tree, parents and date of a commit (as [`Commit::parse`] reads them), for walks that
+/// need nothing else of it.
+pub(super) fn links_and_date(data: &[u8]) -> Option<(Id, Vec<Id>, u64)> {
+    let (tree, parents, rest) = links(data)?;
+    Some((tree, parents, commit_date(rest)))
 }
 
 /// The tree and parents of a commit as git's `parse_commit_buffer` reads them, and the headers
@@ -91,6 +96,58 @@ fn links(data: &[u8]) -> Option<(Id, Vec<Id>, &[u8])> {
         rest = &rest[48..];
     }
     Some((tree, parents, rest))
+}
+
+/// The date git orders commits by (`parse_commit_date`), from the headers after the parent
+/// lines: an `author` line must come first and a `committer` line right after it; the number
+/// after the line's last `>` (and any spaces) is the date, read as `strtoumax` reads it (a
+/// leading `-` wraps around, too large a number is the largest). Anything else is 0.
+fn commit_date(headers: &[u8]) -> u64 {
+    let Some(rest) = headers.strip_prefix(b"author") else {
+        return 0;
+    };
+    let Some(eol) = rest.iter().position(|&b| b == b'\n') else {
+        return 0;
+    };
+    let line = &rest[eol + 1..];
+    // git wants more bytes than the word itself.
+    if line.len() <= 9 || !line.starts_with(b"committer") {
+        return 0;
+    }
+    let Some(eol) = line.iter().position(|&b| b == b'\n') else {
+        return 0;
+    };
+    let line = &line[..eol];
+    let Some(close) = line.iter().rposition(|&b| b == b'>') else {
+        return 0;
+    };
+    let mut date = &line[close + 1..];
+    while let [b' ' | b'\t' | b'\r', tail @ ..] = date {
+        date = tail;
+    }
+    let (negative, digits) = match date {
+        [b'-', tail @ ..] => (true, tail),
+        _ => (false, date),
+    };
+    let digits = &digits[..digits
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len())];
+    let mut value: u64 = 0;
+    for &d in digits {
+        match value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+        {
+            Some(v) => value = v,
+            None => return u64::MAX,
+        }
+    }
+    if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    }
 }
 
 /// An `author` or `committer` line: `Name <email> seconds +hhmm`.
@@ -182,10 +239,10 @@ fn summary(message: &[u8]) -> Vec<u8> {
 }
 
 /// A tree comparison to make: the tree `new` of `commit` against its first parent's, `old`.
-struct Job {
-    commit: Id,
-    old: Option<Id>,
-    new: Id,
+pub(super) struct Job {
+    pub(super) commit: Id,
+    pub(super) old: Option<Id>,
+    pub(super) new: Id,
 }
 
 /// Comparisons are handed out up to this many at a time, so that each thread compares long
@@ -194,6 +251,11 @@ struct Job {
 /// The first runs are shorter (an eighth of the commits read so far, at least 64), so that the
 /// helper starts early and a small history is still shared.
 const BATCH: usize = 512;
+
+/// How many comparisons to hand out at once when `walked` commits were read so far.
+pub(super) fn run_length(walked: usize) -> usize {
+    (walked / 8).clamp(64, BATCH)
+}
 
 /// A blob or link that a commit added or changed: its path's number in the walk's
 /// [`PathTable`], its mode and its id.
@@ -243,15 +305,25 @@ impl Changes {
 /// its parents (among commits ready at the same point, the oldest committed first); with what
 /// each added or changed relative to its first parent (everything, for a root commit).
 /// Parents of the commits in `shallow` are not followed: a shallow clone lacks them.
-///
-/// Two threads share the work: while this one reads the commits, a helper compares the trees
-/// of those already read; when the commits are all read, both compare what is left.
 pub(super) fn walk_and_diff(
     place: &StorePlace,
     store: &mut Store,
     tips: &[Id],
     shallow: &FxHashSet<Id>,
 ) -> Result<(Vec<Commit>, Changes), Error> {
+    let ((commits, position), changes) =
+        compare_beside(place, store, |store, emit| walk(store, tips, shallow, emit))?;
+    Ok((in_order(commits, &position), changes))
+}
+
+/// Runs `walk`, which hands the tree comparisons it finds to its second argument, and makes
+/// those comparisons on two threads: while this one walks, a helper compares what was handed
+/// over; when the walk is done, both compare what is left.
+pub(super) fn compare_beside<T>(
+    place: &StorePlace,
+    store: &mut Store,
+    walk: impl FnOnce(&mut Store, &mut dyn FnMut(Vec<Job>)) -> Result<T, Error>,
+) -> Result<(T, Changes), Error> {
     let (send, receive) = mpsc::channel::<Vec<Job>>();
     let receive = Mutex::new(receive);
     let stop = AtomicBool::new(false);
@@ -259,7 +331,7 @@ pub(super) fn walk_and_diff(
     let (theirs, (walked, mine)) = crate::support::parallel::both(
         || compare(&mut Store::open(place), receive, stop),
         move || {
-            let walked = walk(store, tips, shallow, |jobs| {
+            let walked = walk(store, &mut |jobs| {
                 // The helper only hangs up after an error, which it reports itself.
                 let _ = send.send(jobs);
             });
@@ -274,10 +346,10 @@ pub(super) fn walk_and_diff(
             (walked, mine)
         },
     );
-    let (commits, position) = walked?;
+    let walked = walked?;
     let mut changes = mine?;
     changes.absorb(theirs?);
-    Ok((in_order(commits, &position), changes))
+    Ok((walked, changes))
 }
 
 /// Reads every commit reachable from `tips`, newest committed first (as `git log` walks), and
@@ -289,7 +361,7 @@ fn walk(
     store: &mut Store,
     tips: &[Id],
     shallow: &FxHashSet<Id>,
-    mut emit: impl FnMut(Vec<Job>),
+    emit: &mut dyn FnMut(Vec<Job>),
 ) -> Result<(Vec<Commit>, FxHashMap<Id, u32>), Error> {
     let mut commits: Vec<Commit> = Vec::new();
     let mut position: FxHashMap<Id, u32> = FxHashMap::default();
@@ -316,7 +388,7 @@ fn walk(
         });
         position.insert(commit.id, commits.len() as u32);
         commits.push(commit);
-        if batch.len() >= (commits.len() / 8).clamp(64, BATCH) {
+        if batch.len() >= run_length(commits.len()) {
             emit(std::mem::take(&mut batch));
         }
     }
@@ -331,7 +403,7 @@ fn walk(
 #[derive(Default)]
 struct Frontier {
     pending: FxHashMap<Id, Commit>,
-    queue: BinaryHeap<(i64, Reverse<u32>, Id)>,
+    queue: BinaryHeap<(u64, Reverse<u32>, Id)>,
     met: u32,
 }
 
@@ -398,7 +470,7 @@ fn depth_first(
 }
 
 /// Compares the trees of the jobs taken from `jobs` until there are none left (or `stop`).
-fn compare(
+pub(super) fn compare(
     store: &mut Store,
     jobs: &Mutex<mpsc::Receiver<Vec<Job>>>,
     stop: &AtomicBool,
@@ -460,7 +532,7 @@ fn in_order(commits: Vec<Commit>, position: &FxHashMap<Id, u32>) -> Vec<Commit> 
             }
         }
     }
-    let mut ready: BinaryHeap<Reverse<(i64, u32)>> = commits
+    let mut ready: BinaryHeap<Reverse<(u64, u32)>> = commits
         .iter()
         .enumerate()
         .filter(|(i, _)| waiting[*i] == 0)

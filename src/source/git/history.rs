@@ -3,12 +3,12 @@
 
 use git2::Oid;
 
-use super::commits::{self, Change, RecentTrees};
+use super::commits::{self, Change, Job};
 use super::odb::Id;
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
 use super::tree::Objects;
-use super::{object_dirs_from_env, Error, ObjectId, Repo};
+use super::{object_dirs_from_env, range, Error, ObjectId, Repo};
 use crate::detect::{Listed, Meta, Mode, SortedPaths};
 use crate::report::CommitInfo;
 use crate::support::fxhash::{FxHashMap, FxHashSet};
@@ -33,20 +33,88 @@ impl Repo {
             let changed = Objects::new(self, newest.into_values().collect());
             return Ok((changed, self.tree(to)?));
         }
-        // Which commits are in the range is git's answer (`git rev-list`); what they changed
-        // is read here.
         let git = self.git();
         let (from_id, to_id) = (git.resolve(from)?, git.resolve(to)?);
-        let listed = git.rev_list(&[to_id.as_str(), &format!("^{from_id}")])?;
-        let mut store = Store::open(&self.store_place());
-        let mut trees = RecentTrees::default();
+        let place = self.store_place();
+        let mut store = Store::open(&place);
+        let (order, changes) = if self.rewrites_history() {
+            // Replacements and grafts change which commits a range holds: git lists them.
+            let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
+            let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
+            let run = commits::run_length(jobs.len());
+            let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
+                let mut jobs = jobs.into_iter().peekable();
+                while jobs.peek().is_some() {
+                    emit(jobs.by_ref().take(run).collect());
+                }
+                Ok(())
+            })?;
+            (order, changes)
+        } else {
+            let id = |hex: &str| {
+                super::odb::from_hex(hex.as_bytes()).ok_or_else(|| {
+                    Error::GitCommand(format!("git named a commit venv-guard cannot read: {hex}"))
+                })
+            };
+            range::changed_between(
+                &place,
+                &mut store,
+                &id(&to_id)?,
+                &id(&from_id)?,
+                &self.shallow_commits(),
+            )?
+        };
+        // Each path in its newest version: the first a commit in git's order wrote.
+        let mut taken = vec![false; changes.paths.len()];
+        let mut newest = Vec::new();
+        for commit in &order {
+            for change in changes.of(commit) {
+                if !std::mem::replace(&mut taken[change.path as usize], true) {
+                    newest.push(Listed {
+                        path: changes.paths.path(change.path).to_vec(),
+                        meta: Meta {
+                            mode: change.mode,
+                            size: None,
+                        },
+                        data: change.blob,
+                    });
+                }
+            }
+        }
+        let changed = Objects::new(self, newest);
+        let tree = self.tree(&to_id)?;
+        Ok((changed, tree))
+    }
+
+    /// Whether commits are replaced (`refs/replace/`, which git honours unless
+    /// `GIT_NO_REPLACE_OBJECTS` is set) or grafted (`info/grafts`): git's walks then see other
+    /// parents than the objects hold.
+    fn rewrites_history(&self) -> bool {
+        if self.common_dir().join("info/grafts").exists() {
+            return true;
+        }
+        if std::env::var_os("GIT_NO_REPLACE_OBJECTS").is_some() {
+            return false;
+        }
+        if std::env::var_os("GIT_REPLACE_REF_BASE").is_some() {
+            return true;
+        }
+        self.lib().is_ok_and(|repo| {
+            repo.references_glob("refs/replace/*")
+                .map_or(true, |mut refs| refs.next().is_some())
+        })
+    }
+
+    /// The comparisons for the commits `git rev-list TO ^FROM` lists, each against its first
+    /// parent's tree.
+    fn listed_by_git(&self, store: &mut Store, from: &str, to: &str) -> Result<Vec<Job>, Error> {
+        let listed = self.git().rev_list(&[to, &format!("^{from}")])?;
         let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
-        let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
-        let mut prefix = Vec::new();
+        let mut jobs = Vec::with_capacity(listed.len());
         for id in listed {
             let commit = store.commit(&id)?;
             tree_of.insert(id, Some(commit.tree));
-            let parent_tree = match commit.parents.first() {
+            let old = match commit.parents.first() {
                 Some(parent) => match tree_of.get(parent) {
                     Some(tree) => *tree,
                     // A parent beyond a shallow clone's edge reads as no parent; a damaged
@@ -54,7 +122,7 @@ impl Repo {
                     None => {
                         let tree = match store.commit(parent) {
                             Ok(commit) => Some(commit.tree),
-                            Err(Error::Odb(crate::source::git::odb::Error::Missing(_))) => None,
+                            Err(Error::Odb(super::odb::Error::Missing(_))) => None,
                             Err(e) => return Err(e),
                         };
                         tree_of.insert(*parent, tree);
@@ -63,28 +131,13 @@ impl Repo {
                 },
                 None => None,
             };
-            trees.next_commit();
-            commits::diff_trees(
-                &mut store,
-                parent_tree.as_ref(),
-                &commit.tree,
-                &mut prefix,
-                &mut trees,
-                &mut |path, mode, id| {
-                    if !newest.contains_key(path) {
-                        let entry = Listed {
-                            path: path.to_vec(),
-                            meta: Meta { mode, size: None },
-                            data: ObjectId::sha1(id),
-                        };
-                        newest.insert(entry.path.clone(), entry);
-                    }
-                },
-            )?;
+            jobs.push(Job {
+                commit: id,
+                old,
+                new: commit.tree,
+            });
         }
-        let changed = Objects::new(self, newest.into_values().collect());
-        let tree = self.tree(&to_id)?;
-        Ok((changed, tree))
+        Ok(jobs)
     }
 
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.

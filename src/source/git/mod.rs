@@ -21,6 +21,7 @@ mod pack;
 #[doc(hidden)]
 pub mod parsers;
 mod path_table;
+mod range;
 mod staged;
 mod store;
 mod tree;

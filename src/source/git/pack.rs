@@ -131,14 +131,18 @@ impl Pack {
         if !self.windows.contains_key(&number) {
             let start = number * WINDOW;
             let len = WINDOW.min(self.len.saturating_sub(start)) as usize;
-            let mut bytes = vec![0; len].into_boxed_slice();
+            // The window read longest ago makes room, and its buffer is read into.
+            let mut bytes = match self.order.len() >= WINDOWS_KEPT {
+                true => self
+                    .order
+                    .pop_front()
+                    .and_then(|old| self.windows.remove(&old))
+                    .filter(|old| old.len() == len),
+                false => None,
+            }
+            .unwrap_or_else(|| vec![0; len].into_boxed_slice());
             read_exact_at(&self.file, &mut bytes, start)
                 .map_err(|e| Error::Io(self.path.clone(), e))?;
-            if self.order.len() >= WINDOWS_KEPT {
-                if let Some(old) = self.order.pop_front() {
-                    self.windows.remove(&old);
-                }
-            }
             self.order.push_back(number);
             self.windows.insert(number, bytes);
         }

@@ -1,5 +1,6 @@
 //! The object parsers the history walks use, public for their agreement tests with git: a
-//! commit's tree and parents, a tree's entries, and where a chain of annotated tags ends.
+//! commit's tree and parents, a tree's entries, where a chain of annotated tags ends, and
+//! which commits a range holds.
 
 use std::path::Path;
 
@@ -33,4 +34,16 @@ pub fn peel(git_dir: &Path, id: Id) -> Result<Option<(Id, Kind)>, String> {
         common: git_dir.to_path_buf(),
     };
     Store::open(&place).peel(id).map_err(|e| e.to_string())
+}
+
+/// The commits `git rev-list TO ^FROM` lists in the repository at `git_dir`, in its order, as
+/// `scan --range` walks them.
+pub fn rev_list(git_dir: &Path, to: Id, from: Id) -> Result<Vec<Id>, String> {
+    let place = StorePlace {
+        objects: vec![git_dir.join("objects")],
+        common: git_dir.to_path_buf(),
+    };
+    let shallow = Default::default();
+    super::range::rev_list(&mut Store::open(&place), &to, &from, &shallow, &mut |_| {})
+        .map_err(|e| e.to_string())
 }

@@ -155,6 +155,13 @@ impl Store {
             .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
     }
 
+    /// The tree, parents and date of commit `id` (see [`super::commits::links_and_date`]).
+    pub(super) fn commit_links(&mut self, id: &Id) -> Result<(Id, Vec<Id>, u64), Error> {
+        let data = self.read(id, Kind::Commit)?;
+        super::commits::links_and_date(&data)
+            .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
+    }
+
     /// At most `limit` bytes of blob `id`; `None` for a blob larger than `max` (read from its
     /// header first), or for an id that names no readable blob.
     pub(super) fn blob_head(&mut self, id: &Id, limit: usize, max: u64) -> Option<Vec<u8>> {
