@@ -4,6 +4,7 @@
 pub mod atomic;
 pub mod escape;
 pub(crate) mod fxhash;
+pub(crate) mod generations;
 pub(crate) mod mapped;
 pub(crate) mod parallel;
 pub mod paths;

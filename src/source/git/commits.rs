@@ -16,6 +16,7 @@ use crate::detect::Mode;
 use crate::report::CommitInfo;
 use crate::source::git::odb::{self, Id};
 use crate::support::fxhash::{FxHashMap, FxHashSet};
+use crate::support::generations::Generations;
 
 /// What a walk needs of a commit.
 pub(super) struct Commit {
@@ -487,7 +488,6 @@ pub(super) fn compare(
             if stop.load(AtomicOrdering::Relaxed) {
                 return Ok(out);
             }
-            trees.next_commit();
             let start = out.all.len() as u32;
             let (changes, paths) = (&mut out.all, &mut out.paths);
             let compared = diff_trees(
@@ -558,55 +558,28 @@ fn in_order(commits: Vec<Commit>, position: &FxHashMap<Id, u32>) -> Vec<Commit> 
 /// Bytes of trees a walk keeps for the commits after the one that read them.
 const TREE_CACHE_BYTES: usize = 8 << 20;
 
-/// The trees read lately, within [`TREE_CACHE_BYTES`]; the least recently used leave first. A
-/// commit's parent trees are mostly trees the commits just before it read (its parent, a
-/// sibling on the same base), so most are found here, read and checked once.
-#[derive(Default)]
-pub(super) struct RecentTrees {
-    trees: FxHashMap<Id, (Rc<Vec<u8>>, u64)>,
-    bytes: usize,
-    clock: u64,
+/// The trees read lately, within [`TREE_CACHE_BYTES`], in two generations (the trees no
+/// commit used since the last turnover leave). A commit's parent trees are mostly trees the
+/// commits just before it read (its parent, a sibling on the same base), so most are found
+/// here, read and checked once.
+pub(super) struct RecentTrees(Generations<Id, Rc<Vec<u8>>>);
+
+impl Default for RecentTrees {
+    fn default() -> RecentTrees {
+        RecentTrees(Generations::new(TREE_CACHE_BYTES, |tree: &Rc<Vec<u8>>| {
+            tree.len()
+        }))
+    }
 }
 
 impl RecentTrees {
-    pub(super) fn next_commit(&mut self) {
-        self.clock += 1;
-    }
-
     fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
-        if let Some((tree, used)) = self.trees.get_mut(id) {
-            *used = self.clock;
-            return Ok(Rc::clone(tree));
+        if let Some(tree) = self.0.get(id) {
+            return Ok(tree);
         }
         let tree = store.tree(id)?;
-        self.bytes += tree.len();
-        self.trees.insert(*id, (Rc::clone(&tree), self.clock));
-        if self.bytes > TREE_CACHE_BYTES {
-            self.shrink();
-        }
+        self.0.put(*id, Rc::clone(&tree));
         Ok(tree)
-    }
-
-    /// Drops the trees used longest ago, half of them at a time, until within the limit (or
-    /// only the current commit's are left).
-    fn shrink(&mut self) {
-        while self.bytes > TREE_CACHE_BYTES {
-            let mut ages: Vec<u64> = self.trees.values().map(|(_, used)| *used).collect();
-            ages.sort_unstable();
-            let cut = ages[ages.len() / 2].min(self.clock.saturating_sub(1));
-            let mut freed = 0;
-            self.trees.retain(|_, (tree, used)| {
-                let keep = *used > cut;
-                if !keep {
-                    freed += tree.len();
-                }
-                keep
-            });
-            self.bytes -= freed;
-            if freed == 0 {
-                break;
-            }
-        }
     }
 }
 

@@ -1,66 +1,32 @@
 //! Deltas: applying one to its base, and the cache of resolved bases a walk reuses.
 
 use super::odb::{Object, BASE_CACHE_BYTES, MAX_OBJECT};
-use crate::support::fxhash::FxHashMap;
+use crate::support::generations::Generations;
 
 /// Resolved objects that were the base of a delta, by pack and offset, within a limit of
-/// bytes; the least recently used leave first.
-pub(super) struct BaseCache {
-    entries: FxHashMap<(usize, u64), (Object, u64)>,
-    bytes: usize,
-    pub(super) limit: usize,
-    clock: u64,
-}
+/// bytes (in two generations: the bases not used since the last turnover leave).
+pub(super) struct BaseCache(Generations<(usize, u64), Object>);
 
 impl Default for BaseCache {
     fn default() -> BaseCache {
-        BaseCache {
-            entries: FxHashMap::default(),
-            bytes: 0,
-            limit: BASE_CACHE_BYTES,
-            clock: 0,
-        }
+        BaseCache(Generations::new(BASE_CACHE_BYTES, |object: &Object| {
+            object.data.len()
+        }))
     }
 }
 
 impl BaseCache {
     pub(super) fn get(&mut self, pack: usize, offset: u64) -> Option<Object> {
-        self.clock += 1;
-        let (object, used) = self.entries.get_mut(&(pack, offset))?;
-        *used = self.clock;
-        Some(object.clone())
+        self.0.get(&(pack, offset))
     }
 
     pub(super) fn put(&mut self, pack: usize, offset: u64, object: Object) {
-        let len = object.data.len();
-        if len > self.limit / 8 {
-            return;
-        }
-        self.clock += 1;
-        if let Some((old, _)) = self.entries.insert((pack, offset), (object, self.clock)) {
-            self.bytes -= old.data.len();
-        }
-        self.bytes += len;
-        self.shrink();
+        self.0.put((pack, offset), object);
     }
 
-    /// Drops the older half of the entries while over the limit: an eviction then costs one
-    /// sort per many puts.
-    pub(super) fn shrink(&mut self) {
-        while self.bytes > self.limit && !self.entries.is_empty() {
-            let mut ages: Vec<u64> = self.entries.values().map(|(_, used)| *used).collect();
-            ages.sort_unstable();
-            let cut = ages[ages.len() / 2];
-            let mut freed = 0;
-            self.entries.retain(|_, (object, used)| {
-                let keep = *used > cut;
-                if !keep {
-                    freed += object.data.len();
-                }
-                keep
-            });
-            self.bytes -= freed;
-        }
+    /// Keeps at most `bytes` from now on.
+    pub(super) fn set_limit(&mut self, bytes: usize) {
+        self.0.set_limit(bytes);
     }
 }
 

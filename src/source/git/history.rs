@@ -7,7 +7,7 @@ use super::commits::{self, Change, Job};
 use super::odb::Id;
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
-use super::tree::Objects;
+use super::tree::{self, Objects};
 use super::{object_dirs_from_env, range, Error, ObjectId, Repo};
 use crate::detect::{Listed, Meta, Mode, SortedPaths};
 use crate::report::CommitInfo;
@@ -35,35 +35,43 @@ impl Repo {
         }
         let git = self.git();
         let (from_id, to_id) = (git.resolve(from)?, git.resolve(to)?);
-        let place = self.store_place();
-        let mut store = Store::open(&place);
-        let (order, changes) = if self.rewrites_history() {
-            // Replacements and grafts change which commits a range holds: git lists them.
-            let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
-            let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
-            let run = commits::run_length(jobs.len());
-            let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
-                let mut jobs = jobs.into_iter().peekable();
-                while jobs.peek().is_some() {
-                    emit(jobs.by_ref().take(run).collect());
-                }
-                Ok(())
-            })?;
-            (order, changes)
-        } else {
-            let id = |hex: &str| {
-                super::odb::from_hex(hex.as_bytes()).ok_or_else(|| {
-                    Error::GitCommand(format!("git named a commit venv-guard cannot read: {hex}"))
-                })
-            };
-            range::changed_between(
-                &place,
-                &mut store,
-                &id(&to_id)?,
-                &id(&from_id)?,
-                &self.shallow_commits(),
-            )?
+        let id = |hex: &str| {
+            super::odb::from_hex(hex.as_bytes()).ok_or_else(|| {
+                Error::GitCommand(format!("git named a commit venv-guard cannot read: {hex}"))
+            })
         };
+        let (from_commit, to_commit) = (id(&from_id)?, id(&to_id)?);
+        let place = self.store_place();
+        // The files of `to` are listed on a thread of their own while the range is walked.
+        let (files, walked) = crate::support::parallel::both(
+            || tree::files_of(&mut Store::open(&place), &to_commit, to),
+            || -> Result<(Vec<Id>, commits::Changes), Error> {
+                let mut store = Store::open(&place);
+                if !self.rewrites_history() {
+                    let shallow = self.shallow_commits();
+                    return range::changed_between(
+                        &place,
+                        &mut store,
+                        &to_commit,
+                        &from_commit,
+                        &shallow,
+                    );
+                }
+                // Replacements and grafts change which commits a range holds: git lists them.
+                let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
+                let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
+                let run = commits::run_length(jobs.len());
+                let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
+                    let mut jobs = jobs.into_iter().peekable();
+                    while jobs.peek().is_some() {
+                        emit(jobs.by_ref().take(run).collect());
+                    }
+                    Ok(())
+                })?;
+                Ok((order, changes))
+            },
+        );
+        let (order, changes) = walked?;
         // Each path in its newest version: the first a commit in git's order wrote.
         let mut taken = vec![false; changes.paths.len()];
         let mut newest = Vec::new();
@@ -82,8 +90,7 @@ impl Repo {
             }
         }
         let changed = Objects::new(self, newest);
-        let tree = self.tree(&to_id)?;
-        Ok((changed, tree))
+        Ok((changed, Some(Objects::new(self, files?))))
     }
 
     /// Whether commits are replaced (`refs/replace/`, which git honours unless
@@ -254,8 +261,15 @@ impl Repo {
         }
         for reference in self.lib()?.references().map_err(refs_err)? {
             let reference = reference.map_err(refs_err)?;
-            if let Ok(resolved) = reference.resolve() {
-                targets.extend(resolved.target());
+            // A direct ref's target comes with the listing; only a symbolic one is looked up
+            // again (by name, which costs a file system call or two per ref).
+            match reference.target() {
+                Some(target) => targets.push(target),
+                None => {
+                    if let Ok(resolved) = reference.resolve() {
+                        targets.extend(resolved.target());
+                    }
+                }
             }
         }
         // A repository may have tens of thousands of tags: duplicates are found by hashing.

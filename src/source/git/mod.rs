@@ -508,9 +508,24 @@ impl Repo {
             return ids.iter().map(|id| self.blob_size(*id)).collect();
         }
         let sha1: Vec<odb::Id> = ids.iter().filter_map(|id| id.to_sha1()).collect();
-        let found = self
-            .with_store(|store| Ok(store.headers(&sha1)))
-            .unwrap_or_default();
+        let here = |ids: &[odb::Id]| {
+            self.with_store(|store| Ok(store.headers(ids)))
+                .unwrap_or_default()
+        };
+        // An environment's tens of thousands of headers are read on both threads, each half
+        // in pack order.
+        let found = if sha1.len() < 4096 {
+            here(&sha1)
+        } else {
+            let (mine, theirs) = sha1.split_at(sha1.len() / 2);
+            let place = self.store_place();
+            let (theirs, mut found) = crate::support::parallel::both(
+                || store::Store::open(&place).headers(theirs),
+                || here(mine),
+            );
+            found.extend(theirs);
+            found
+        };
         let mut found = found.into_iter();
         ids.iter()
             .map(|id| {

@@ -29,7 +29,7 @@ use crate::support::fxhash::FxHashMap;
 pub type Id = [u8; 20];
 
 /// Bytes of resolved delta bases kept for later reads.
-pub const BASE_CACHE_BYTES: usize = 32 << 20;
+pub const BASE_CACHE_BYTES: usize = 8 << 20;
 
 /// git writes chains of at most 4095 deltas; a longer one is a loop of `REF_DELTA`s.
 const MAX_CHAIN: usize = 10_000;
@@ -192,8 +192,7 @@ impl Odb {
 
     /// Keeps at most `bytes` of delta bases instead of [`BASE_CACHE_BYTES`].
     pub fn limit_base_cache(&mut self, bytes: usize) {
-        self.bases.limit = bytes;
-        self.bases.shrink();
+        self.bases.set_limit(bytes);
     }
 
     /// The object `id`, or `None` if this reader does not find it.

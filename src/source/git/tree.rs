@@ -18,17 +18,7 @@ impl Repo {
         let Some(id) = self.resolve_id(rev)? else {
             return Ok(None);
         };
-        let entries = self.with_store(|store| {
-            let tree = store.peel_to_tree(id)?.ok_or_else(|| {
-                Error::GitCommand(format!(
-                    "{} names no commit or tree",
-                    crate::support::escape::display(rev.as_bytes())
-                ))
-            })?;
-            let mut entries = Vec::new();
-            list_tree(store, &tree, &mut Vec::new(), &mut entries)?;
-            Ok(entries)
-        })?;
+        let entries = self.with_store(|store| files_of(store, &id, rev))?;
         Ok(Some(Objects::new(self, entries)))
     }
 
@@ -187,6 +177,23 @@ fn listed(path: &[u8], entry: &Entry<'_>) -> Option<Listed<ObjectId>> {
 
 /// Lists tree `tree`'s blobs, links and submodules recursively, with raw-byte paths (names need
 /// not be UTF-8).
+/// Every file of the tree that `id` (a commit or tree, which `rev` names) peels to.
+pub(super) fn files_of(
+    store: &mut Store,
+    id: &Id,
+    rev: &str,
+) -> Result<Vec<Listed<ObjectId>>, Error> {
+    let tree = store.peel_to_tree(*id)?.ok_or_else(|| {
+        Error::GitCommand(format!(
+            "{} names no commit or tree",
+            crate::support::escape::display(rev.as_bytes())
+        ))
+    })?;
+    let mut entries = Vec::new();
+    list_tree(store, &tree, &mut Vec::new(), &mut entries)?;
+    Ok(entries)
+}
+
 fn list_tree(
     store: &mut Store,
     tree: &Id,
