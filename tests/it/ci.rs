@@ -148,6 +148,32 @@ fn range_reports_only_what_the_commits_add() {
         .unwrap();
     assert_eq!(run.status.code(), Some(1));
 
+    // Whole object ids are read without asking git: an annotated tag's id peels to its
+    // commit, and an id that names no commit is git's error.
+    repo.git_ok(&["tag", "-a", "-m", "t", "with-env", &with_env]);
+    let tag = repo
+        .git_ok(&["rev-parse", "with-env"])
+        .stdout
+        .trim()
+        .to_owned();
+    assert_ne!(tag, with_env);
+    let run = repo.guard(&["scan", "--range", &r(&clean, &tag)]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    let blob = repo
+        .git_ok(&["rev-parse", &format!("{base}:app.py")])
+        .stdout
+        .trim()
+        .to_owned();
+    for missing in [blob.as_str(), "0123456789abcdef0123456789abcdef01234567"] {
+        let run = repo.guard(&["scan", "--range", &r(missing, &with_env)]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        assert!(
+            run.stderr.contains("cannot resolve the revision"),
+            "{}",
+            run.stderr
+        );
+    }
+
     let run = repo.guard(&["scan", "--range", "nope..HEAD"]);
     assert_eq!(run.code, 2);
     assert!(

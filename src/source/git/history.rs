@@ -33,8 +33,7 @@ impl Repo {
             let changed = Objects::new(self, newest.into_values().collect());
             return Ok((changed, self.tree(to)?));
         }
-        let git = self.git();
-        let (from_id, to_id) = (git.resolve(from)?, git.resolve(to)?);
+        let (from_id, to_id) = (self.commit_named(from)?, self.commit_named(to)?);
         let id = |hex: &str| {
             super::odb::from_hex(hex.as_bytes()).ok_or_else(|| {
                 Error::GitCommand(format!("git named a commit venv-guard cannot read: {hex}"))
@@ -91,6 +90,18 @@ impl Repo {
         }
         let changed = Objects::new(self, newest);
         Ok((changed, Some(Objects::new(self, files?))))
+    }
+
+    /// The commit `rev` names, in hexadecimal: a whole object id (as CI passes the ends of a
+    /// range) that names a commit or a tag of one is read here; anything else is resolved by
+    /// `git rev-parse --verify REV^{commit}`.
+    fn commit_named(&self, rev: &str) -> Result<String, Error> {
+        if let Some(id) = super::odb::from_hex(rev.as_bytes()).filter(|_| rev.len() == 40) {
+            if let Ok(Some(commit)) = self.with_store(|store| store.peel_to_commit(id)) {
+                return Ok(super::odb::to_hex(&commit));
+            }
+        }
+        self.git().resolve(rev)
     }
 
     /// Whether commits are replaced (`refs/replace/`, which git honours unless
