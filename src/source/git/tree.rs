@@ -175,8 +175,6 @@ fn listed(path: &[u8], entry: &Entry<'_>) -> Option<Listed<ObjectId>> {
     })
 }
 
-/// Lists tree `tree`'s blobs, links and submodules recursively, with raw-byte paths (names need
-/// not be UTF-8).
 /// Every file of the tree that `id` (a commit or tree, which `rev` names) peels to.
 pub(super) fn files_of(
     store: &mut Store,
@@ -194,6 +192,8 @@ pub(super) fn files_of(
     Ok(entries)
 }
 
+/// Lists tree `tree`'s blobs, links and submodules recursively, with raw-byte paths (names need
+/// not be UTF-8).
 fn list_tree(
     store: &mut Store,
     tree: &Id,
