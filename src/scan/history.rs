@@ -95,7 +95,7 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
         ..Report::default()
     };
     let behind: &dyn Probe = match &tree {
-        Some(tree) => tree,
+        Some(end) => end.probe(),
         None => &changed,
     };
     let probe = Layered {
@@ -105,6 +105,9 @@ pub fn range(repo: &Repo, from: &str, to: &str, opts: &Options) -> Result<Report
     let envs = detect::detect(&paths, &probe);
     for env in with_sizes(envs, &|p| changed.sum_under(p)) {
         report.push(env, Status::Added, opts, &probe);
+    }
+    if let Some(e) = tree.as_ref().and_then(|end| end.error()) {
+        return Err(e.into());
     }
     report.find_published(repo, to)?;
     Ok(report.finish())

@@ -7,9 +7,10 @@ use super::commits::{self, Change, Job};
 use super::odb::Id;
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
-use super::tree::{self, Objects};
+use super::tree::Objects;
+use super::tree_files::TreeFiles;
 use super::{object_dirs_from_env, range, Error, ObjectId, Repo};
-use crate::detect::{Listed, Meta, Mode, SortedPaths};
+use crate::detect::{Listed, Meta, Mode, Probe, SortedPaths};
 use crate::report::CommitInfo;
 use crate::support::fxhash::{FxHashMap, FxHashSet};
 
@@ -21,7 +22,7 @@ impl Repo {
         &self,
         from: &str,
         to: &str,
-    ) -> Result<(Objects<'_>, Option<Objects<'_>>), Error> {
+    ) -> Result<(Objects<'_>, Option<RangeEnd<'_>>), Error> {
         if let Some(cli) = self.cli() {
             let range = format!("{}..{}", cli.resolve(from)?, cli.resolve(to)?);
             let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
@@ -31,7 +32,7 @@ impl Repo {
                 }
             }
             let changed = Objects::new(self, newest.into_values().collect());
-            return Ok((changed, self.tree(to)?));
+            return Ok((changed, self.tree(to)?.map(RangeEnd::Listed)));
         }
         let (from_id, to_id) = (self.commit_named(from)?, self.commit_named(to)?);
         let id = |hex: &str| {
@@ -41,36 +42,32 @@ impl Repo {
         };
         let (from_commit, to_commit) = (id(&from_id)?, id(&to_id)?);
         let place = self.store_place();
-        // The files of `to` are listed on a thread of their own while the range is walked.
-        let (files, walked) = crate::support::parallel::both(
-            || tree::files_of(&mut Store::open(&place), &to_commit, to),
-            || -> Result<(Vec<Id>, commits::Changes), Error> {
-                let mut store = Store::open(&place);
-                if !self.rewrites_history() {
-                    let shallow = self.shallow_commits();
-                    return range::changed_between(
-                        &place,
-                        &mut store,
-                        &to_commit,
-                        &from_commit,
-                        &shallow,
-                    );
+        let walked = || -> Result<(Vec<Id>, commits::Changes), Error> {
+            let mut store = Store::open(&place);
+            if !self.rewrites_history() {
+                let shallow = self.shallow_commits();
+                return range::changed_between(
+                    &place,
+                    &mut store,
+                    &to_commit,
+                    &from_commit,
+                    &shallow,
+                );
+            }
+            // Replacements and grafts change which commits a range holds: git lists them.
+            let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
+            let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
+            let run = commits::run_length(jobs.len());
+            let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
+                let mut jobs = jobs.into_iter().peekable();
+                while jobs.peek().is_some() {
+                    emit(jobs.by_ref().take(run).collect());
                 }
-                // Replacements and grafts change which commits a range holds: git lists them.
-                let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
-                let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
-                let run = commits::run_length(jobs.len());
-                let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
-                    let mut jobs = jobs.into_iter().peekable();
-                    while jobs.peek().is_some() {
-                        emit(jobs.by_ref().take(run).collect());
-                    }
-                    Ok(())
-                })?;
-                Ok((order, changes))
-            },
-        );
-        let (order, changes) = walked?;
+                Ok(())
+            })?;
+            Ok((order, changes))
+        };
+        let (order, changes) = walked()?;
         // Each path in its newest version: the first a commit in git's order wrote.
         let mut taken = vec![false; changes.paths.len()];
         let mut newest = Vec::new();
@@ -89,7 +86,9 @@ impl Repo {
             }
         }
         let changed = Objects::new(self, newest);
-        Ok((changed, Some(Objects::new(self, files?))))
+        let end = self.with_store(|store| store.peel_to_tree(to_commit))?;
+        let end = end.ok_or_else(|| Error::GitCommand(format!("{to_id} names no commit")))?;
+        Ok((changed, Some(RangeEnd::Read(TreeFiles::new(self, end)))))
     }
 
     /// The commit `rev` names, in hexadecimal: a whole object id (as CI passes the ends of a
@@ -303,6 +302,33 @@ impl Repo {
             .split(|&b| b == b'\n')
             .filter_map(|line| crate::source::git::odb::from_hex(line.trim_ascii()))
             .collect()
+    }
+}
+
+/// The files at a range's end, behind its changes: listed whole (read through `git`), or read
+/// folder by folder as detection asks.
+pub enum RangeEnd<'r> {
+    /// Every file, listed.
+    Listed(Objects<'r>),
+    /// The folders asked about.
+    Read(TreeFiles<'r>),
+}
+
+impl RangeEnd<'_> {
+    /// The files as detection asks about them.
+    pub fn probe(&self) -> &dyn Probe {
+        match self {
+            RangeEnd::Listed(objects) => objects,
+            RangeEnd::Read(files) => files,
+        }
+    }
+
+    /// A tree that could not be read while answering: the answers are not to be trusted.
+    pub fn error(&self) -> Option<Error> {
+        match self {
+            RangeEnd::Listed(_) => None,
+            RangeEnd::Read(files) => files.error(),
+        }
     }
 }
 

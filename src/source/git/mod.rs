@@ -25,12 +25,14 @@ mod range;
 mod staged;
 mod store;
 mod tree;
+mod tree_files;
 mod tree_object;
 mod versions;
 
-pub use history::{History, PathHistory};
+pub use history::{History, PathHistory, RangeEnd};
 pub use index::Index;
 pub use tree::Objects;
+pub use tree_files::TreeFiles;
 
 use crate::detect::Mode;
 use crate::support::paths::bytes_to_path;
