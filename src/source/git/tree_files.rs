@@ -11,6 +11,9 @@ use super::{mode_of, Error, ObjectId, Repo};
 use crate::detect::{Meta, Mode, Probe};
 use crate::support::fxhash::FxHashMap;
 
+/// A tree object's bytes.
+type Tree = Rc<Vec<u8>>;
+
 /// A tree's files as a [`Probe`], each folder's tree read on first use. They answer as the
 /// listing of the whole tree would: folders are implied by the files below them, and entries
 /// of no file mode git writes are not there.
@@ -18,7 +21,7 @@ pub struct TreeFiles<'r> {
     repo: &'r Repo,
     root: Id,
     /// The trees read so far, by folder path (`None`: not a folder).
-    trees: RefCell<FxHashMap<Vec<u8>, Option<Rc<Vec<u8>>>>>,
+    trees: RefCell<FxHashMap<Vec<u8>, Option<Tree>>>,
     /// The first tree that could not be read.
     error: RefCell<Option<Error>>,
 }
@@ -41,7 +44,7 @@ impl<'r> TreeFiles<'r> {
     }
 
     /// The tree of folder `dir` (`""` for the root).
-    fn tree(&self, dir: &[u8]) -> Option<Rc<Vec<u8>>> {
+    fn tree(&self, dir: &[u8]) -> Option<Tree> {
         if let Some(tree) = self.trees.borrow().get(dir) {
             return tree.clone();
         }
@@ -63,7 +66,7 @@ impl<'r> TreeFiles<'r> {
         found
     }
 
-    fn read(&self, id: &Id) -> Option<Rc<Vec<u8>>> {
+    fn read(&self, id: &Id) -> Option<Tree> {
         match self.repo.with_store(|store| store.tree(id)) {
             Ok(tree) => Some(tree),
             Err(e) => {
