@@ -476,7 +476,7 @@ pub(super) fn compare(
     jobs: &Mutex<mpsc::Receiver<Vec<Job>>>,
     stop: &AtomicBool,
 ) -> Result<Changes, Error> {
-    let mut trees = RecentTrees::default();
+    let mut trees = RecentTrees::for_store(store);
     let mut prefix = Vec::new();
     let mut out = Changes::default();
     loop {
@@ -564,15 +564,16 @@ const TREE_CACHE_BYTES: usize = 8 << 20;
 /// here, read and checked once.
 pub(super) struct RecentTrees(Generations<Id, Rc<Vec<u8>>>);
 
-impl Default for RecentTrees {
-    fn default() -> RecentTrees {
-        RecentTrees(Generations::new(TREE_CACHE_BYTES, |tree: &Rc<Vec<u8>>| {
-            tree.len()
-        }))
-    }
-}
-
 impl RecentTrees {
+    /// An empty cache for the trees of `store`: [`TREE_CACHE_BYTES`], or less for a small
+    /// store.
+    pub(super) fn for_store(store: &Store) -> RecentTrees {
+        RecentTrees(Generations::new(
+            store.cache_bytes(TREE_CACHE_BYTES),
+            |tree: &Rc<Vec<u8>>| tree.len(),
+        ))
+    }
+
     fn get(&mut self, store: &mut Store, id: &Id) -> Result<Rc<Vec<u8>>, Error> {
         if let Some(tree) = self.0.get(id) {
             return Ok(tree);

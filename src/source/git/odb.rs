@@ -181,13 +181,25 @@ impl Odb {
             found.sort_by_key(|(mtime, _)| std::cmp::Reverse(*mtime));
             packs.extend(found.into_iter().map(|(_, p)| p));
         }
-        Odb {
+        let mut odb = Odb {
             dirs,
             packs,
             bases: BaseCache::default(),
             zlib: Decompress::new(true),
             scratch: Vec::new(),
-        }
+        };
+        odb.bases.set_limit(odb.cache_bytes(BASE_CACHE_BYTES));
+        odb
+    }
+
+    /// How many bytes a cache of what is read from this store keeps: `most`, or less for a
+    /// small store (as much as its packs hold, at least 512 KiB), so that a small
+    /// repository's scan stays small.
+    pub fn cache_bytes(&self, most: usize) -> usize {
+        let packed: u64 = self.packs.iter().map(|pack| pack.len).sum();
+        usize::try_from(packed)
+            .unwrap_or(usize::MAX)
+            .clamp(512 << 10, most.max(512 << 10))
     }
 
     /// Keeps at most `bytes` of delta bases instead of [`BASE_CACHE_BYTES`].

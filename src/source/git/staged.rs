@@ -218,7 +218,7 @@ fn compare_dir(
                 tree.as_ref(),
                 &committed,
                 &mut prefix,
-                &mut RecentTrees::default(),
+                &mut RecentTrees::for_store(store),
                 &mut |path, mode, _| {
                     let meta = file
                         .find(path)

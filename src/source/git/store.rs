@@ -43,6 +43,11 @@ impl Store {
         }
     }
 
+    /// See [`Odb::cache_bytes`].
+    pub(super) fn cache_bytes(&self, most: usize) -> usize {
+        self.odb.cache_bytes(most)
+    }
+
     /// `git`, started on first use.
     fn git(&mut self) -> &Cli {
         let common = &self.common;
