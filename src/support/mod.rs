@@ -8,3 +8,5 @@ pub(crate) mod generations;
 pub(crate) mod mapped;
 pub(crate) mod parallel;
 pub mod paths;
+#[cfg(test)]
+pub(crate) mod test_git;

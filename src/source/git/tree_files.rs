@@ -180,15 +180,8 @@ mod tests {
     fn answers_as_the_listing_of_the_whole_tree() {
         let dir = tempfile::tempdir().unwrap();
         let git = |args: &[&str], input: &str| {
-            let mut child = std::process::Command::new("git")
+            let mut child = crate::support::test_git::git(dir.path())
                 .args(args)
-                .current_dir(dir.path())
-                .env("GIT_CONFIG_GLOBAL", "/dev/null")
-                .env("GIT_CONFIG_NOSYSTEM", "1")
-                .env("GIT_AUTHOR_NAME", "T")
-                .env("GIT_AUTHOR_EMAIL", "t@example.com")
-                .env("GIT_COMMITTER_NAME", "T")
-                .env("GIT_COMMITTER_EMAIL", "t@example.com")
                 .stdin(std::process::Stdio::piped())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
