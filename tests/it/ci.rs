@@ -2,7 +2,6 @@
 //! configuration and baselines.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
 use crate::common::{isolated, TestRepo};
 
@@ -208,8 +207,7 @@ fn the_readme_pre_receive_hook_rejects_pushed_environments() {
     repo.git_ok(&["init", "-q", "--bare", "-b", "main", url]);
     repo.git_ok(&["push", "-q", url, "main"]);
     let hook = server.join("hooks/pre-receive");
-    crate::common::write_file(&hook, script.as_bytes());
-    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::write_executable(&hook, script.as_bytes(), 0o755);
 
     repo.write("app.py", "v2\n");
     repo.commit_all("clean change");

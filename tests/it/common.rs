@@ -3,7 +3,6 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -174,8 +173,7 @@ impl TestRepo {
         let hook = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-commit");
         let dest = self.root.join(".git/hooks/pre-commit");
         fs::create_dir_all(dest.parent().unwrap()).unwrap();
-        fs::copy(hook, &dest).unwrap();
-        fs::set_permissions(&dest, fs::Permissions::from_mode(0o755)).unwrap();
+        copy_executable(&hook, &dest, 0o755);
     }
 
     /// A directory beside the repository (for worktrees, other repositories).
@@ -314,6 +312,35 @@ pub fn pip_install(python: &Path, dir: &Path) -> Command {
 pub fn write_file(path: &Path, content: &[u8]) {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(path, content).unwrap();
+}
+
+/// Copies `source` to an executable `dest` with `mode`, in a child process.
+///
+/// A file this process opened for writing can be held open by a child another test thread
+/// forks at that moment (until that child execs), and running it then fails with "Text file
+/// busy". The file `install` creates was never open here, so it runs at once.
+pub fn copy_executable(source: &Path, dest: &Path, mode: u32) {
+    fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    let done = Command::new("install")
+        .arg("-m")
+        .arg(format!("{mode:o}"))
+        .arg(source)
+        .arg(dest)
+        .output()
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "install {}: {}",
+        dest.display(),
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
+
+/// Writes an executable script (see [`copy_executable`] for why through a child process).
+pub fn write_executable(path: &Path, content: &[u8], mode: u32) {
+    let draft = tempfile::NamedTempFile::new().unwrap();
+    fs::write(draft.path(), content).unwrap();
+    copy_executable(draft.path(), path, mode);
 }
 
 pub fn symlink(target: &str, link: &Path) {

@@ -377,7 +377,7 @@ fn the_composite_action_installs_the_wheel_runs_and_writes_sarif_for_the_upload(
     // No wheel of that version: cargo builds it (a stand-in cargo records how it is called).
     let fake = tempfile::tempdir().unwrap();
     let log = fake.path().join("cargo.log");
-    crate::common::write_file(
+    crate::common::write_executable(
         &fake.path().join("cargo"),
         format!(
             "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\nroot=$4\nmkdir -p \"$root/bin\"\n\
@@ -386,12 +386,8 @@ fn the_composite_action_installs_the_wheel_runs_and_writes_sarif_for_the_upload(
             log.display()
         )
         .as_bytes(),
+        0o755,
     );
-    std::fs::set_permissions(
-        fake.path().join("cargo"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
     let done = run_action(
         &clean.root,
         &[("version", "9.9.9")],

@@ -400,9 +400,10 @@ fn freeze_lists_a_package_installed_from_pypi() {
 #[test]
 fn hook_fix_repairs_and_still_fails_then_the_commit_passes() {
     let repo = TestRepo::new();
-    repo.write(
-        ".git/hooks/pre-commit",
-        "#!/bin/sh\nexec venv-guard hook --fix\n",
+    crate::common::write_executable(
+        &repo.root.join(".git/hooks/pre-commit"),
+        b"#!/bin/sh\nexec venv-guard hook --fix\n",
+        0o755,
     );
     repo.write("app.py", "x\n");
     repo.venv("venv");
@@ -423,9 +424,10 @@ fn hook_fix_repairs_and_still_fails_then_the_commit_passes() {
 #[test]
 fn hook_fix_under_commit_all_only_edits_gitignore() {
     let repo = TestRepo::new();
-    repo.write(
-        ".git/hooks/pre-commit",
-        "#!/bin/sh\nexec venv-guard hook --fix\n",
+    crate::common::write_executable(
+        &repo.root.join(".git/hooks/pre-commit"),
+        b"#!/bin/sh\nexec venv-guard hook --fix\n",
+        0o755,
     );
     repo.venv("venv");
     repo.git_ok(&["add", "-A"]);

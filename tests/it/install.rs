@@ -20,9 +20,7 @@ fn git_hooks_dir(repo: &TestRepo, dir: &Path) -> PathBuf {
 }
 
 fn write_hook(path: &Path, body: &str) {
-    fs::create_dir_all(path.parent().unwrap()).unwrap();
-    fs::write(path, body).unwrap();
-    fs::set_permissions(path, fs::Permissions::from_mode(0o755)).unwrap();
+    crate::common::write_executable(path, body.as_bytes(), 0o755);
 }
 
 #[test]
@@ -336,7 +334,7 @@ fn the_hook_is_posix_sh_for_a_binary_path_with_odd_bytes() {
     let dir = repo.sibling("it's a\tdir\nwith odd\x1bbytes");
     fs::create_dir(&dir).unwrap();
     let exe = dir.join("venv-guard");
-    fs::copy(crate::common::bin(), &exe).unwrap();
+    crate::common::copy_executable(crate::common::bin(), &exe, 0o755);
     let run = crate::common::Run::from(
         crate::common::isolated(&exe, &repo.root)
             .arg("install")
