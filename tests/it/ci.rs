@@ -185,6 +185,58 @@ fn range_reports_only_what_the_commits_add() {
     assert!(run.stderr.contains("--range wants A..B"), "{}", run.stderr);
 }
 
+#[test]
+fn a_range_follows_the_parents_replacements_and_grafts_give() {
+    let repo = TestRepo::new();
+    repo.write("app.py", "v1\n");
+    let base = repo.commit_all("base");
+    repo.fake_venv("venv");
+    let with_env = repo.commit_all("env");
+    repo.write("app.py", "v2\n");
+    let top = repo.commit_all("app change");
+    let range = format!("{with_env}..{top}");
+    let scan = |vars: &[(&str, &str)]| {
+        let mut cmd = isolated(crate::common::bin(), &repo.root);
+        cmd.args(["scan", "--range", &range])
+            .envs(vars.iter().copied());
+        crate::common::Run::from(cmd.output().unwrap())
+    };
+    assert_eq!(scan(&[]).code, 0, "the range changes app.py only");
+
+    // Grafted onto the base, the top commit is what adds the environment, as git sees it.
+    repo.git_ok(&["replace", "--graft", &top, &base]);
+    let git_sees = repo.git_ok(&["log", "--name-only", "--format=", &range]);
+    assert!(git_sees.stdout.contains("venv/"), "{}", git_sees.stdout);
+    for packed in [false, true] {
+        if packed {
+            repo.git_ok(&["pack-refs", "--all"]);
+            assert!(!repo.root.join(".git/refs/replace").join(&top).exists());
+        }
+        let run = scan(&[]);
+        assert_eq!(run.code, 1, "packed: {packed}: {}", run.all());
+        assert!(run.stdout.contains("venv/ is a Python environment"));
+    }
+    assert_eq!(scan(&[("GIT_NO_REPLACE_OBJECTS", "1")]).code, 0);
+    // The history scan names a commit git's walk shows, not the one the graft cut off.
+    let run = repo.guard(&["--format", "json", "scan", "--history"]);
+    let doc = json(&run);
+    let first = &doc["repositories"][0]["environments"][0]["history"]["first_commit"]["id"];
+    let logged = repo.git_ok(&["log", "--all", "--format=%H", "--", "venv/pyvenv.cfg"]);
+    assert!(
+        logged.stdout.lines().any(|id| first == id),
+        "{first} not in {}",
+        logged.stdout
+    );
+    assert_ne!(first, with_env.as_str());
+
+    // The same parents written in info/grafts.
+    repo.git_ok(&["replace", "-d", &top]);
+    assert_eq!(scan(&[]).code, 0);
+    repo.write(".git/info/grafts", &format!("{top} {base}\n"));
+    let run = scan(&[]);
+    assert_eq!(run.code, 1, "{}", run.all());
+}
+
 /// A server's `pre-receive` hook sees the pushed objects in a quarantine directory
 /// (`GIT_OBJECT_DIRECTORY`, with the repository's own store as an alternate): the hook the
 /// README shows reads them there and rejects a branch update or a new branch that adds an

@@ -472,23 +472,6 @@ impl Cli {
         self.rev_parse(rev, "")
     }
 
-    /// The commits `git rev-list ARGS` lists, in its order.
-    pub(crate) fn rev_list(&self, args: &[&str]) -> Result<Vec<odb::Id>, Error> {
-        let mut cmd = self.git(["rev-list", "--end-of-options"]);
-        cmd.args(args);
-        let out = run(cmd)?;
-        out.split(|&b| b == b'\n')
-            .filter(|line| !line.is_empty())
-            .map(|line| {
-                odb::from_hex(line).ok_or_else(|| {
-                    Error::GitCommand(
-                        "git rev-list answered what venv-guard cannot read".to_owned(),
-                    )
-                })
-            })
-            .collect()
-    }
-
     /// The commits `git log ARGS` lists, in its order, with what each added or changed.
     pub(crate) fn log(&self, args: &[&OsStr]) -> Result<Vec<LoggedCommit>, Error> {
         let mut cmd = self.git([

@@ -3,7 +3,7 @@
 
 use git2::Oid;
 
-use super::commits::{self, Change, Job};
+use super::commits::{self, Change};
 use super::odb::Id;
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
@@ -23,7 +23,7 @@ impl Repo {
         from: &str,
         to: &str,
     ) -> Result<(Objects<'_>, Option<RangeEnd<'_>>), Error> {
-        if let Some(cli) = self.cli() {
+        if let Some(cli) = self.through_git() {
             let range = format!("{}..{}", cli.resolve(from)?, cli.resolve(to)?);
             let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
             for commit in cli.log(&["--end-of-options".as_ref(), range.as_ref()])? {
@@ -32,7 +32,8 @@ impl Repo {
                 }
             }
             let changed = Objects::new(self, newest.into_values().collect());
-            return Ok((changed, self.tree(to)?.map(RangeEnd::Listed)));
+            let end = cli.ls_tree(to)?.map(|files| Objects::new(self, files));
+            return Ok((changed, end.map(RangeEnd::Listed)));
         }
         let (from_id, to_id) = (self.commit_named(from)?, self.commit_named(to)?);
         let id = |hex: &str| {
@@ -42,32 +43,13 @@ impl Repo {
         };
         let (from_commit, to_commit) = (id(&from_id)?, id(&to_id)?);
         let place = self.store_place();
-        let walked = || -> Result<(Vec<Id>, commits::Changes), Error> {
-            let mut store = Store::open(&place);
-            if !self.rewrites_history() {
-                let shallow = self.shallow_commits();
-                return range::changed_between(
-                    &place,
-                    &mut store,
-                    &to_commit,
-                    &from_commit,
-                    &shallow,
-                );
-            }
-            // Replacements and grafts change which commits a range holds: git lists them.
-            let jobs = self.listed_by_git(&mut store, &from_id, &to_id)?;
-            let order: Vec<Id> = jobs.iter().map(|job| job.commit).collect();
-            let run = commits::run_length(jobs.len());
-            let (_, changes) = commits::compare_beside(&place, &mut store, |_, emit| {
-                let mut jobs = jobs.into_iter().peekable();
-                while jobs.peek().is_some() {
-                    emit(jobs.by_ref().take(run).collect());
-                }
-                Ok(())
-            })?;
-            Ok((order, changes))
-        };
-        let (order, changes) = walked()?;
+        let (order, changes) = range::changed_between(
+            &place,
+            &mut Store::open(&place),
+            &to_commit,
+            &from_commit,
+            &self.shallow_commits(),
+        )?;
         // Each path in its newest version: the first a commit in git's order wrote.
         let mut taken = vec![false; changes.paths.len()];
         let mut newest = Vec::new();
@@ -103,6 +85,14 @@ impl Repo {
         self.git().resolve(rev)
     }
 
+    /// `git`, where history is read through it: where venv-guard's reader cannot (SHA-256,
+    /// reftable) and where replacements or grafts make git see other commits than the
+    /// objects hold.
+    fn through_git(&self) -> Option<&super::cli::Cli> {
+        self.cli()
+            .or_else(|| self.rewrites_history().then(|| self.git()))
+    }
+
     /// Whether commits are replaced (`refs/replace/`, which git honours unless
     /// `GIT_NO_REPLACE_OBJECTS` is set) or grafted (`info/grafts`): git's walks then see other
     /// parents than the objects hold.
@@ -116,50 +106,25 @@ impl Repo {
         if std::env::var_os("GIT_REPLACE_REF_BASE").is_some() {
             return true;
         }
-        self.lib().is_ok_and(|repo| {
-            repo.references_glob("refs/replace/*")
-                .map_or(true, |mut refs| refs.next().is_some())
-        })
-    }
-
-    /// The comparisons for the commits `git rev-list TO ^FROM` lists, each against its first
-    /// parent's tree.
-    fn listed_by_git(&self, store: &mut Store, from: &str, to: &str) -> Result<Vec<Job>, Error> {
-        let listed = self.git().rev_list(&[to, &format!("^{from}")])?;
-        let mut tree_of: FxHashMap<Id, Option<Id>> = FxHashMap::default();
-        let mut jobs = Vec::with_capacity(listed.len());
-        for id in listed {
-            let commit = store.commit(&id)?;
-            tree_of.insert(id, Some(commit.tree));
-            let old = match commit.parents.first() {
-                Some(parent) => match tree_of.get(parent) {
-                    Some(tree) => *tree,
-                    // A parent beyond a shallow clone's edge reads as no parent; a damaged
-                    // one is an error.
-                    None => {
-                        let tree = match store.commit(parent) {
-                            Ok(commit) => Some(commit.tree),
-                            Err(Error::Odb(super::odb::Error::Missing(_))) => None,
-                            Err(e) => return Err(e),
-                        };
-                        tree_of.insert(*parent, tree);
-                        tree
-                    }
-                },
-                None => None,
+        // Looked for in the files themselves: listing the refs through libgit2 would parse
+        // every packed ref of a repository that has tens of thousands.
+        let common = self.common_dir();
+        let loose = std::fs::read_dir(common.join("refs/replace"))
+            .is_ok_and(|mut entries| entries.next().is_some());
+        let packed =
+            match crate::support::mapped::read_regular(&common.join("packed-refs"), 1 << 30) {
+                Ok(packed) => packed.split(|&b| b == b'\n').any(|line| {
+                    let name = line.splitn(2, |&b| b == b' ').nth(1);
+                    name.is_some_and(|name| name.starts_with(b"refs/replace/"))
+                }),
+                Err(e) => e.kind() != std::io::ErrorKind::NotFound,
             };
-            jobs.push(Job {
-                commit: id,
-                old,
-                new: commit.tree,
-            });
-        }
-        Ok(jobs)
+        loose || packed
     }
 
     /// Every path that any commit reachable from any ref (and `HEAD`) added or changed.
     pub fn history(&self) -> Result<History<'_>, Error> {
-        if let Some(cli) = self.cli() {
+        if let Some(cli) = self.through_git() {
             // Parents before children, as the own walk orders them.
             let logged = cli.log(&[
                 "--all".as_ref(),
