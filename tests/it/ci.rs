@@ -674,3 +674,72 @@ fn refs_behind_long_tag_chains_are_followed() {
         "venv"
     );
 }
+
+/// An environment of thousands of files, packed with deltas, has its bytes read on two
+/// threads: `--range`, `--history` and `--tracked` each count every blob once, as `git
+/// cat-file --batch-check` sizes them.
+#[test]
+fn an_environment_s_bytes_are_git_s_sizes_of_its_blobs() {
+    let repo = TestRepo::new();
+    repo.git_ok(&["config", "gc.auto", "0"]);
+    repo.write("app.py", "v1\n");
+    let base = repo.commit_all("start");
+    repo.venv("venv");
+    // Files alike enough to be packed as deltas of one another, of sizes that differ.
+    for i in 0..5000 {
+        let text = format!("# module {i}\n{}", "VALUE = 'x'\n".repeat(1 + i % 40));
+        repo.write(
+            &format!("venv/lib/python3.11/site-packages/pkg{}/m{i}.py", i % 50),
+            &text,
+        );
+    }
+    repo.commit_all_forced("venv", "add the venv");
+    repo.git_ok(&["repack", "-adfq", "--window=50"]);
+    let listed = repo.git_ok(&[
+        "ls-tree",
+        "-r",
+        "--format=%(objectname)",
+        "HEAD",
+        "--",
+        "venv",
+    ]);
+    let input: String = listed.stdout.lines().map(|id| format!("{id}\n")).collect();
+    let sizes = crate::agree::git_in(
+        &repo.root,
+        &["cat-file", "--batch-check=%(objectsize) %(deltabase)"],
+        input.as_bytes(),
+        &[],
+    );
+    // Each file's blob counts in a tree; each blob once in the history, which stores it once.
+    let (mut bytes, mut stored, mut deltas) = (0u64, 0u64, 0);
+    let mut seen = std::collections::HashSet::new();
+    let ids = listed.stdout.lines();
+    for (id, line) in ids.zip(String::from_utf8(sizes.stdout).unwrap().lines()) {
+        let (size, base) = line.split_once(' ').unwrap();
+        let size = size.parse::<u64>().unwrap();
+        bytes += size;
+        if seen.insert(id) {
+            stored += size;
+        }
+        deltas += usize::from(base.bytes().any(|b| b != b'0'));
+    }
+    let files = listed.stdout.lines().count() as u64;
+    assert!(
+        files > 5000 && deltas > 1000,
+        "{files} files, {deltas} deltas"
+    );
+    let range = format!("{base}..HEAD");
+    for (args, bytes) in [
+        (&["--format", "json", "scan", "--range", &range][..], bytes),
+        (&["--format", "json", "scan", "--history"], stored),
+        (&["--format", "json", "scan", "--tracked"], bytes),
+    ] {
+        let run = repo.guard(args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        let doc = json(&run);
+        let env = &doc["repositories"][0]["environments"][0];
+        assert_eq!(env["root"], "venv", "{args:?}");
+        assert_eq!(env["files"].as_u64(), Some(files), "{args:?}");
+        assert_eq!(env["bytes"].as_u64(), Some(bytes), "{args:?}");
+    }
+}
