@@ -348,13 +348,8 @@ pub(super) fn compare_beside<T>(
         },
     );
     let walked = walked?;
-    // The smaller table of paths is renumbered into the larger.
-    let (mine, theirs) = (mine?, theirs?);
-    let (mut changes, smaller) = match mine.paths.len() < theirs.paths.len() {
-        true => (theirs, mine),
-        false => (mine, theirs),
-    };
-    changes.absorb(smaller);
+    let mut changes = mine?;
+    changes.absorb(theirs?);
     Ok((walked, changes))
 }
 

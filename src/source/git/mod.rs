@@ -7,7 +7,6 @@
 use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 use git2::{ErrorCode, Oid, Repository, RepositoryOpenFlags};
 
@@ -37,9 +36,6 @@ pub use tree_files::TreeFiles;
 
 use crate::detect::Mode;
 use crate::support::paths::bytes_to_path;
-
-/// How many blob headers one thread reads at a time when an environment's are read on two.
-const SIZE_CHUNK: usize = 1024;
 
 /// A blob larger than this is never read whole: markers and scripts are small.
 const MAX_BLOB_READ: u64 = 1 << 20;
@@ -514,33 +510,24 @@ impl Repo {
             return ids.iter().map(|id| self.blob_size(*id)).collect();
         }
         let sha1: Vec<odb::Id> = ids.iter().filter_map(|id| id.to_sha1()).collect();
-        // An environment's tens of thousands of headers are read on both threads, in chunks
-        // each thread takes as it is free (deltas, whose sizes are inflated, cluster), each
-        // chunk in pack order.
-        let chunks: Vec<&[odb::Id]> = sha1.chunks(SIZE_CHUNK).collect();
-        let next = AtomicUsize::new(0);
-        let take = |store: &mut store::Store| {
-            let mut taken = Vec::new();
-            loop {
-                let i = next.fetch_add(1, AtomicOrdering::Relaxed);
-                let Some(chunk) = chunks.get(i) else {
-                    return taken;
-                };
-                taken.push((i, store.headers(chunk)));
-            }
+        let here = |ids: &[odb::Id]| {
+            self.with_store(|store| Ok(store.headers(ids)))
+                .unwrap_or_default()
         };
-        let here = || self.with_store(|store| Ok(take(store))).unwrap_or_default();
-        let mut taken = if chunks.len() < 4 {
-            here()
+        // An environment's tens of thousands of headers are read on both threads, each half
+        // in pack order.
+        let found = if sha1.len() < 4096 {
+            here(&sha1)
         } else {
+            let (mine, theirs) = sha1.split_at(sha1.len() / 2);
             let place = self.store_place();
-            let (mut theirs, mine) =
-                crate::support::parallel::both(|| take(&mut store::Store::open(&place)), here);
-            theirs.extend(mine);
-            theirs
+            let (theirs, mut found) = crate::support::parallel::both(
+                || store::Store::open(&place).headers(theirs),
+                || here(mine),
+            );
+            found.extend(theirs);
+            found
         };
-        taken.sort_unstable_by_key(|(i, _)| *i);
-        let found: Vec<_> = taken.into_iter().flat_map(|(_, found)| found).collect();
         let mut found = found.into_iter();
         ids.iter()
             .map(|id| {

@@ -226,9 +226,7 @@ impl Odb {
     /// find it.
     pub fn header(&mut self, id: &Id) -> Result<Option<(Kind, u64)>, Error> {
         match self.locate(id) {
-            Some((pack, at)) => {
-                self.packed_header(pack, at, &mut FxHashMap::default(), &mut Vec::new())
-            }
+            Some((pack, at)) => self.packed_header(pack, at, &mut FxHashMap::default()),
             None => self.loose_header(id),
         }
     }
@@ -244,13 +242,12 @@ impl Odb {
             .map(|(i, id)| (self.locate(id), i))
             .collect();
         order.sort_unstable();
-        let mut kinds = FxHashMap::with_capacity_and_hasher(ids.len(), Default::default());
-        let mut chain = Vec::new();
+        let mut kinds = FxHashMap::default();
         let mut out: Vec<Result<Option<(Kind, u64)>, Error>> =
             (0..ids.len()).map(|_| Ok(None)).collect();
         for (at, i) in order {
             out[i] = match at {
-                Some((pack, at)) => self.packed_header(pack, at, &mut kinds, &mut chain),
+                Some((pack, at)) => self.packed_header(pack, at, &mut kinds),
                 None => self.loose_header(&ids[i]),
             };
         }
@@ -259,21 +256,19 @@ impl Odb {
 
     /// The kind and size of the entry at `at` of pack `pack`: its size from its own header, its
     /// kind from the end of its delta chain. `kinds` holds the kinds of entries already
-    /// followed to their chain's end, and gets those followed here; `chain` is room for the
-    /// entries followed, emptied first.
+    /// followed to their chain's end, and gets those followed here.
     fn packed_header(
         &mut self,
         mut pack: usize,
         mut at: u64,
         kinds: &mut FxHashMap<(usize, u64), Kind>,
-        chain: &mut Vec<(usize, u64)>,
     ) -> Result<Option<(Kind, u64)>, Error> {
         let mut size = None;
-        chain.clear();
+        let mut chain = Vec::new();
         for _ in 0..=MAX_CHAIN {
             if let Some(size) = size {
                 if let Some(&kind) = kinds.get(&(pack, at)) {
-                    kinds.extend(chain.drain(..).map(|entry| (entry, kind)));
+                    kinds.extend(chain.into_iter().map(|entry| (entry, kind)));
                     return Ok(Some((kind, size)));
                 }
             }
@@ -282,7 +277,7 @@ impl Odb {
                 Header::Whole {
                     kind, size: whole, ..
                 } => {
-                    kinds.extend(chain.drain(..).map(|entry| (entry, kind)));
+                    kinds.extend(chain.into_iter().map(|entry| (entry, kind)));
                     return Ok(Some((kind, size.unwrap_or(whole as u64))));
                 }
                 Header::OfsDelta { base, data, .. } => {

@@ -37,24 +37,8 @@ impl PathTable {
 
     /// The numbers in this table of the paths of `other`, by their numbers there (each path
     /// of `other` this table lacks is added).
-    /// The paths themselves are shared, not copied: a helper's table of tens of thousands of
-    /// paths merges in a fraction of the time it took to fill.
     pub(super) fn absorb(&mut self, other: &PathTable) -> Vec<u32> {
-        self.numbers.reserve(other.len());
-        self.paths.reserve(other.len());
-        other
-            .paths
-            .iter()
-            .map(|path| match self.numbers.get(path) {
-                Some(&n) => n,
-                None => {
-                    let n = self.paths.len() as u32;
-                    self.paths.push(Arc::clone(path));
-                    self.numbers.insert(Arc::clone(path), n);
-                    n
-                }
-            })
-            .collect()
+        other.paths.iter().map(|path| self.number(path)).collect()
     }
 }
 
