@@ -675,9 +675,9 @@ fn refs_behind_long_tag_chains_are_followed() {
     );
 }
 
-/// An environment of thousands of files, packed with deltas, has its bytes read on two
-/// threads: `--range`, `--history` and `--tracked` each count every blob once, as `git
-/// cat-file --batch-check` sizes them.
+/// An environment of thousands of files, packed with deltas, has its blob sizes read on two
+/// threads: `--range` and `--tracked` count each file's size, `--history` each blob's once,
+/// as `git cat-file --batch-check` sizes them.
 #[test]
 fn an_environment_s_bytes_are_git_s_sizes_of_its_blobs() {
     let repo = TestRepo::new();
@@ -703,18 +703,18 @@ fn an_environment_s_bytes_are_git_s_sizes_of_its_blobs() {
         "--",
         "venv",
     ]);
-    let input: String = listed.stdout.lines().map(|id| format!("{id}\n")).collect();
     let sizes = crate::agree::git_in(
         &repo.root,
         &["cat-file", "--batch-check=%(objectsize) %(deltabase)"],
-        input.as_bytes(),
+        listed.stdout.as_bytes(),
         &[],
     );
     // Each file's blob counts in a tree; each blob once in the history, which stores it once.
-    let (mut bytes, mut stored, mut deltas) = (0u64, 0u64, 0);
+    let (mut files, mut bytes, mut stored, mut deltas) = (0u64, 0u64, 0u64, 0);
     let mut seen = std::collections::HashSet::new();
     let ids = listed.stdout.lines();
     for (id, line) in ids.zip(String::from_utf8(sizes.stdout).unwrap().lines()) {
+        files += 1;
         let (size, base) = line.split_once(' ').unwrap();
         let size = size.parse::<u64>().unwrap();
         bytes += size;
@@ -723,7 +723,6 @@ fn an_environment_s_bytes_are_git_s_sizes_of_its_blobs() {
         }
         deltas += usize::from(base.bytes().any(|b| b != b'0'));
     }
-    let files = listed.stdout.lines().count() as u64;
     assert!(
         files > 5000 && deltas > 1000,
         "{files} files, {deltas} deltas"
