@@ -531,32 +531,12 @@ fn a_delta_that_starts_on_a_windows_last_byte_is_read() {
     let (base, target, at, _, pack) = build(len);
 
     let dir = tempfile::tempdir().unwrap();
-    let packs = dir.path().join("pack");
-    fs::create_dir_all(&packs).unwrap();
-    fs::write(packs.join("pack-1.pack"), &pack).unwrap();
-    let id = |data: &[u8]| -> odb::Id {
-        let oid = git2::Oid::hash_object(git2::ObjectType::Blob, data).unwrap();
-        oid.as_bytes().try_into().unwrap()
-    };
-    let mut objects = [(id(&base), 12u32), (id(&target), at as u32)];
-    objects.sort();
-    let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
-    for byte in 0..256 {
-        let below = objects
-            .iter()
-            .filter(|(id, _)| usize::from(id[0]) <= byte)
-            .count();
-        idx.extend_from_slice(&(below as u32).to_be_bytes());
-    }
-    for (id, _) in &objects {
-        idx.extend_from_slice(id);
-    }
-    idx.extend_from_slice(&[0; 8]);
-    for (_, offset) in &objects {
-        idx.extend_from_slice(&offset.to_be_bytes());
-    }
-    idx.extend_from_slice(&[0; 40]);
-    fs::write(packs.join("pack-1.idx"), &idx).unwrap();
+    write_pack(
+        dir.path(),
+        &pack,
+        &[(blob_id(&base), 12), (blob_id(&target), at as u32)],
+    );
+    let id = blob_id;
 
     let mut odb = Odb::open(&[dir.path().to_path_buf()]);
     assert_eq!(
@@ -567,4 +547,83 @@ fn a_delta_that_starts_on_a_windows_last_byte_is_read() {
     assert_eq!((read.kind, &read.data[..]), (Kind::Blob, &target[..]));
     let read = odb.read(&id(&base)).unwrap().unwrap();
     assert_eq!(&read.data[..], &base[..]);
+}
+
+/// The id git gives a blob of `data`.
+fn blob_id(data: &[u8]) -> odb::Id {
+    let oid = git2::Oid::hash_object(git2::ObjectType::Blob, data).unwrap();
+    oid.as_bytes().try_into().unwrap()
+}
+
+/// Writes `pack` to `objects/pack/pack-1.pack` with an index of `objects` (id, offset); both
+/// checksums are zeros, which agree with each other, all git checks when it opens a pack.
+fn write_pack(objects: &Path, pack: &[u8], entries: &[(odb::Id, u32)]) {
+    let packs = objects.join("pack");
+    fs::create_dir_all(&packs).unwrap();
+    fs::write(packs.join("pack-1.pack"), pack).unwrap();
+    let mut entries = entries.to_vec();
+    entries.sort();
+    let mut idx = b"\xfftOc\0\0\0\x02".to_vec();
+    for byte in 0..256 {
+        let below = entries
+            .iter()
+            .filter(|(id, _)| usize::from(id[0]) <= byte)
+            .count();
+        idx.extend_from_slice(&(below as u32).to_be_bytes());
+    }
+    for (id, _) in &entries {
+        idx.extend_from_slice(id);
+    }
+    idx.extend_from_slice(&vec![0; 4 * entries.len()]);
+    for (_, offset) in &entries {
+        idx.extend_from_slice(&offset.to_be_bytes());
+    }
+    idx.extend_from_slice(&[0; 40]);
+    fs::write(packs.join("pack-1.idx"), &idx).unwrap();
+}
+
+/// A blob whose entry in a pack says it is a little or a lot longer or shorter than its stream
+/// inflates to, in small objects and in one past the first window: git refuses to read it,
+/// and so does the reader (an error, never the bytes).
+#[test]
+fn a_pack_entry_whose_size_lies_is_refused_as_git_refuses_it() {
+    use std::io::Write;
+    let repo = TestRepo::without_hook();
+    let objects = objects_dir(&repo.root);
+    for (len, lie) in [
+        (13, 1),
+        (13, -1),
+        (13, 257),
+        (13, 258),
+        (13, 300),
+        (300, -1),
+        (300, -258),
+        (100_000, 1),
+        (100_000, -1),
+    ] {
+        let data: Vec<u8> = (0..len)
+            .map(|i| b"0123456789abcdef"[(i * 7 + i / 16) % 16])
+            .collect();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        z.write_all(&data).unwrap();
+        let mut pack = b"PACK\0\0\0\x02\0\0\0\x01".to_vec();
+        pack.extend(crate::pack_bytes::object_header(
+            3,
+            (len as i64 + lie) as u64,
+        ));
+        pack.extend(z.finish().unwrap());
+        pack.extend_from_slice(&[0; 20]);
+        let id = blob_id(&data);
+        write_pack(&objects, &pack, &[(id, 12)]);
+        let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let step = format!("{len} bytes, said to be {lie:+}");
+        let by_git = repo.git(&["cat-file", "blob", &hex]);
+        assert_ne!(by_git.code, 0, "{step}: git read it");
+        let read = Odb::open(std::slice::from_ref(&objects)).read(&id);
+        assert!(
+            read.is_err(),
+            "{step}: read as {:?}",
+            read.map(|o| o.map(|o| o.data.len()))
+        );
+    }
 }

@@ -514,19 +514,34 @@ impl Repo {
             self.with_store(|store| Ok(store.headers(ids)))
                 .unwrap_or_default()
         };
-        // An environment's tens of thousands of headers are read on both threads, each half
-        // in pack order.
+        // An environment's tens of thousands of headers are read on both threads. Each takes
+        // every other id in id order: a sample of the whole environment as random as its ids,
+        // so each thread gets as many deltas to inflate as the other (halves in the order the
+        // paths came had one thread inflate twice as many).
         let found = if sha1.len() < 4096 {
             here(&sha1)
         } else {
-            let (mine, theirs) = sha1.split_at(sha1.len() / 2);
+            let mut sorted: Vec<(odb::Id, usize)> = sha1.iter().copied().zip(0..).collect();
+            sorted.sort_unstable();
+            // Even places first, then odd ones: the first half is this thread's.
+            let (even, odd): (Vec<_>, Vec<_>) = sorted
+                .into_iter()
+                .enumerate()
+                .partition(|(n, _)| n % 2 == 0);
+            let (ids, places): (Vec<odb::Id>, Vec<usize>) =
+                even.into_iter().chain(odd).map(|(_, pair)| pair).unzip();
+            let (mine, theirs) = ids.split_at(ids.len().div_ceil(2));
             let place = self.store_place();
-            let (theirs, mut found) = crate::support::parallel::both(
+            let (theirs, mine) = crate::support::parallel::both(
                 || store::Store::open(&place).headers(theirs),
                 || here(mine),
             );
-            found.extend(theirs);
-            found
+            let mut found: Vec<_> = places
+                .into_iter()
+                .zip(mine.into_iter().chain(theirs))
+                .collect();
+            found.sort_unstable_by_key(|&(place, _)| place);
+            found.into_iter().map(|(_, header)| header).collect()
         };
         let mut found = found.into_iter();
         ids.iter()
