@@ -40,6 +40,7 @@ impl From<Exit> for ExitCode {
 type Result<T> = std::result::Result<T, Box<dyn Error>>;
 
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = parse_cli();
     configure_color(cli.global.color);
     match run(&cli) {
@@ -52,6 +53,35 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// glibc's allocator gives memory back as soon as a thread's heap shrinks a little, then grows
+/// it again a few pages at a time (a system call and fresh zeroed pages each time). A scan
+/// allocates and frees tens of megabytes of trees and objects on two threads: with the heap
+/// kept and grown in 16 MiB steps, `scan --range` on pr-history takes 8% less time (60
+/// alternating runs). Peak memory is unchanged (`scan --history` on pr-history: 122 MB
+/// either way): what is kept was in use at the peak, and the steps are address space until
+/// touched. (Raising the size from which allocations are maps of their own as well cost 30%
+/// more peak memory, so it is left as it is.)
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    extern "C" {
+        fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+    }
+    const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
+    const M_TOP_PAD: std::ffi::c_int = -2;
+    for (param, value) in [(M_TRIM_THRESHOLD, 256 << 20), (M_TOP_PAD, 16 << 20)] {
+        // SAFETY: mallopt takes two integers, is called before any other thread exists, and
+        // only changes when glibc's allocator returns memory and by how much it grows; a
+        // value it refuses leaves its default.
+        #[allow(unsafe_code)]
+        unsafe {
+            mallopt(param, value);
+        }
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
 
 /// Parses the command line with clap. The pre-commit framework hands `hook` up to about 1,300
 /// file names per invocation, and clap's per-value bookkeeping then costs more than the whole
