@@ -524,22 +524,19 @@ impl Repo {
             let mut sorted: Vec<(odb::Id, usize)> = sha1.iter().copied().zip(0..).collect();
             sorted.sort_unstable();
             // Even places first, then odd ones: the first half is this thread's.
-            let (even, odd): (Vec<_>, Vec<_>) = sorted
-                .into_iter()
-                .enumerate()
-                .partition(|(n, _)| n % 2 == 0);
-            let (ids, places): (Vec<odb::Id>, Vec<usize>) =
-                even.into_iter().chain(odd).map(|(_, pair)| pair).unzip();
+            let order = || {
+                let every_other = |skip| sorted.iter().skip(skip).step_by(2);
+                every_other(0).chain(every_other(1))
+            };
+            let ids: Vec<odb::Id> = order().map(|&(id, _)| id).collect();
+            let places = order().map(|&(_, place)| place);
             let (mine, theirs) = ids.split_at(ids.len().div_ceil(2));
             let place = self.store_place();
             let (theirs, mine) = crate::support::parallel::both(
                 || store::Store::open(&place).headers(theirs),
                 || here(mine),
             );
-            let mut found: Vec<_> = places
-                .into_iter()
-                .zip(mine.into_iter().chain(theirs))
-                .collect();
+            let mut found: Vec<_> = places.zip(mine.into_iter().chain(theirs)).collect();
             found.sort_unstable_by_key(|&(place, _)| place);
             found.into_iter().map(|(_, header)| header).collect()
         };
