@@ -6,7 +6,7 @@ use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
-use std::sync::{mpsc, Mutex, PoisonError};
+use std::sync::{mpsc, Condvar, Mutex, PoisonError};
 
 use super::path_table::PathTable;
 use super::store::{Store, StorePlace};
@@ -320,6 +320,9 @@ pub(super) fn walk_and_diff(
 /// Runs `walk`, which hands the tree comparisons it finds to its second argument, and makes
 /// those comparisons on two threads: while this one walks, a helper compares what was handed
 /// over; when the walk is done, both compare what is left.
+///
+/// The helper hands its changes over before it lets go of its caches (thousands of trees, some
+/// milliseconds to free), so that this thread takes them in while the helper frees.
 pub(super) fn compare_beside<T>(
     place: &StorePlace,
     store: &mut Store,
@@ -328,9 +331,15 @@ pub(super) fn compare_beside<T>(
     let (send, receive) = mpsc::channel::<Vec<Job>>();
     let receive = Mutex::new(receive);
     let stop = AtomicBool::new(false);
-    let (receive, stop) = (&receive, &stop);
-    let (theirs, (walked, mine)) = crate::support::parallel::both(
-        || compare(&mut Store::open(place), receive, stop),
+    let handoff = Handoff::default();
+    let (receive, stop, handoff) = (&receive, &stop, &handoff);
+    let ((), (walked, mine)) = crate::support::parallel::both(
+        || {
+            let _done = handoff.start();
+            let mut store = Store::open(place);
+            let mut trees = RecentTrees::for_store(&store);
+            handoff.give(compare(&mut store, &mut trees, receive, stop));
+        },
         move || {
             let walked = walk(store, &mut |jobs| {
                 // The helper only hangs up after an error, which it reports itself.
@@ -338,19 +347,98 @@ pub(super) fn compare_beside<T>(
             });
             drop(send);
             let mine = match &walked {
-                Ok(_) => compare(store, receive, stop),
+                Ok(_) => compare(store, &mut RecentTrees::for_store(store), receive, stop),
                 Err(_) => {
                     stop.store(true, AtomicOrdering::Relaxed);
                     Ok(Changes::default())
                 }
+            };
+            // The helper's changes, if it runs beside this thread (else it runs after it).
+            let mine = match handoff.take_when_done() {
+                Some(theirs) => mine.and_then(|mut mine| {
+                    mine.absorb(theirs?);
+                    Ok(mine)
+                }),
+                None => mine,
             };
             (walked, mine)
         },
     );
     let walked = walked?;
     let mut changes = mine?;
-    changes.absorb(theirs?);
+    if let Some(theirs) = handoff.take() {
+        changes.absorb(theirs?);
+    }
     Ok((walked, changes))
+}
+
+/// The helper's changes on their way to the walking thread.
+#[derive(Default)]
+struct Handoff {
+    state: Mutex<Helper>,
+    done: Condvar,
+}
+
+#[derive(Default)]
+enum Helper {
+    #[default]
+    NotStarted,
+    Comparing,
+    /// Its changes, until they are taken (none if it panicked).
+    Done(Option<Result<Changes, Error>>),
+}
+
+/// Marks the helper done when dropped, even by a panic, so that nobody waits for it forever.
+struct Finished<'a>(&'a Handoff);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.lock();
+        if matches!(*state, Helper::Comparing) {
+            *state = Helper::Done(None);
+        }
+        self.0.done.notify_all();
+    }
+}
+
+impl Handoff {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Helper> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The helper has started; it is done when the guard is dropped.
+    fn start(&self) -> Finished<'_> {
+        *self.lock() = Helper::Comparing;
+        Finished(self)
+    }
+
+    fn give(&self, changes: Result<Changes, Error>) {
+        *self.lock() = Helper::Done(Some(changes));
+        self.done.notify_all();
+    }
+
+    /// The helper's changes once it is done, if it has started.
+    fn take_when_done(&self) -> Option<Result<Changes, Error>> {
+        let mut state = self.lock();
+        while matches!(*state, Helper::Comparing) {
+            state = self
+                .done
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        match &mut *state {
+            Helper::Done(changes) => changes.take(),
+            _ => None,
+        }
+    }
+
+    /// The helper's changes, if they were not taken.
+    fn take(&self) -> Option<Result<Changes, Error>> {
+        match &mut *self.lock() {
+            Helper::Done(changes) => changes.take(),
+            _ => None,
+        }
+    }
 }
 
 /// Reads every commit reachable from `tips`, newest committed first (as `git log` walks), and
@@ -473,10 +561,10 @@ fn depth_first(
 /// Compares the trees of the jobs taken from `jobs` until there are none left (or `stop`).
 pub(super) fn compare(
     store: &mut Store,
+    trees: &mut RecentTrees,
     jobs: &Mutex<mpsc::Receiver<Vec<Job>>>,
     stop: &AtomicBool,
 ) -> Result<Changes, Error> {
-    let mut trees = RecentTrees::for_store(store);
     let mut prefix = Vec::new();
     let mut out = Changes::default();
     loop {
@@ -495,7 +583,7 @@ pub(super) fn compare(
                 job.old.as_ref(),
                 &job.new,
                 &mut prefix,
-                &mut trees,
+                trees,
                 &mut |path, mode, id| {
                     changes.push(Change {
                         path: paths.number(path),
