@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use git2::{ErrorCode, Oid, Repository, RepositoryOpenFlags};
 
 mod cli;
+mod commit_object;
 mod commits;
 mod delta;
 mod history;

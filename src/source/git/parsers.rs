@@ -11,7 +11,7 @@ use super::tree_object::{self, Entries};
 /// The tree and parents of commit `data` as the walks read them; `None` for a commit they
 /// refuse.
 pub fn commit(data: &[u8]) -> Option<(Id, Vec<Id>)> {
-    let commit = super::commits::Commit::parse(&[0; 20], data)?;
+    let commit = super::commit_object::Commit::parse(&[0; 20], data)?;
     Some((commit.tree, commit.parents))
 }
 

@@ -154,16 +154,16 @@ impl Store {
     }
 
     /// Reads and parses commit `id`.
-    pub(super) fn commit(&mut self, id: &Id) -> Result<super::commits::Commit, Error> {
+    pub(super) fn commit(&mut self, id: &Id) -> Result<super::commit_object::Commit, Error> {
         let data = self.read(id, Kind::Commit)?;
-        super::commits::Commit::parse(id, &data)
+        super::commit_object::Commit::parse(id, &data)
             .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
     }
 
-    /// The tree, parents and date of commit `id` (see [`super::commits::links_and_date`]).
+    /// The tree, parents and date of commit `id` (see [`super::commit_object::links_and_date`]).
     pub(super) fn commit_links(&mut self, id: &Id) -> Result<(Id, Vec<Id>, u64), Error> {
         let data = self.read(id, Kind::Commit)?;
-        super::commits::links_and_date(&data)
+        super::commit_object::links_and_date(&data)
             .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
     }
 
