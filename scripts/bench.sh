@@ -2,7 +2,7 @@
 # Benchmarks venv-guard against git itself, in the same run, on the corpus of
 # scripts/corpus.py, and prints the targets table (medians; ratio = venv-guard / git).
 #
-#   scripts/bench.sh [--scale S] [--runs N] [--dir DIR] [--keep] [--linearity]
+#   scripts/bench.sh [--scale S] [--runs N] [--rounds R] [--dir DIR] [--keep] [--linearity]
 #
 # --linearity also runs the scans at 0.1x, 1x and 3x the corpus size and prints how the time
 # grows with the number of paths. Needs hyperfine and GNU time (/usr/bin/time).
@@ -10,6 +10,7 @@ set -euo pipefail
 
 scale=1
 runs=15
+rounds=5
 dir=""
 keep=0
 linearity=0
@@ -17,10 +18,11 @@ while [ $# -gt 0 ]; do
     case "$1" in
         --scale) scale=$2; shift 2 ;;
         --runs) runs=$2; shift 2 ;;
+        --rounds) rounds=$2; shift 2 ;;
         --dir) dir=$2; shift 2 ;;
         --keep) keep=1; shift ;;
         --linearity) linearity=1; shift ;;
-        *) echo "usage: $0 [--scale S] [--runs N] [--dir DIR] [--keep] [--linearity]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--scale S] [--runs N] [--rounds R] [--dir DIR] [--keep] [--linearity]" >&2; exit 2 ;;
     esac
 done
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get install hyperfine)" >&2; exit 2; }
@@ -41,14 +43,25 @@ export GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1
 unset GIT_DIR GIT_INDEX_FILE GIT_WORK_TREE PRE_COMMIT_FROM_REF PRE_COMMIT_TO_REF GITHUB_ACTIONS
 
 # bench NAME TARGET CORPUS_DIR GIT_COMMAND VENV_GUARD_COMMAND [SHELL [MEMORY_TARGET]]
-# Times both commands in one hyperfine run (no shell unless SHELL is given, for commands with a
-# pipe) and records peak memory with GNU time. MEMORY_TARGET bounds venv-guard's peak RSS over
+# Times both commands with hyperfine (no shell unless SHELL is given, for commands with a pipe)
+# and records peak memory with GNU time. hyperfine runs all of one command's runs before the
+# other's, so a machine that drifts in between moves the ratio: the runs are split into
+# ROUNDS hyperfine calls that take the two commands in turn (git first, then venv-guard first),
+# and the medians are taken over all of them. MEMORY_TARGET bounds venv-guard's peak RSS over
 # git's (2.0 unless given).
 bench() {
     local name=$1 target=$2 cwd=$3 gitcmd=$4 vgcmd=$5 shell=${6:-none} mtarget=${7:-2.0}
-    (cd "$cwd" && hyperfine --shell="$shell" --ignore-failure --warmup 3 --runs "$runs" \
-        --export-json "$results/$name.json" --command-name git "$gitcmd" \
-        --command-name venv-guard "$vgcmd" >/dev/null 2>&1)
+    local round each=$(((runs + rounds - 1) / rounds))
+    rm -f "$results/$name".*.json
+    for round in $(seq "$rounds"); do
+        local first=("--command-name" git "$gitcmd") second=("--command-name" venv-guard "$vgcmd")
+        if [ $((round % 2)) = 0 ]; then
+            first=("--command-name" venv-guard "$vgcmd") second=("--command-name" git "$gitcmd")
+        fi
+        (cd "$cwd" && hyperfine --shell="$shell" --ignore-failure --warmup 2 --runs "$each" \
+            --export-json "$results/$name.$round.json" "${first[@]}" "${second[@]}" \
+            >/dev/null 2>&1)
+    done
     local gmem vmem
     gmem=$(cd "$cwd" && peak "$gitcmd")
     vmem=$(cd "$cwd" && peak "$vgcmd")
@@ -119,14 +132,17 @@ make_sha256_reftable() {
 
 print_table() {
     python3 - "$results" <<'PY'
-import json, os, sys
+import glob, json, os, statistics, sys
 results = sys.argv[1]
 rows = [l.rstrip("\n").split("\t") for l in open(os.path.join(results, "table.tsv"))]
 print(f"| operation | git (ms) | venv-guard (ms) | ratio | target | met | peak RSS git / venv-guard (MiB) | memory ratio | memory target |")
 print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
 for name, target, mtarget, gmem, vmem, _ in rows:
-    data = json.load(open(os.path.join(results, name + ".json")))["results"]
-    med = {r["command"]: r["median"] * 1000 for r in data}
+    times = {}
+    for path in glob.glob(os.path.join(glob.escape(results), glob.escape(name) + ".*.json")):
+        for r in json.load(open(path))["results"]:
+            times.setdefault(r["command"], []).extend(r["times"])
+    med = {command: statistics.median(t) * 1000 for command, t in times.items()}
     g, v = med["git"], med["venv-guard"]
     ratio = v / g
     mratio = int(vmem) / max(int(gmem), 1)
