@@ -603,4 +603,32 @@ mod tests {
         crate::support::parallel::ONE_THREAD.with(|one| one.set(false));
         assert_eq!(alone, threaded);
     }
+
+    /// A helper that panics after it started is marked done by its guard: the walking thread
+    /// goes on (and the panic is resumed where the threads are joined) instead of waiting for
+    /// changes that never come.
+    #[test]
+    fn a_helper_that_panics_is_not_waited_for() {
+        let handoff = std::sync::Arc::new(Handoff::default());
+        let (started, wait) = mpsc::channel();
+        let helper = std::thread::spawn({
+            let handoff = std::sync::Arc::clone(&handoff);
+            move || {
+                let _done = handoff.start();
+                started.send(()).unwrap();
+                panic!("the helper fails");
+            }
+        });
+        wait.recv().unwrap();
+        // Waited for on a thread of its own, so that a wait that never ends fails the test.
+        let (taken, took) = mpsc::channel();
+        std::thread::spawn(move || taken.send(handoff.take_when_done().is_none()));
+        let waited = took.recv_timeout(std::time::Duration::from_secs(30));
+        assert_eq!(
+            waited,
+            Ok(true),
+            "the walking thread waited for a dead helper"
+        );
+        assert!(helper.join().is_err());
+    }
 }
