@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
         *) echo "usage: $0 [--scale S] [--runs N] [--rounds R] [--dir DIR] [--keep] [--linearity]" >&2; exit 2 ;;
     esac
 done
+[ "$runs" -ge 1 ] && [ "$rounds" -ge 1 ] || { echo "bench: --runs and --rounds take a number of at least 1" >&2; exit 2; }
 command -v hyperfine >/dev/null || { echo "bench: hyperfine is needed (apt-get install hyperfine)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "bench: GNU time is needed (apt-get install time)" >&2; exit 2; }
 

@@ -114,10 +114,11 @@ pub(super) fn compare_beside<T>(
     let (receive, stop, handoff) = (&receive, &stop, &handoff);
     let ((), (walked, mine)) = crate::support::parallel::both(
         || {
-            let _done = handoff.start();
+            let started = handoff.start();
             let mut store = Store::open(place);
             let mut trees = RecentTrees::for_store(&store);
-            handoff.give(compare(&mut store, &mut trees, receive, stop));
+            started.give(compare(&mut store, &mut trees, receive, stop));
+            // `trees` and `store` are freed here, after the changes went over.
         },
         move || {
             let walked = walk(store, &mut |jobs| {
@@ -167,8 +168,16 @@ enum Helper {
     Done(Option<Result<Changes, Error>>),
 }
 
-/// Marks the helper done when dropped, even by a panic, so that nobody waits for it forever.
+/// The started helper's side of the handoff: [`Finished::give`] hands its changes over, and a
+/// helper dropped without giving them (a panic) is marked done all the same, so that nobody
+/// waits for it forever.
 struct Finished<'a>(&'a Handoff);
+
+impl Finished<'_> {
+    fn give(self, changes: Result<Changes, Error>) {
+        *self.0.lock() = Helper::Done(Some(changes));
+    }
+}
 
 impl Drop for Finished<'_> {
     fn drop(&mut self) {
@@ -185,15 +194,10 @@ impl Handoff {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The helper has started; it is done when the guard is dropped.
+    /// The helper has started; it is done when the guard gives its changes or is dropped.
     fn start(&self) -> Finished<'_> {
         *self.lock() = Helper::Comparing;
         Finished(self)
-    }
-
-    fn give(&self, changes: Result<Changes, Error>) {
-        *self.lock() = Helper::Done(Some(changes));
-        self.done.notify_all();
     }
 
     /// The helper's changes once it is done, if it has started.
