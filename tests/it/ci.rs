@@ -180,6 +180,35 @@ fn range_reports_only_what_the_commits_add() {
         "{}",
         run.stderr
     );
+    // Ends that are both names are resolved by git side by side: each end is its own, and
+    // the error names the first end git cannot resolve.
+    repo.git_ok(&["tag", "clean-tag", &clean]);
+    let by_name = repo.guard(&["scan", "--range", "clean-tag..with-env", "--format", "json"]);
+    let by_id = repo.guard(&["scan", "--range", &r(&clean, &with_env), "--format", "json"]);
+    assert_eq!(by_name.code, 1, "{}", by_name.all());
+    let without_time = |out: &str| {
+        out.lines()
+            .filter(|l| !l.contains("elapsed"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(without_time(&by_name.stdout), without_time(&by_id.stdout));
+    let backwards = repo.guard(&["scan", "--range", "with-env..clean-tag"]);
+    assert_eq!(backwards.code, 0, "{}", backwards.all());
+    for (range, named, not_named) in [
+        ("nope..nope2", "nope", "nope2"),
+        ("clean-tag..nope2", "nope2", "clean-tag"),
+        ("nope..with-env", "nope", "with-env"),
+    ] {
+        let run = repo.guard(&["scan", "--range", range]);
+        assert_eq!(run.code, 2, "{}", run.all());
+        let line = run.stderr.trim();
+        assert!(
+            line.ends_with(&format!("revision {named}")),
+            "{range}: {line}"
+        );
+        assert!(!line.contains(not_named), "{range}: {line}");
+    }
     let run = repo.guard(&["scan", "--range", "HEAD"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("--range wants A..B"), "{}", run.stderr);

@@ -64,6 +64,17 @@ impl Changes {
         }
     }
 
+    /// Both threads' changes as one: the table with fewer paths is renumbered into the other,
+    /// so that the merge looks up as few paths as it can (one thread may have met nearly all
+    /// of them, an environment's thousands).
+    fn merge(mut self, mut other: Changes) -> Changes {
+        if other.paths.len() > self.paths.len() {
+            std::mem::swap(&mut self, &mut other);
+        }
+        self.absorb(other);
+        self
+    }
+
     /// Takes in `other`'s changes, its paths renumbered as this table numbers them.
     fn absorb(&mut self, other: Changes) {
         let numbers = self.paths.absorb(&other.paths);
@@ -135,10 +146,7 @@ pub(super) fn compare_beside<T>(
             };
             // The helper's changes, if it runs beside this thread (else it runs after it).
             let mine = match handoff.take_when_done() {
-                Some(theirs) => mine.and_then(|mut mine| {
-                    mine.absorb(theirs?);
-                    Ok(mine)
-                }),
+                Some(theirs) => mine.and_then(|mine| Ok(mine.merge(theirs?))),
                 None => mine,
             };
             (walked, mine)
@@ -147,7 +155,7 @@ pub(super) fn compare_beside<T>(
     let walked = walked?;
     let mut changes = mine?;
     if let Some(theirs) = handoff.take() {
-        changes.absorb(theirs?);
+        changes = changes.merge(theirs?);
     }
     Ok((walked, changes))
 }
@@ -547,6 +555,45 @@ mod tests {
             tree_order(&e("a", 0o100644), &e("a", 0o040000)),
             Ordering::Less
         );
+    }
+
+    /// Both threads' changes merge into one whichever thread met more paths: every commit
+    /// keeps its changes and paths, and the table that had more keeps its numbers.
+    #[test]
+    fn changes_merge_into_the_larger_table() {
+        let changes = |commit: u8, paths: &[&str]| {
+            let mut out = Changes::default();
+            for path in paths {
+                let path = out.paths.number(path.as_bytes());
+                out.all.push(Change {
+                    path,
+                    mode: Mode::File,
+                    blob: ObjectId::sha1(&[commit; 20]),
+                });
+            }
+            out.by_commit.insert([commit; 20], (0, paths.len() as u32));
+            out
+        };
+        let small = || changes(1, &["README", "env/pyvenv.cfg"]);
+        let large = || changes(2, &["env/bin/activate", "env/pyvenv.cfg", "env/lib/a.py"]);
+        for merged in [small().merge(large()), large().merge(small())] {
+            assert_eq!(merged.paths.len(), 4);
+            let paths = |commit: u8| -> Vec<&[u8]> {
+                merged
+                    .of(&[commit; 20])
+                    .iter()
+                    .map(|change| merged.paths.path(change.path))
+                    .collect()
+            };
+            assert_eq!(paths(1), [&b"README"[..], b"env/pyvenv.cfg"]);
+            assert_eq!(
+                paths(2),
+                [&b"env/bin/activate"[..], b"env/pyvenv.cfg", b"env/lib/a.py"]
+            );
+            // The larger table's numbers stand; the smaller's new path comes after them.
+            assert_eq!(merged.paths.path(0), b"env/bin/activate");
+            assert_eq!(merged.paths.path(3), b"README");
+        }
     }
 
     /// The history of a repository with a merge, read with the tree comparisons split between

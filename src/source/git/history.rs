@@ -24,7 +24,8 @@ impl Repo {
         to: &str,
     ) -> Result<(Objects<'_>, Option<RangeEnd<'_>>), Error> {
         if let Some(cli) = self.through_git() {
-            let range = format!("{}..{}", cli.resolve(from)?, cli.resolve(to)?);
+            let [from_id, to_id] = cli.resolve_all([from, to]);
+            let range = format!("{}..{}", from_id?, to_id?);
             let mut newest: FxHashMap<Vec<u8>, Listed<ObjectId>> = FxHashMap::default();
             for commit in cli.log(&["--end-of-options".as_ref(), range.as_ref()])? {
                 for entry in commit.changes {
@@ -35,7 +36,7 @@ impl Repo {
             let end = cli.ls_tree(to)?.map(|files| Objects::new(self, files));
             return Ok((changed, end.map(RangeEnd::Listed)));
         }
-        let (from_id, to_id) = (self.commit_named(from)?, self.commit_named(to)?);
+        let [from_id, to_id] = self.commits_named(from, to)?;
         let id = |hex: &str| {
             super::odb::from_hex(hex.as_bytes()).ok_or_else(|| {
                 Error::GitCommand(format!("git named a commit venv-guard cannot read: {hex}"))
@@ -73,16 +74,25 @@ impl Repo {
         Ok((changed, Some(RangeEnd::Read(TreeFiles::new(self, end)))))
     }
 
-    /// The commit `rev` names, in hexadecimal: a whole object id (as CI passes the ends of a
-    /// range) that names a commit or a tag of one is read here; anything else is resolved by
-    /// `git rev-parse --verify REV^{commit}`.
-    fn commit_named(&self, rev: &str) -> Result<String, Error> {
-        if let Some(id) = super::odb::from_hex(rev.as_bytes()).filter(|_| rev.len() == 40) {
-            if let Ok(Some(commit)) = self.with_store(|store| store.peel_to_commit(id)) {
-                return Ok(super::odb::to_hex(&commit));
+    /// The commits `from` and `to` name, in hexadecimal: a whole object id (as CI passes the
+    /// ends of a range) that names a commit or a tag of one is read here; anything else (a
+    /// branch, `HEAD~3`) is resolved by `git rev-parse --verify REV^{commit}`, both ends at
+    /// once where both need it.
+    fn commits_named(&self, from: &str, to: &str) -> Result<[String; 2], Error> {
+        let read_here = |rev: &str| {
+            let id = super::odb::from_hex(rev.as_bytes()).filter(|_| rev.len() == 40)?;
+            let commit = self.with_store(|store| store.peel_to_commit(id)).ok()??;
+            Some(super::odb::to_hex(&commit))
+        };
+        match [from, to].map(read_here) {
+            [Some(from), Some(to)] => Ok([from, to]),
+            [Some(from), None] => Ok([from, self.git().resolve(to)?]),
+            [None, Some(to)] => Ok([self.git().resolve(from)?, to]),
+            [None, None] => {
+                let [from, to] = self.git().resolve_all([from, to]);
+                Ok([from?, to?])
             }
         }
-        self.git().resolve(rev)
     }
 
     /// `git`, where history is read through it: where venv-guard's reader cannot (SHA-256,
