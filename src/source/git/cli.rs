@@ -458,7 +458,8 @@ impl Cli {
 
     /// The commit `rev` names, in hexadecimal; an error naming it when it names none.
     pub(crate) fn resolve(&self, rev: &str) -> Result<String, Error> {
-        self.rev_parse(rev, "^{commit}")
+        let [commit] = self.resolve_all([rev]);
+        commit
     }
 
     /// The commits `revs` name, in hexadecimal, each as [`Cli::resolve`] resolves it; the
