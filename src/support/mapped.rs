@@ -68,6 +68,20 @@ pub(crate) fn read_replaced_by_rename(path: &Path) -> io::Result<Bytes> {
     Ok(bytes.into())
 }
 
+/// All `len` bytes of `file`, mapped read-only; `None` where it cannot be mapped (or on a
+/// platform where files are not mapped). Only for files replaced by a rename, never written
+/// in place, such as git's packs.
+pub(crate) fn map_read_only(file: &File, len: u64) -> Option<Bytes> {
+    #[cfg(unix)]
+    if let Ok(map) = map(file) {
+        if map.len() as u64 == len {
+            return Some(Bytes(Inner::Mapped(std::sync::Arc::new(map))));
+        }
+    }
+    let _ = (file, len);
+    None
+}
+
 /// Fails unless `path` is a regular file (through symlinks): opening a FIFO blocks until a
 /// writer comes, and a device such as `/dev/zero` never ends.
 fn regular(path: &Path) -> io::Result<std::fs::Metadata> {

@@ -233,7 +233,11 @@ impl Repo {
         let common = self.common_dir().to_path_buf();
         let mut objects = object_dirs_from_env();
         objects.push(common.join("objects"));
-        StorePlace { objects, common }
+        StorePlace {
+            objects,
+            common,
+            opened: self.packs.clone(),
+        }
     }
 
     /// The commits that every ref (and `HEAD`) points at, tags peeled; refs that name no

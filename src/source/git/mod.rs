@@ -233,6 +233,8 @@ pub struct Repo {
     /// The object store, opened on first use (SHA-1 repositories: objects are never read
     /// through libgit2).
     store: std::cell::RefCell<Option<store::Store>>,
+    /// The packs its readers opened, shared by the threads that read them.
+    packs: pack::Opened,
     /// `git` for what needs its own answer (revisions, `git log`), set up on first use.
     git: std::cell::OnceCell<cli::Cli>,
 }
@@ -293,6 +295,7 @@ impl Repo {
                 cli: None,
                 from_env: true,
                 store: Default::default(),
+                packs: Default::default(),
                 git: Default::default(),
             }),
             Err(e) if e.code() == ErrorCode::NotFound => Err(Error::NotARepository(
@@ -306,6 +309,7 @@ impl Repo {
                         cli: Some(cli::Cli::open(&here, true, format)?),
                         from_env: true,
                         store: Default::default(),
+                        packs: Default::default(),
                         git: Default::default(),
                     })
                 }
@@ -329,6 +333,7 @@ impl Repo {
                     cli: None,
                     from_env: false,
                     store: Default::default(),
+                    packs: Default::default(),
                     git: Default::default(),
                 }))
             }
@@ -344,6 +349,7 @@ impl Repo {
                     cli: Some(cli::Cli::open(path, false, format)?),
                     from_env: false,
                     store: Default::default(),
+                    packs: Default::default(),
                     git: Default::default(),
                 })),
                 None => Err(Error::Git("cannot open the repository", e)),

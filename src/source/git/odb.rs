@@ -159,6 +159,12 @@ impl Odb {
     /// was told of) and the stores their `info/alternates` name. Packs are indexed now; a pack
     /// whose index cannot be read is skipped (its objects read as absent).
     pub fn open(objects: &[PathBuf]) -> Odb {
+        Odb::open_sharing(objects, &super::pack::Opened::default())
+    }
+
+    /// [`Odb::open`], taking packs another reader opened from `opened`, and leaving the ones
+    /// it opens there.
+    pub(super) fn open_sharing(objects: &[PathBuf], opened: &super::pack::Opened) -> Odb {
         let mut dirs = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for dir in objects {
@@ -174,7 +180,7 @@ impl Odb {
                 .filter(|e| e.file_name().as_encoded_bytes().ends_with(b".idx"))
                 .filter_map(|e| {
                     let mtime = e.metadata().and_then(|m| m.modified()).ok()?;
-                    Some((mtime, Pack::open(&e.path())?))
+                    Some((mtime, Pack::open(&e.path(), opened)?))
                 })
                 .collect();
             // Newest first, as git searches them: recent objects are read most.
@@ -625,20 +631,61 @@ pub fn to_hex(id: &[u8]) -> String {
     s
 }
 
-/// The id spelled by 40 hex digits.
+/// The value of each byte as a hex digit (either case); 0xff for a byte that is not one.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[b"0123456789abcdef"[i] as usize] = i as u8;
+        table[b"0123456789ABCDEF"[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The id spelled by 40 hex digits. A walk reads two or three in each of thousands of
+/// commits: each digit is looked up in a table, with no branch until the end.
 pub fn from_hex(hex: &[u8]) -> Option<Id> {
-    if hex.len() != 40 {
-        return None;
-    }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
-    };
+    let hex: &[u8; 40] = hex.try_into().ok()?;
     let mut id = [0; 20];
-    for (i, pair) in hex.chunks_exact(2).enumerate() {
-        id[i] = digit(pair[0])? << 4 | digit(pair[1])?;
+    let mut bad = 0;
+    for (byte, pair) in id.iter_mut().zip(hex.chunks_exact(2)) {
+        let (high, low) = (
+            HEX_VALUE[usize::from(pair[0])],
+            HEX_VALUE[usize::from(pair[1])],
+        );
+        bad |= high | low;
+        *byte = high << 4 | low;
     }
-    Some(id)
+    (bad < 16).then_some(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte in every place of a spelled id is read as git's `get_oid_hex` reads it: a
+    /// hex digit of either case is its value, anything else refuses the id.
+    #[test]
+    fn ids_are_spelled_in_hex_of_either_case() {
+        let id: Id = std::array::from_fn(|i| (i * 37 + 11) as u8);
+        let hex = to_hex(&id).into_bytes();
+        assert_eq!(from_hex(&hex), Some(id));
+        assert_eq!(from_hex(&hex.to_ascii_uppercase()), Some(id));
+        assert_eq!(from_hex(&hex[..39]), None);
+        assert_eq!(from_hex(&[hex.as_slice(), b"0"].concat()), None);
+        for at in [0, 1, 18, 39] {
+            for byte in 0..=255u8 {
+                let mut spelled = hex.clone();
+                spelled[at] = byte;
+                let expected = char::from(byte).to_digit(16).map(|value| {
+                    let mut id = id;
+                    let shift = if at % 2 == 0 { 4 } else { 0 };
+                    id[at / 2] = id[at / 2] & !(0xf << shift) | (value as u8) << shift;
+                    id
+                });
+                assert_eq!(from_hex(&spelled), expected, "byte {byte} at {at}");
+            }
+        }
+    }
 }

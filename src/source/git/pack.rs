@@ -1,10 +1,15 @@
-//! Pack files as the object reader reads them: the index's tables, and the pack read through
-//! a small cache of fixed windows rather than mapped, so that a pack truncated under the
-//! reader is an error, never a crash.
+//! Pack files as the object reader reads them: the index's tables, and the pack itself,
+//! mapped (or, where it cannot be mapped, read through a small cache of fixed windows).
+//!
+//! git writes a pack and its index under a temporary name and renames them into place, and a
+//! pack's name is the checksum of its content: a pack is never rewritten in place, so a
+//! mapping of it, like git's own, reads the bytes that were checked when it was opened. A
+//! repository's packs are opened once and shared by the threads that read them.
 
 use std::collections::VecDeque;
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use super::odb::{Error, Id, Kind};
 use crate::support::fxhash::FxHashMap;
@@ -22,14 +27,32 @@ pub(super) enum Header {
     RefDelta { base: Id, size: usize, data: u64 },
 }
 
-/// One pack file and its index.
-pub(super) struct Pack {
-    pub(super) path: PathBuf,
+/// The packs of one repository opened so far, by the path of their index, shared by every
+/// reader of its objects. Each pair is checked and mapped once; the threads of a walk read
+/// the same mapping, not one each (a page of a pack mapped twice counts twice in the
+/// process's memory).
+#[derive(Clone, Default)]
+pub(crate) struct Opened(Arc<Mutex<FxHashMap<PathBuf, Arc<Files>>>>);
+
+/// A pack and its index, checked to belong together.
+struct Files {
+    path: PathBuf,
     file: File,
-    pub(super) len: u64,
+    len: u64,
     /// The whole `.idx` file.
     idx: crate::support::mapped::Bytes,
+    /// The whole pack, where it could be mapped.
+    map: Option<crate::support::mapped::Bytes>,
     count: usize,
+}
+
+/// One pack file and its index, as one reader reads them.
+pub(super) struct Pack {
+    pub(super) path: PathBuf,
+    pub(super) len: u64,
+    files: Arc<Files>,
+    count: usize,
+    /// Windows read from a pack that is not mapped.
     windows: FxHashMap<u64, Box<[u8]>>,
     /// Window numbers in the order they were read, for eviction.
     order: VecDeque<u64>,
@@ -39,11 +62,38 @@ pub(super) struct Pack {
 const IDX_NAMES: usize = 8 + 256 * 4;
 
 impl Pack {
-    /// Opens `idx` and the pack beside it; `None` if either is unreadable, is not a pack of
-    /// version 2 or 3 with an index of version 2, or if they do not belong together. git's
-    /// checks (`open_packed_git`): git reads no object of such a pair, and the offsets of one
-    /// pack read in another would give other objects' bytes.
-    pub(super) fn open(idx_path: &Path) -> Option<Pack> {
+    /// Opens `idx` and the pack beside it, or takes them from `opened` where a reader of the
+    /// same repository opened them before; `None` if either is unreadable, is not a pack of
+    /// version 2 or 3 with an index of version 2, or if they do not belong together.
+    pub(super) fn open(idx_path: &Path, opened: &Opened) -> Option<Pack> {
+        let mut known = opened
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let files = match known.get(idx_path) {
+            Some(files) => Arc::clone(files),
+            None => {
+                let files = Arc::new(Files::open(idx_path)?);
+                known.insert(idx_path.to_path_buf(), Arc::clone(&files));
+                files
+            }
+        };
+        Some(Pack {
+            path: files.path.clone(),
+            len: files.len,
+            count: files.count,
+            files,
+            windows: FxHashMap::default(),
+            order: VecDeque::new(),
+        })
+    }
+}
+
+impl Files {
+    /// Opens and checks `idx` and the pack beside it as git does (`open_packed_git`): git
+    /// reads no object of a pair that fails, and the offsets of one pack read in another
+    /// would give other objects' bytes.
+    fn open(idx_path: &Path) -> Option<Files> {
         // The header says how long the index must be: a file of any other size is not one,
         // and is not read (a 1 GB file named `.idx` costs nothing).
         let mut head = [0; IDX_NAMES];
@@ -87,46 +137,55 @@ impl Pack {
         if be32(&head, 8)? as usize != count || idx[size - 40..size - 20] != sum {
             return None;
         }
-        Some(Pack {
+        let map = crate::support::mapped::map_read_only(&file, len);
+        Some(Files {
             path,
             file,
             len,
             idx,
+            map,
             count,
-            windows: FxHashMap::default(),
-            order: VecDeque::new(),
         })
     }
+}
 
+impl Pack {
     pub(super) fn damaged(&self, what: &'static str) -> Error {
         Error::Damaged(self.path.clone(), what)
     }
 
     /// The offset of `id` in the pack.
     pub(super) fn find(&self, id: &Id) -> Option<u64> {
-        let fanout = |i: usize| be32(&self.idx, 8 + 4 * i).map(|n| n as usize);
+        let fanout = |i: usize| be32(&self.files.idx, 8 + 4 * i).map(|n| n as usize);
         let lo = match id[0] {
             0 => 0,
             first => fanout(first as usize - 1)?,
         };
         let hi = fanout(id[0] as usize)?.min(self.count);
-        let names = self.idx.get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
+        let names = self
+            .files
+            .idx
+            .get(IDX_NAMES + 20 * lo..IDX_NAMES + 20 * hi)?;
         self.offset(lo + search(names, id)?)
     }
 
     pub(super) fn offset(&self, i: usize) -> Option<u64> {
-        let small = be32(&self.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
+        let small = be32(&self.files.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
         if small & 0x8000_0000 == 0 {
             return Some(u64::from(small));
         }
         let at = IDX_NAMES + 28 * self.count + 8 * (small & 0x7fff_ffff) as usize;
-        let high = be32(&self.idx, at)?;
-        let low = be32(&self.idx, at + 4)?;
+        let high = be32(&self.files.idx, at)?;
+        let low = be32(&self.files.idx, at + 4)?;
         Some(u64::from(high) << 32 | u64::from(low))
     }
 
     /// The bytes from `at` to the end of its window (empty at the end of the file).
     pub(super) fn window_at(&mut self, at: u64) -> Result<&[u8], Error> {
+        if let Some(map) = &self.files.map {
+            let at = usize::try_from(at).unwrap_or(usize::MAX);
+            return Ok(map.get(at..).unwrap_or_default());
+        }
         let number = at / WINDOW;
         if !self.windows.contains_key(&number) {
             let start = number * WINDOW;
@@ -141,7 +200,7 @@ impl Pack {
                 false => None,
             }
             .unwrap_or_else(|| vec![0; len].into_boxed_slice());
-            read_exact_at(&self.file, &mut bytes, start)
+            read_exact_at(&self.files.file, &mut bytes, start)
                 .map_err(|e| Error::Io(self.path.clone(), e))?;
             self.order.push_back(number);
             self.windows.insert(number, bytes);
@@ -356,5 +415,96 @@ mod tests {
                 assert_eq!(search(&names, &id), ids.binary_search(&id).ok());
             }
         }
+    }
+
+    /// The same pack read through windows, as where it cannot be mapped.
+    fn unmapped(pack: &Pack) -> Pack {
+        let f = &pack.files;
+        let files = Files {
+            path: f.path.clone(),
+            file: f.file.try_clone().unwrap(),
+            len: f.len,
+            idx: f.idx.clone(),
+            map: None,
+            count: f.count,
+        };
+        Pack {
+            path: pack.path.clone(),
+            len: pack.len,
+            count: pack.count,
+            files: Arc::new(files),
+            windows: FxHashMap::default(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// A pack opened twice for one repository is checked and mapped once, and what is read
+    /// from the mapping is what the windows read (the bytes of the file, across window edges).
+    #[test]
+    fn a_pack_is_mapped_once_and_reads_as_its_windows_do() {
+        let dir = tempfile::tempdir().unwrap();
+        let git = |args: &[&str]| {
+            let out = crate::support::test_git::git(dir.path())
+                .args(args)
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "git {args:?}");
+        };
+        git(&["init", "-q"]);
+        // Three files that do not compress: a pack of several windows.
+        let mut state: u32 = 7;
+        for name in ["a", "b", "c"] {
+            let bytes: Vec<u8> = (0..100_000)
+                .map(|_| {
+                    state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                    (state >> 16) as u8
+                })
+                .collect();
+            fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        git(&["add", "."]);
+        git(&["commit", "-qm", "three"]);
+        git(&["repack", "-adq"]);
+        let packs = dir.path().join(".git/objects/pack");
+        let idx = fs::read_dir(&packs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|e| e == "idx"))
+            .unwrap();
+        let opened = Opened::default();
+        let mut mapped = Pack::open(&idx, &opened).unwrap();
+        let again = Pack::open(&idx, &opened).unwrap();
+        assert!(Arc::ptr_eq(&mapped.files, &again.files));
+        assert_eq!(opened.0.lock().unwrap().len(), 1);
+        #[cfg(unix)]
+        assert!(mapped.files.map.is_some());
+        let mut windows = unmapped(&mapped);
+        let whole = fs::read(idx.with_extension("pack")).unwrap();
+        assert!(whole.len() as u64 > 4 * WINDOW);
+        let mut read = Vec::new();
+        while read.len() < whole.len() {
+            let bytes = windows.window_at(read.len() as u64).unwrap();
+            assert!(!bytes.is_empty() && bytes.len() as u64 <= WINDOW);
+            read.extend_from_slice(bytes);
+        }
+        assert_eq!(read, whole);
+        assert_eq!(mapped.window_at(0).unwrap(), &whole[..]);
+        assert!(mapped.window_at(whole.len() as u64).unwrap().is_empty());
+        assert!(windows.window_at(whole.len() as u64).unwrap().is_empty());
+        // Every entry's header, and the bytes across a window's edge.
+        for i in 0..mapped.count {
+            let at = mapped.offset(i).unwrap();
+            let mut a = [0; 64];
+            let mut b = [0; 64];
+            let n = mapped.read_small(at, &mut a).unwrap();
+            assert_eq!(windows.read_small(at, &mut b).unwrap(), n);
+            assert_eq!(a[..n], b[..n]);
+            assert_eq!(a[..n], whole[at as usize..at as usize + n]);
+        }
+        let edge = 2 * WINDOW - 10;
+        let (mut a, mut b) = ([0; 64], [0; 64]);
+        assert_eq!(mapped.read_small(edge, &mut a).unwrap(), 64);
+        assert_eq!(windows.read_small(edge, &mut b).unwrap(), 64);
+        assert_eq!(a, b);
     }
 }

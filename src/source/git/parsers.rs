@@ -32,6 +32,7 @@ pub fn peel(git_dir: &Path, id: Id) -> Result<Option<(Id, Kind)>, String> {
     let place = StorePlace {
         objects: vec![git_dir.join("objects")],
         common: git_dir.to_path_buf(),
+        opened: Default::default(),
     };
     Store::open(&place).peel(id).map_err(|e| e.to_string())
 }
@@ -42,6 +43,7 @@ pub fn rev_list(git_dir: &Path, to: Id, from: Id) -> Result<Vec<Id>, String> {
     let place = StorePlace {
         objects: vec![git_dir.join("objects")],
         common: git_dir.to_path_buf(),
+        opened: Default::default(),
     };
     let shallow = Default::default();
     super::range::rev_list(&mut Store::open(&place), &to, &from, &shallow, &mut |_| {})

@@ -22,6 +22,8 @@ pub(super) struct StorePlace {
     pub(super) objects: Vec<PathBuf>,
     /// The repository's common directory, for `git`.
     pub(super) common: PathBuf,
+    /// The packs opened so far, for every reader of these objects.
+    pub(super) opened: super::pack::Opened,
 }
 
 /// The object store, with `git` behind it for what [`Odb`] does not find.
@@ -37,7 +39,7 @@ const MAX_TAG_CHAIN: usize = 10_000;
 impl Store {
     pub(super) fn open(place: &StorePlace) -> Store {
         Store {
-            odb: Odb::open(&place.objects),
+            odb: Odb::open_sharing(&place.objects, &place.opened),
             common: place.common.clone(),
             git: None,
         }
