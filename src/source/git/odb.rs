@@ -6,9 +6,8 @@
 //! are kept (up to [`BASE_CACHE_BYTES`]), so the neighbouring versions that the next commits
 //! read are found without inflating anything again. git does the same.
 //!
-//! Pack files are read through a small cache of fixed windows rather than mapped, so a pack
-//! truncated under the reader is an error, never a crash; pack indexes, which git replaces by a
-//! rename and never rewrites, are mapped when large. What this reader does not know (a pack
+//! Packs and their indexes, which git replaces by a rename and never rewrites, are mapped, once
+//! per repository for every reader. What this reader does not know (a pack
 //! index of version 1, an object that appeared after it opened the store) it reports as absent,
 //! and the caller asks libgit2.
 
