@@ -75,16 +75,11 @@ impl Repo {
     }
 
     /// The commits `from` and `to` name, in hexadecimal: a whole object id (as CI passes the
-    /// ends of a range) that names a commit or a tag of one is read here; anything else (a
-    /// branch, `HEAD~3`) is resolved by `git rev-parse --verify REV^{commit}`, both ends at
-    /// once where both need it.
-    fn commits_named(&self, from: &str, to: &str) -> Result<[String; 2], Error> {
-        let read_here = |rev: &str| {
-            let id = super::odb::from_hex(rev.as_bytes()).filter(|_| rev.len() == 40)?;
-            let commit = self.with_store(|store| store.peel_to_commit(id)).ok()??;
-            Some(super::odb::to_hex(&commit))
-        };
-        match [from, to].map(read_here) {
+    /// ends of a range), or a ref name git's rules find in one place, with any `~N` and `^N`
+    /// after it, is read here ([`Repo::commit_named_here`]); anything else is resolved by
+    /// `git rev-parse --verify REV^{commit}`, both ends at once where both need it.
+    pub(super) fn commits_named(&self, from: &str, to: &str) -> Result<[String; 2], Error> {
+        match [from, to].map(|rev| self.commit_named_here(rev)) {
             [Some(from), Some(to)] => Ok([from, to]),
             [Some(from), None] => Ok([from, self.git().resolve(to)?]),
             [None, Some(to)] => Ok([self.git().resolve(from)?, to]),

@@ -23,6 +23,7 @@ mod pack;
 pub mod parsers;
 mod path_table;
 mod range;
+mod revision;
 mod staged;
 mod store;
 mod tree;
