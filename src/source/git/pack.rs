@@ -389,13 +389,16 @@ mod tests {
             (300, 64),
             (5_000, 64),
             (300, 8),
+            // All alike in the bytes the guess is made from: every guess is far off.
+            (300, 0),
         ] {
             // `spread` bits of randomness after the shared first byte: 8 crowds the ids.
             let mut ids: Vec<Id> = (0..n)
                 .map(|_| {
                     let mut id = [0x5a; 20];
-                    let bits = next() >> (64 - spread);
-                    id[1..9].copy_from_slice(&(bits << (64 - spread)).to_be_bytes());
+                    let bits = next().checked_shr(64 - spread).unwrap_or(0);
+                    let bits = bits.checked_shl(64 - spread).unwrap_or(0);
+                    id[1..9].copy_from_slice(&bits.to_be_bytes());
                     id[9..17].copy_from_slice(&next().to_be_bytes());
                     id
                 })
@@ -414,6 +417,30 @@ mod tests {
                 id[1..9].copy_from_slice(&next().to_be_bytes());
                 assert_eq!(search(&names, &id), ids.binary_search(&id).ok());
             }
+        }
+    }
+
+    /// Ids far from evenly spread (most crowded at the bottom of the bucket, a few spread over
+    /// it, as a crafted index may have them) are found as a binary search finds them.
+    #[test]
+    fn search_finds_ids_spread_unevenly() {
+        let mut ids: Vec<Id> = (0u64..2_000)
+            .map(|i| {
+                let mut id = [0x11; 20];
+                let value = if i < 1_900 { i } else { i.pow(5) << 8 };
+                id[1..9].copy_from_slice(&value.to_be_bytes());
+                id
+            })
+            .collect();
+        ids.sort();
+        let names: Vec<u8> = ids.concat();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(search(&names, id), Some(i));
+            let mut other = *id;
+            other[19] ^= 1;
+            assert_eq!(search(&names, &other), None);
+            other[8] ^= 0x80;
+            assert_eq!(search(&names, &other), ids.binary_search(&other).ok());
         }
     }
 
