@@ -54,11 +54,18 @@ impl Commit {
     }
 }
 
-/// The tree, parents and date of a commit (as [`Commit::parse`] reads them), for walks that
-/// need nothing else of it.
-pub(super) fn links_and_date(data: &[u8]) -> Option<(Id, Vec<Id>, u64)> {
-    let (tree, parents, rest) = links(data)?;
-    Some((tree, parents, commit_date(rest)))
+/// The tree and date of a commit (as [`Commit::parse`] reads them), its parents pushed onto
+/// `parents`, for walks that need nothing else of it; nothing is pushed for a commit git
+/// refuses.
+pub(super) fn links_and_date_into(data: &[u8], parents: &mut Vec<Id>) -> Option<(Id, u64)> {
+    let start = parents.len();
+    match links_into(data, parents) {
+        Some((tree, rest)) => Some((tree, commit_date(rest))),
+        None => {
+            parents.truncate(start);
+            None
+        }
+    }
 }
 
 /// The tree and parents of a commit as git's `parse_commit_buffer` reads them, and the headers
@@ -68,13 +75,19 @@ pub(super) fn links_and_date(data: &[u8]) -> Option<(Id, Vec<Id>, u64)> {
 /// (a short `parent` line at the end names none); where more are left, a line that starts
 /// with `parent ` must be a whole one. `None` for a commit git refuses.
 fn links(data: &[u8]) -> Option<(Id, Vec<Id>, &[u8])> {
+    let mut parents = Vec::new();
+    let (tree, rest) = links_into(data, &mut parents)?;
+    Some((tree, parents, rest))
+}
+
+/// [`links`], the parents pushed onto `parents`.
+fn links_into<'d>(data: &'d [u8], parents: &mut Vec<Id>) -> Option<(Id, &'d [u8])> {
     let rest = data.strip_prefix(b"tree ")?;
     if rest.len() <= 41 || rest[40] != b'\n' {
         return None;
     }
     let tree = odb::from_hex(&rest[..40])?;
     let mut rest = &rest[41..];
-    let mut parents = Vec::new();
     while rest.len() > 47 && rest.starts_with(b"parent ") {
         if rest.len() <= 48 || rest[47] != b'\n' {
             return None;
@@ -82,7 +95,7 @@ fn links(data: &[u8]) -> Option<(Id, Vec<Id>, &[u8])> {
         parents.push(odb::from_hex(&rest[7..47])?);
         rest = &rest[48..];
     }
-    Some((tree, parents, rest))
+    Some((tree, rest))
 }
 
 /// The date git orders commits by (`parse_commit_date`), from the headers after the parent

@@ -220,6 +220,32 @@ impl Odb {
         self.read_loose(id)
     }
 
+    /// Inflates object `id` into `out` where it is a whole (not deltified) entry of a pack of
+    /// kind `kind`, as [`Odb::read`] would read it, without allocating: a walk reads thousands
+    /// of commits and keeps none. `false`, with `out` untouched, for anything else (a delta, a
+    /// loose object, another kind, an id no pack has), which [`Odb::read`] then reads.
+    pub fn read_whole_into(
+        &mut self,
+        id: &Id,
+        kind: Kind,
+        out: &mut Vec<u8>,
+    ) -> Result<bool, Error> {
+        let Some((pack, at)) = self.locate(id) else {
+            return Ok(false);
+        };
+        match self.packs[pack].header(at)? {
+            Header::Whole {
+                kind: found,
+                size,
+                data,
+            } if found == kind => {
+                self.inflate_into(pack, data, size, out)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// The kind of object `id`, found without inflating its content (a delta's kind is its
     /// base's), or `None` if this reader does not find it: a ref may name a 1 GB blob.
     pub fn kind(&mut self, id: &Id) -> Result<Option<Kind>, Error> {

@@ -35,7 +35,8 @@ struct Flags {
 struct Commit {
     id: Id,
     tree: Id,
-    parents: Vec<Id>,
+    /// Where its parents are in `Walk::parents`, and how many.
+    parents: (u32, u32),
     time: u64,
 }
 
@@ -46,6 +47,11 @@ struct Walk<'s> {
     shallow: &'s FxHashSet<Id>,
     flags: FxHashMap<Id, Flags>,
     commits: Vec<Commit>,
+    /// The parents of every commit read, one after another (one allocation, not one per
+    /// commit).
+    parents: Vec<Id>,
+    /// What [`Walk::mark_parents`] has still to mark, kept from one call to the next.
+    stack: Vec<Id>,
     queue: BinaryHeap<(u64, Reverse<u32>, u32)>,
     queued: u32,
     /// How many commits in the queue are not reachable from `FROM` (as far as is known).
@@ -58,15 +64,16 @@ impl Walk<'_> {
         if let Some(at) = self.flags.get(id).and_then(|f| f.parsed) {
             return Ok(at);
         }
-        let (tree, mut parents, time) = self.store.commit_links(id)?;
+        let start = self.parents.len();
+        let (tree, time) = self.store.commit_links_into(id, &mut self.parents)?;
         if self.shallow.contains(id) {
-            parents.clear();
+            self.parents.truncate(start);
         }
         let at = self.commits.len() as u32;
         self.commits.push(Commit {
             id: *id,
             tree,
-            parents,
+            parents: (start as u32, (self.parents.len() - start) as u32),
             time,
         });
         self.flags.entry(*id).or_default().parsed = Some(at);
@@ -101,6 +108,17 @@ impl Walk<'_> {
         Some(at)
     }
 
+    /// The parents of commit `at`.
+    fn parents_of(&self, at: u32) -> &[Id] {
+        let (start, len) = self.commits[at as usize].parents;
+        &self.parents[start as usize..(start + len) as usize]
+    }
+
+    /// Parent `i` of commit `at`.
+    fn parent(&self, at: u32, i: u32) -> Id {
+        self.parents[(self.commits[at as usize].parents.0 + i) as usize]
+    }
+
     fn is_uninteresting(&self, id: &Id) -> bool {
         self.flags.get(id).is_some_and(|f| f.uninteresting)
     }
@@ -121,15 +139,17 @@ impl Walk<'_> {
     /// Marks the parents of commit `at` reachable from `FROM`, and theirs, as far as the
     /// commits read so far tell (git's `mark_parents_uninteresting`).
     fn mark_parents(&mut self, at: u32) {
-        let mut stack: Vec<Id> = self.commits[at as usize].parents.clone();
+        let mut stack = std::mem::take(&mut self.stack);
+        stack.extend_from_slice(self.parents_of(at));
         while let Some(id) = stack.pop() {
             if !self.mark(&id) {
                 continue;
             }
             if let Some(parent) = self.flags.get(&id).and_then(|f| f.parsed) {
-                stack.extend_from_slice(&self.commits[parent as usize].parents);
+                stack.extend_from_slice(self.parents_of(parent));
             }
         }
+        self.stack = stack;
     }
 
     /// git's `still_interesting`: the slop left once the commit just walked was reachable from
@@ -175,6 +195,8 @@ pub(super) fn rev_list(
         shallow,
         flags: FxHashMap::default(),
         commits: Vec::new(),
+        parents: Vec::new(),
+        stack: Vec::new(),
         queue: BinaryHeap::new(),
         queued: 0,
         interesting: 0,
@@ -191,15 +213,16 @@ pub(super) fn rev_list(
     let mut batch = Vec::new();
     while let Some(at) = walk.pop() {
         let id = walk.commits[at as usize].id;
-        let parents = walk.commits[at as usize].parents.clone();
+        let count = walk.commits[at as usize].parents.1;
         if walk.is_uninteresting(&id) {
-            for parent in &parents {
-                walk.mark(parent);
+            for i in 0..count {
+                let parent = walk.parent(at, i);
+                walk.mark(&parent);
                 // A parent git cannot read is passed over on this side of the range.
-                let Ok(p) = walk.parse(parent) else {
+                let Ok(p) = walk.parse(&parent) else {
                     continue;
                 };
-                if !walk.commits[p as usize].parents.is_empty() {
+                if walk.commits[p as usize].parents.1 > 0 {
                     walk.mark_parents(p);
                 }
                 walk.push(p);
@@ -212,8 +235,8 @@ pub(super) fn rev_list(
             continue;
         }
         let mut old = None;
-        for (i, parent) in parents.iter().enumerate() {
-            let p = walk.parse(parent)?;
+        for i in 0..count {
+            let p = walk.parse(&walk.parent(at, i))?;
             if i == 0 {
                 old = Some(walk.commits[p as usize].tree);
             }

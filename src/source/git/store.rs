@@ -31,6 +31,8 @@ pub(super) struct Store {
     odb: Odb,
     common: PathBuf,
     git: Option<Cli>,
+    /// The last commit [`Store::commit_links_into`] read, its buffer kept for the next.
+    scratch: Vec<u8>,
 }
 
 /// How many annotated tags in a row are followed to the object they name.
@@ -42,6 +44,7 @@ impl Store {
             odb: Odb::open_sharing(&place.objects, &place.opened),
             common: place.common.clone(),
             git: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -162,11 +165,31 @@ impl Store {
             .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
     }
 
-    /// The tree, parents and date of commit `id` (see [`super::commit_object::links_and_date`]).
+    /// The tree, parents and date of commit `id` (see [`super::commit_object::links_and_date_into`]).
     pub(super) fn commit_links(&mut self, id: &Id) -> Result<(Id, Vec<Id>, u64), Error> {
-        let data = self.read(id, Kind::Commit)?;
-        super::commit_object::links_and_date(&data)
-            .ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
+        let mut parents = Vec::new();
+        let (tree, time) = self.commit_links_into(id, &mut parents)?;
+        Ok((tree, parents, time))
+    }
+
+    /// [`Store::commit_links`], the parents pushed onto `parents`; a packed commit is read
+    /// into a buffer kept from one commit to the next.
+    pub(super) fn commit_links_into(
+        &mut self,
+        id: &Id,
+        parents: &mut Vec<Id>,
+    ) -> Result<(Id, u64), Error> {
+        let mut buf = std::mem::take(&mut self.scratch);
+        let read = match self.odb.read_whole_into(id, Kind::Commit, &mut buf) {
+            Ok(true) => super::commit_object::links_and_date_into(&buf, parents),
+            Ok(false) => {
+                let data = self.read(id, Kind::Commit)?;
+                super::commit_object::links_and_date_into(&data, parents)
+            }
+            Err(e) => Err(Error::Odb(e))?,
+        };
+        self.scratch = buf;
+        read.ok_or(Error::Odb(odb::Error::WrongKind(*id, Kind::Commit)))
     }
 
     /// At most `limit` bytes of blob `id`; `None` for a blob larger than `max` (read from its
