@@ -16,3 +16,10 @@ pub(crate) fn git(dir: &Path) -> Command {
         .env("GIT_COMMITTER_EMAIL", "t@example.com");
     cmd
 }
+
+/// Runs `git ARGS` in `dir`, fails the test unless it succeeds, and gives its output trimmed.
+pub(crate) fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let out = git(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "git {args:?}: {out:?}");
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}

@@ -601,13 +601,7 @@ mod tests {
     #[test]
     fn history_is_the_same_on_one_thread() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let out = crate::support::test_git::git(dir.path())
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}: {out:?}");
-        };
+        let git = |args: &[&str]| crate::support::test_git::git_ok(dir.path(), args);
         git(&["init", "-q", "-b", "main"]);
         for i in 0..300 {
             let file = dir.path().join(format!("d{}/f{i}.txt", i % 7));

@@ -201,7 +201,7 @@ impl Odb {
     /// small store (as much as its packs hold, at least 512 KiB), so that a small
     /// repository's scan stays small.
     pub fn cache_bytes(&self, most: usize) -> usize {
-        let packed: u64 = self.packs.iter().map(|pack| pack.len).sum();
+        let packed: u64 = self.packs.iter().map(Pack::size).sum();
         usize::try_from(packed)
             .unwrap_or(usize::MAX)
             .clamp(512 << 10, most.max(512 << 10))
@@ -224,7 +224,7 @@ impl Odb {
     /// kind `kind`, as [`Odb::read`] would read it, without allocating: a walk reads thousands
     /// of commits and keeps none. `false`, with `out` untouched, for anything else (a delta, a
     /// loose object, another kind, an id no pack has), which [`Odb::read`] then reads.
-    pub fn read_whole_into(
+    pub(super) fn read_whole_into(
         &mut self,
         id: &Id,
         kind: Kind,
@@ -533,7 +533,7 @@ impl Odb {
             }
             let target = self.delta_target(p, data)?;
             if target > MAX_OBJECT as u64 {
-                return Err(Error::TooLarge(self.packs[p].path.clone(), target));
+                return Err(Error::TooLarge(self.packs[p].path().to_path_buf(), target));
             }
             let mut delta = std::mem::take(&mut self.scratch);
             self.inflate_into(p, data, size, &mut delta)?;
@@ -567,11 +567,11 @@ impl Odb {
         out: &mut Vec<u8>,
     ) -> Result<(), Error> {
         let pack = &mut self.packs[pack];
-        if size as u64 > pack.len.saturating_sub(start).saturating_mul(MAX_RATIO) + 64 {
+        if size as u64 > pack.size().saturating_sub(start).saturating_mul(MAX_RATIO) + 64 {
             return Err(pack.damaged("an object is larger than the pack could hold"));
         }
         if size > MAX_OBJECT {
-            return Err(Error::TooLarge(pack.path.clone(), size as u64));
+            return Err(Error::TooLarge(pack.path().to_path_buf(), size as u64));
         }
         self.zlib.reset(true);
         // Room to spare (see `SLACK`); a damaged header cannot make it allocate more than the
@@ -582,7 +582,7 @@ impl Odb {
         loop {
             if out.len() == out.capacity() {
                 out.try_reserve((size + SLACK - out.len()).min(out.len()))
-                    .map_err(|_| Error::TooLarge(pack.path.clone(), size as u64))?;
+                    .map_err(|_| Error::TooLarge(pack.path().to_path_buf(), size as u64))?;
             }
             let input = pack.window_at(at)?;
             if input.is_empty() {

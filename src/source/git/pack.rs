@@ -48,10 +48,7 @@ struct Files {
 
 /// One pack file and its index, as one reader reads them.
 pub(super) struct Pack {
-    pub(super) path: PathBuf,
-    pub(super) len: u64,
     files: Arc<Files>,
-    count: usize,
     /// Windows read from a pack that is not mapped.
     windows: FxHashMap<u64, Box<[u8]>>,
     /// Window numbers in the order they were read, for eviction.
@@ -79,9 +76,6 @@ impl Pack {
             }
         };
         Some(Pack {
-            path: files.path.clone(),
-            len: files.len,
-            count: files.count,
             files,
             windows: FxHashMap::default(),
             order: VecDeque::new(),
@@ -150,8 +144,18 @@ impl Files {
 }
 
 impl Pack {
+    /// The pack file's path.
+    pub(super) fn path(&self) -> &Path {
+        &self.files.path
+    }
+
+    /// The pack file's length in bytes.
+    pub(super) fn size(&self) -> u64 {
+        self.files.len
+    }
+
     pub(super) fn damaged(&self, what: &'static str) -> Error {
-        Error::Damaged(self.path.clone(), what)
+        Error::Damaged(self.files.path.clone(), what)
     }
 
     /// The offset of `id` in the pack.
@@ -161,7 +165,7 @@ impl Pack {
             0 => 0,
             first => fanout(first as usize - 1)?,
         };
-        let hi = fanout(id[0] as usize)?.min(self.count);
+        let hi = fanout(id[0] as usize)?.min(self.files.count);
         let names = self
             .files
             .idx
@@ -170,11 +174,11 @@ impl Pack {
     }
 
     pub(super) fn offset(&self, i: usize) -> Option<u64> {
-        let small = be32(&self.files.idx, IDX_NAMES + 24 * self.count + 4 * i)?;
+        let small = be32(&self.files.idx, IDX_NAMES + 24 * self.files.count + 4 * i)?;
         if small & 0x8000_0000 == 0 {
             return Some(u64::from(small));
         }
-        let at = IDX_NAMES + 28 * self.count + 8 * (small & 0x7fff_ffff) as usize;
+        let at = IDX_NAMES + 28 * self.files.count + 8 * (small & 0x7fff_ffff) as usize;
         let high = be32(&self.files.idx, at)?;
         let low = be32(&self.files.idx, at + 4)?;
         Some(u64::from(high) << 32 | u64::from(low))
@@ -189,7 +193,7 @@ impl Pack {
         let number = at / WINDOW;
         if !self.windows.contains_key(&number) {
             let start = number * WINDOW;
-            let len = WINDOW.min(self.len.saturating_sub(start)) as usize;
+            let len = WINDOW.min(self.files.len.saturating_sub(start)) as usize;
             // The window read longest ago makes room, and its buffer is read into.
             let mut bytes = match self.order.len() >= WINDOWS_KEPT {
                 true => self
@@ -201,7 +205,7 @@ impl Pack {
             }
             .unwrap_or_else(|| vec![0; len].into_boxed_slice());
             read_exact_at(&self.files.file, &mut bytes, start)
-                .map_err(|e| Error::Io(self.path.clone(), e))?;
+                .map_err(|e| Error::Io(self.files.path.clone(), e))?;
             self.order.push_back(number);
             self.windows.insert(number, bytes);
         }
@@ -456,9 +460,6 @@ mod tests {
             count: f.count,
         };
         Pack {
-            path: pack.path.clone(),
-            len: pack.len,
-            count: pack.count,
             files: Arc::new(files),
             windows: FxHashMap::default(),
             order: VecDeque::new(),
@@ -470,13 +471,7 @@ mod tests {
     #[test]
     fn a_pack_is_mapped_once_and_reads_as_its_windows_do() {
         let dir = tempfile::tempdir().unwrap();
-        let git = |args: &[&str]| {
-            let out = crate::support::test_git::git(dir.path())
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}");
-        };
+        let git = |args: &[&str]| crate::support::test_git::git_ok(dir.path(), args);
         git(&["init", "-q"]);
         // Three files that do not compress: a pack of several windows.
         let mut state: u32 = 7;
@@ -519,7 +514,7 @@ mod tests {
         assert!(mapped.window_at(whole.len() as u64).unwrap().is_empty());
         assert!(windows.window_at(whole.len() as u64).unwrap().is_empty());
         // Every entry's header, and the bytes across a window's edge.
-        for i in 0..mapped.count {
+        for i in 0..mapped.files.count {
             let at = mapped.offset(i).unwrap();
             let mut a = [0; 64];
             let mut b = [0; 64];

@@ -193,14 +193,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("repo");
         std::fs::create_dir(&root).unwrap();
-        let git = |at: &std::path::Path, args: &[&str]| {
-            let out = crate::support::test_git::git(at)
-                .args(args)
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "git {args:?}");
-            String::from_utf8(out.stdout).unwrap().trim().to_owned()
-        };
+        let git = crate::support::test_git::git_ok;
         let run = |args: &[&str]| git(&root, args);
         run(&["init", "-q", "-b", "main"]);
         let commit = |message: &str| {
