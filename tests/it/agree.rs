@@ -15,6 +15,7 @@ mod index;
 mod objects;
 mod packs;
 mod ranges;
+mod zlib;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

@@ -33,6 +33,10 @@ pub const BASE_CACHE_BYTES: usize = 8 << 20;
 /// git writes chains of at most 4095 deltas; a longer one is a loop of `REF_DELTA`s.
 const MAX_CHAIN: usize = 10_000;
 
+/// How much of a loose object's stream is inflated to find its header, as git's
+/// `MAX_HEADER_LEN`: a header that does not end within it is refused.
+const LOOSE_HEADER: usize = 32;
+
 /// zlib expands at most about 1032 to 1: a declared size beyond that is a damaged header, and is
 /// refused before anything is allocated for it.
 const MAX_RATIO: u64 = 1032;
@@ -366,8 +370,11 @@ impl Odb {
             .ok_or_else(|| pack.damaged("a bad delta header"))
     }
 
-    /// Reads the start of a loose object's stream: its kind, its size, and the content bytes
-    /// already inflated after the header.
+    /// Reads the start of a loose object's stream as git does (`unpack_loose_header`,
+    /// `parse_loose_header`): at most [`LOOSE_HEADER`] bytes inflated, which must hold the
+    /// kind, one space, the size in canonical decimal (no sign, no leading zero) and a NUL.
+    /// Returns the kind, the size, the content bytes already inflated after the header, and
+    /// whether the stream ended.
     fn loose_start(
         &mut self,
         path: &Path,
@@ -375,11 +382,12 @@ impl Odb {
     ) -> Result<(Kind, usize, Vec<u8>, bool), Error> {
         let damaged = |what| Error::Damaged(path.to_path_buf(), what);
         self.zlib.reset(true);
-        let mut head = Vec::with_capacity(64);
+        let mut head = [0; LOOSE_HEADER];
         let status = self
             .zlib
-            .decompress_vec(compressed, &mut head, FlushDecompress::None)
+            .decompress(compressed, &mut head, FlushDecompress::None)
             .map_err(|_| damaged("not zlib data"))?;
+        let head = &head[..self.zlib.total_out() as usize];
         let nul = head
             .iter()
             .position(|&b| b == 0)
@@ -390,10 +398,13 @@ impl Odb {
             .position(|&b| b == b' ')
             .ok_or_else(|| damaged("bad header"))?;
         let kind = Kind::from_name(&header[..space]).ok_or_else(|| damaged("unknown kind"))?;
-        let size: usize = std::str::from_utf8(&header[space + 1..])
-            .ok()
-            .filter(|s| !s.starts_with('+'))
-            .and_then(|s| s.parse().ok())
+        let digits = &header[space + 1..];
+        let canonical = digits.first().is_some_and(u8::is_ascii_digit)
+            && digits.iter().all(u8::is_ascii_digit)
+            && (digits.len() == 1 || digits[0] != b'0');
+        let size: usize = canonical
+            .then(|| std::str::from_utf8(digits).ok()?.parse().ok())
+            .flatten()
             .ok_or_else(|| damaged("bad size"))?;
         let rest = head[nul + 1..].to_vec();
         Ok((kind, size, rest, status == Status::StreamEnd))
@@ -462,7 +473,10 @@ impl Odb {
         let mut out = Vec::new();
         out.try_reserve_exact(size + SLACK)
             .map_err(|_| Error::TooLarge(path.clone(), size as u64))?;
-        out.extend_from_slice(&start);
+        // As git's `unpack_loose_rest`: content past the size that came with the header is
+        // dropped (the stream must still end there), a stream that ends short of the size
+        // reads as its bytes and then zeros, and bytes after the stream's end are refused.
+        out.extend_from_slice(&start[..start.len().min(size)]);
         let mut ended = ended;
         while !ended && out.len() <= size {
             let consumed = self.zlib.total_in() as usize;
@@ -477,9 +491,13 @@ impl Odb {
                 return Err(damaged("truncated"));
             }
         }
-        if !ended || out.len() != size {
+        if !ended || out.len() > size {
             return Err(damaged("wrong size"));
         }
+        if (self.zlib.total_in() as usize) < compressed.len() {
+            return Err(damaged("garbage after the stream"));
+        }
+        out.resize(size, 0);
         Ok(Some(Object {
             kind,
             data: Rc::new(out),
