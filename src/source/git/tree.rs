@@ -108,30 +108,54 @@ fn collect_head(
 /// is the first `depth` bytes of their paths, as `git write-tree` would write it; `None` when
 /// they make no tree (a conflict, an entry `git add -N` left).
 fn hash_of_entries(file: &IndexFile, depth: usize, range: std::ops::Range<usize>) -> Option<Id> {
+    hash_into(file, depth, range, &mut Vec::new())
+}
+
+/// [`hash_of_entries`], with the tree's bytes written after what `buf` holds (a parent's
+/// entries so far) and taken off again: one buffer for every directory.
+fn hash_into(
+    file: &IndexFile,
+    depth: usize,
+    range: std::ops::Range<usize>,
+    buf: &mut Vec<u8>,
+) -> Option<Id> {
     // Past git's depth limit the claim is not believed: HEAD's trees are read, and end in
     // git's error.
     if !range.is_empty() && super::too_deep(&file.path_at(range.start)[..depth]) {
         return None;
     }
-    let mut data = Vec::with_capacity(range.len() * 48);
+    let base = buf.len();
+    let id = entries_into(file, depth, range, buf).map(|()| tree_id(&buf[base..]));
+    buf.truncate(base);
+    id
+}
+
+/// Writes the tree entries that the index entries `range` make into `buf`.
+fn entries_into(
+    file: &IndexFile,
+    depth: usize,
+    range: std::ops::Range<usize>,
+    buf: &mut Vec<u8>,
+) -> Option<()> {
     let mut i = range.start;
     while i < range.end {
         let record = file.record(i);
         if record.stage() != 0 || record.intent_to_add {
             return None;
         }
-        let rest = &file.path_at(i)[depth..];
+        let path = file.path_at(i);
+        let rest = &path[depth..];
         match rest.iter().position(|&b| b == b'/') {
             // A sparse index's directory entry stands for its whole tree.
             Some(slash) if slash + 1 == rest.len() && record.mode & 0o170000 == 0o040000 => {
-                data.extend_from_slice(b"40000 ");
-                data.extend_from_slice(&rest[..slash]);
-                data.push(0);
-                data.extend_from_slice(file.oid(i));
+                buf.extend_from_slice(b"40000 ");
+                buf.extend_from_slice(&rest[..slash]);
+                buf.push(0);
+                buf.extend_from_slice(file.oid(i));
                 i += 1;
             }
             None => {
-                data.extend_from_slice(match super::staged::canonical_mode(record.mode) {
+                buf.extend_from_slice(match super::staged::canonical_mode(record.mode) {
                     0o100755 => b"100755 ",
                     0o120000 => b"120000 ",
                     0o160000 => b"160000 ",
@@ -139,27 +163,54 @@ fn hash_of_entries(file: &IndexFile, depth: usize, range: std::ops::Range<usize>
                     // No other mode is in a tree git writes: the claim is not believed.
                     _ => return None,
                 });
-                data.extend_from_slice(rest);
-                data.push(0);
-                data.extend_from_slice(file.oid(i));
+                buf.extend_from_slice(rest);
+                buf.push(0);
+                buf.extend_from_slice(file.oid(i));
                 i += 1;
             }
             Some(slash) => {
-                let mut end_key = file.path_at(i)[..depth + slash + 1].to_vec();
-                if let Some(last) = end_key.last_mut() {
-                    *last = b'/' + 1;
-                }
-                let end = file.lower_bound(&end_key).clamp(i + 1, range.end);
-                let sub = hash_of_entries(file, depth + slash + 1, i..end)?;
-                data.extend_from_slice(b"40000 ");
-                data.extend_from_slice(&rest[..slash]);
-                data.push(0);
-                data.extend_from_slice(&sub);
+                let dir = &path[..depth + slash + 1];
+                let end = directory_end(file, dir, i, range.end);
+                let sub = hash_into(file, depth + slash + 1, i..end, buf)?;
+                buf.extend_from_slice(b"40000 ");
+                buf.extend_from_slice(&rest[..slash]);
+                buf.push(0);
+                buf.extend_from_slice(&sub);
                 i = end;
             }
         }
     }
-    Some(tree_id(&data))
+    Some(())
+}
+
+/// The end of the entries below `dir` (a path ending in `/`) that start at entry `i`, at most
+/// `end`: entries are sorted, so those below one directory follow one another. Found by
+/// galloping from `i`, a few comparisons of `dir`'s bytes for a small directory, where a search
+/// of the whole index would take a score.
+fn directory_end(file: &IndexFile, dir: &[u8], i: usize, end: usize) -> usize {
+    let inside = |j: usize| file.path_at(j).starts_with(dir);
+    let (mut lo, mut step) = (i + 1, 1);
+    // Invariant: every entry before `lo` is inside; find the first one that is not.
+    let mut hi = loop {
+        let probe = lo.saturating_add(step - 1);
+        if probe >= end {
+            break end;
+        }
+        if !inside(probe) {
+            break probe;
+        }
+        lo = probe + 1;
+        step *= 2;
+    };
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if inside(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// The id git gives a tree of these bytes. Plain SHA-1 (with the CPU's SHA instructions where
@@ -407,6 +458,93 @@ impl Probe for HeadProbe<'_> {
 
 #[cfg(test)]
 mod tests {
+    use crate::detect::PathList;
+    use crate::support::test_git::{git, git_ok};
+
+    /// Runs `git ARGS` in `dir` with `input` on its stdin; its output, trimmed.
+    fn git_with_input(dir: &std::path::Path, args: &[&str], input: &[u8]) -> String {
+        let mut child = git(dir)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Index entries hash to the tree `git write-tree` writes, and each directory's to its
+    /// subtree: directories of one entry and of hundreds, a chain of directories that each
+    /// hold only the next, files before and after directories, executables and links; and
+    /// each directory's entries end where a scan of the index says they do.
+    #[test]
+    fn index_entries_hash_to_the_trees_git_writes() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        git_ok(dir, &["init", "-q", "--object-format=sha1"]);
+        let blob = git_with_input(dir, &["hash-object", "-w", "--stdin"], b"x\n");
+        let mut paths = Vec::new();
+        for x in 0..12 {
+            for y in 0..(x * 7 % 5 + 1) {
+                for f in 0..(x * x + 1) {
+                    paths.push(("100644", format!("big/x{x}/y{y}/f{f}.py")));
+                }
+            }
+        }
+        paths.push(("100755", "big/run".to_owned()));
+        paths.push(("100644", "big.txt".to_owned()));
+        paths.push(("100644", "a".to_owned()));
+        paths.extend((0..300).map(|i| ("100644", format!("only/inner/deep/f{i}"))));
+        paths.extend((0..5).map(|i| ("120000", format!("r{i}"))));
+        let info: String = paths
+            .iter()
+            .map(|(mode, path)| format!("{mode} {blob}\t{path}\n"))
+            .collect();
+        git_with_input(
+            dir,
+            &["update-index", "--add", "--index-info"],
+            info.as_bytes(),
+        );
+        let root = git_ok(dir, &["write-tree"]);
+        let file = super::IndexFile::read(&dir.join(".git/index")).unwrap();
+        let hex = |id: Option<super::Id>| crate::source::git::odb::to_hex(&id.unwrap());
+        assert_eq!(hex(super::hash_of_entries(&file, 0, 0..file.len())), root);
+        let mut dirs: Vec<Vec<u8>> = (0..file.len())
+            .flat_map(|i| {
+                let path = file.path_at(i).to_vec();
+                let slashes: Vec<usize> = (0..path.len()).filter(|&j| path[j] == b'/').collect();
+                slashes.into_iter().map(move |j| path[..=j].to_vec())
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        assert!(dirs.len() > 40, "{}", dirs.len());
+        // Every subtree as git wrote it: `git ls-tree -r -d` gives "MODE tree ID\tPATH".
+        let listing = git_ok(dir, &["ls-tree", "-r", "-d", &root]);
+        let subtrees: std::collections::HashMap<String, String> = listing
+            .lines()
+            .map(|l| {
+                let (meta, path) = l.split_once('\t').unwrap();
+                (
+                    path.to_owned() + "/",
+                    meta.rsplit(' ').next().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(subtrees.len(), dirs.len());
+        for d in &dirs {
+            let mut below = (0..file.len()).filter(|&i| file.path_at(i).starts_with(d));
+            let start = below.next().unwrap();
+            let end = below.next_back().unwrap_or(start) + 1;
+            assert_eq!(super::directory_end(&file, d, start, file.len()), end);
+            let name = String::from_utf8(d.clone()).unwrap();
+            let id = super::hash_of_entries(&file, d.len(), start..end);
+            assert_eq!(hex(id), subtrees[&name], "{name}");
+        }
+    }
+
     #[test]
     fn tree_ids_are_git_s() {
         let entry = |name: &str| {
