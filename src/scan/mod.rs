@@ -14,7 +14,7 @@ use crate::detect::{self, Environment, Meta, PathEntry, Probe};
 use crate::report::secrets;
 use crate::report::{Finding, Report, Severity, Status};
 use crate::source::disk::{DiskProbe, Layered};
-use crate::source::git::{self, Index, Repo};
+use crate::source::git::{self, all_hold, check_claims, claimed_entries, Index, Repo};
 use crate::source::walk;
 use crate::support::paths::{at_or_below, path_to_bytes};
 
@@ -413,6 +413,11 @@ pub enum TrackedSource {
     Index,
 }
 
+/// From this many index entries under cache-tree claims on, `scan --tracked` checks the
+/// claims on a second thread while it detects on the files they give; below, a thread costs
+/// more than the check.
+const CHECK_BESIDE_FROM: usize = 16_384;
+
 /// Every tracked file, with no working-tree walk: the tree of `HEAD`, or the index.
 pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Report, Error> {
     let mut report = Report::default();
@@ -432,12 +437,43 @@ pub fn tracked(repo: &Repo, source: TrackedSource, opts: &Options) -> Result<Rep
         }
         TrackedSource::Head => {
             let index = repo.index()?;
-            let Some(head) = repo.head_files(&index)? else {
+            // Detection runs on the files `HEAD` holds if the index's cache-tree tells the
+            // truth, while the other thread checks that it does; where it does not, the files
+            // are read again and detection runs again.
+            let Some((guess, claims)) = repo.head_files_if_claims_hold(&index)? else {
                 return Ok(report);
             };
+            let file = index.file();
+            let detect_guess = || -> Result<_, Error> {
+                let probe = guess.probe(repo)?;
+                let envs = detect::detect(&guess, &probe);
+                Ok((probe, envs))
+            };
+            let (verdicts, guessed) = if claimed_entries(&claims) >= CHECK_BESIDE_FROM {
+                let (verdicts, guessed) =
+                    crate::support::parallel::both(|| check_claims(file, &claims), detect_guess);
+                (verdicts, Some(guessed))
+            } else {
+                let verdicts = check_claims(file, &claims);
+                let guessed = all_hold(&verdicts).then(detect_guess);
+                (verdicts, guessed)
+            };
+            let judged;
+            let (head, probe, envs) = match guessed {
+                Some(guessed) if all_hold(&verdicts) => {
+                    let (probe, envs) = guessed?;
+                    (&guess, probe, envs)
+                }
+                _ => {
+                    judged = repo.head_files_judged(&index, &verdicts)?.ok_or_else(|| {
+                        Error::Git(git::Error::GitCommand("HEAD went away".to_owned()))
+                    })?;
+                    let probe = judged.probe(repo)?;
+                    let envs = detect::detect(&judged, &probe);
+                    (&judged, probe, envs)
+                }
+            };
             report.paths = head.len() as u64;
-            let probe = head.probe(repo)?;
-            let envs = detect::detect(&head, &probe);
             for env in with_sizes(envs, &|p| probe.sum_under(p)) {
                 report.push(env, Status::Tracked, opts, &probe);
             }

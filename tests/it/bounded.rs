@@ -110,16 +110,16 @@ fn commit_tree_on_main(repo: &TestRepo, tree: &str) -> String {
     commit
 }
 
-/// Replaces the cache-tree's root id in `.git/index` and writes the trailing checksum again,
-/// as a repository's author can.
-fn forge_cache_tree_root(repo: &TestRepo, from: &str, to: &str) {
+/// Replaces a tree id the cache-tree in `.git/index` names (the root's or a directory's) and
+/// writes the trailing checksum again, as a repository's author can.
+fn forge_cache_tree(repo: &TestRepo, from: &str, to: &str) {
     let path = repo.root.join(".git/index");
     let mut index = std::fs::read(&path).unwrap();
     let (from, to) = (raw(from), raw(to));
     let at = index
         .windows(from.len())
         .position(|w| w == from)
-        .expect("the cache-tree names the root tree");
+        .expect("the cache-tree names the tree");
     index[at..at + to.len()].copy_from_slice(&to);
     let body = index.len() - id_len(repo);
     let sum = digest(repo, &index[..body]);
@@ -141,11 +141,54 @@ fn a_cache_tree_naming_heads_tree_cannot_hide_a_committed_environment() {
     repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
     let staged_tree = repo.git_ok(&["write-tree"]).stdout;
     assert_ne!(head_tree, staged_tree);
-    forge_cache_tree_root(&repo, staged_tree.trim(), head_tree.trim());
+    forge_cache_tree(&repo, staged_tree.trim(), head_tree.trim());
 
     let run = repo.guard(&["scan", "--tracked", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(crate::common::env_roots(&run), ["venv"], "{}", run.stdout);
+}
+
+/// On an index large enough that `scan --tracked` checks the cache-tree's claims on a second
+/// thread while it detects on the files they give, a forged claim for one directory, beside a
+/// true one for 17,000 entries, still cannot hide a committed environment: the files are read
+/// again without the forged claim.
+#[test]
+fn a_forged_claim_beside_a_large_true_one_cannot_hide_a_committed_environment() {
+    let repo = TestRepo::without_hook();
+    repo.write("app.py", "print(1)\n");
+    repo.write("pkg/mod.py", "x = 1\n");
+    repo.venv("pkg/venv");
+    repo.write("lib/seed.txt", "x\n");
+    repo.git_ok(&["add", "-A"]);
+    let blob = repo.git_ok(&["hash-object", "-w", "lib/seed.txt"]).stdout;
+    let info: String = (0..17_000)
+        .map(|i| format!("100644 {}\tlib/d{}/f{i}.txt\n", blob.trim(), i / 100))
+        .collect();
+    let mut child = crate::common::isolated("git", &repo.root)
+        .args(["update-index", "--add", "--index-info"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), info.as_bytes()).unwrap();
+    assert!(child.wait().unwrap().success());
+    repo.git_ok(&["commit", "-q", "-m", "a venv and a large lib"]);
+    let head_pkg = repo.git_ok(&["rev-parse", "HEAD:pkg"]).stdout;
+    repo.git_ok(&["rm", "-r", "-q", "--cached", "pkg/venv"]);
+    // write-tree makes the cache-tree whole again, naming the staged `pkg/`.
+    let staged = repo.git_ok(&["write-tree"]).stdout;
+    let staged_pkg = repo
+        .git_ok(&["rev-parse", &format!("{}:pkg", staged.trim())])
+        .stdout;
+    forge_cache_tree(&repo, staged_pkg.trim(), head_pkg.trim());
+
+    let run = repo.guard(&["scan", "--tracked", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(
+        crate::common::env_roots(&run),
+        ["pkg/venv"],
+        "{}",
+        run.stdout
+    );
 }
 
 /// The hook asks what `git commit` would record: git takes a valid cache-tree as the tree to
@@ -162,7 +205,7 @@ fn a_cache_tree_naming_another_tree_is_what_the_hook_checks() {
     let with_venv = repo.git_ok(&["write-tree"]).stdout;
     repo.git_ok(&["rm", "-r", "-q", "--cached", "venv"]);
     let without = repo.git_ok(&["write-tree"]).stdout;
-    forge_cache_tree_root(&repo, without.trim(), with_venv.trim());
+    forge_cache_tree(&repo, without.trim(), with_venv.trim());
     assert!(!repo.git_ok(&["ls-files"]).stdout.contains("venv/"));
 
     let run = repo.guard(&["hook"]);

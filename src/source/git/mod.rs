@@ -34,6 +34,7 @@ mod versions;
 pub use history::{History, PathHistory, RangeEnd};
 pub use index::Index;
 pub use tree::Objects;
+pub(crate) use tree::{all_hold, check_claims, claimed_entries};
 pub use tree_files::TreeFiles;
 
 use crate::detect::Mode;

@@ -22,14 +22,73 @@ impl Repo {
         Ok(Some(Objects::new(self, entries)))
     }
 
+    /// `HEAD`'s files as [`Repo::head_files_judged`] lists them if every cache-tree claim met
+    /// on the way holds, and those claims, unchecked: work on the files can start while
+    /// [`check_claims`] checks them. `None` for an unborn `HEAD`.
+    pub(crate) fn head_files_if_claims_hold<'i>(
+        &'i self,
+        index: &'i Index<'i>,
+    ) -> Result<Option<(HeadFiles<'i>, Vec<Claim>)>, Error> {
+        let mut claims = Vec::new();
+        let files = self.walk_head_files(index, &mut |met, out| match met {
+            Met::Dir {
+                depth,
+                range,
+                node,
+                tree,
+            } if claimed(node, tree, &range) => {
+                claims.push(Claim {
+                    depth,
+                    range: range.clone(),
+                    tree: *tree,
+                });
+                out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
+                Visit::Stop
+            }
+            met => list(met, out),
+        })?;
+        Ok(files.map(|files| (files, claims)))
+    }
+
     /// The files of `HEAD`'s tree, read mostly from the index: a directory whose cache-tree
     /// entry names the same tree as `HEAD` holds exactly the index's entries when those
     /// entries hash to that tree, and only then; every other directory is read from the object
     /// store. A cache-tree is a hint a repository can forge, never a source: what is reported
-    /// as `HEAD` is `HEAD`. `None` for an unborn `HEAD`.
-    pub(crate) fn head_files<'i>(
+    /// as `HEAD` is `HEAD`. The claims in `verdicts` (from [`check_claims`]) are not checked
+    /// again. `None` for an unborn `HEAD`.
+    pub(crate) fn head_files_judged<'i>(
         &'i self,
         index: &'i Index<'i>,
+        verdicts: &[Verdict],
+    ) -> Result<Option<HeadFiles<'i>>, Error> {
+        let file = &index.file;
+        self.walk_head_files(index, &mut |met, out| match met {
+            Met::Dir {
+                depth,
+                range,
+                node,
+                tree,
+            } if claimed(node, tree, &range) => {
+                let at = (depth, range.start, range.end);
+                let holds = match verdicts.binary_search_by_key(&at, |(at, _)| *at) {
+                    Ok(found) => verdicts[found].1,
+                    Err(_) => hash_of_entries(file, depth, range.clone()).as_ref() == Some(tree),
+                };
+                if !holds {
+                    return Visit::Enter;
+                }
+                out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
+                Visit::Stop
+            }
+            met => list(met, out),
+        })
+    }
+
+    /// Walks `HEAD`'s trees with `visit` deciding at each directory, collecting files.
+    fn walk_head_files<'i>(
+        &'i self,
+        index: &'i Index<'i>,
+        visit: &mut dyn FnMut(Met<'_>, &mut HeadFiles<'i>) -> Visit,
     ) -> Result<Option<HeadFiles<'i>>, Error> {
         let Some(head) = self.head_id()? else {
             return Ok(None);
@@ -43,44 +102,121 @@ impl Repo {
             let tree = store
                 .peel_to_tree(head)?
                 .ok_or_else(|| Error::GitCommand("HEAD names no commit or tree".to_owned()))?;
-            collect_head(
+            let file = &index.file;
+            let root = file.cache_tree();
+            walk_head(
                 store,
-                &index.file,
+                file,
                 &mut Vec::new(),
-                0..index.file.len(),
-                index.file.cache_tree(),
+                0..file.len(),
+                root,
                 &tree,
-                &mut files,
+                &mut |met| visit(met, &mut files),
             )
         })?;
         Ok(Some(files))
     }
 }
 
-/// Lists `HEAD`'s files below the directory `prefix` (tree `tree`), whose index entries are
-/// `range` and whose cache-tree node is `node`.
-fn collect_head(
+/// A cache-tree claim met on the way to `HEAD`'s files: a directory (its path's length and
+/// its index entries) and the tree `HEAD` holds there, which the entries are said to make.
+pub(crate) struct Claim {
+    depth: usize,
+    range: std::ops::Range<usize>,
+    tree: Id,
+}
+
+/// A claim checked: the directory (its path's length, the start and end of its entries) and
+/// whether its entries hash to the tree `HEAD` holds there.
+pub(crate) type Verdict = ((usize, usize, usize), bool);
+
+/// Hashes the entries of each claim, as `git write-tree` would, and says which hold; sorted,
+/// for [`Repo::head_files_judged`].
+pub(crate) fn check_claims(file: &IndexFile, claims: &[Claim]) -> Vec<Verdict> {
+    let mut verdicts: Vec<Verdict> = claims
+        .iter()
+        .map(|c| {
+            let holds = hash_of_entries(file, c.depth, c.range.clone()).as_ref() == Some(&c.tree);
+            ((c.depth, c.range.start, c.range.end), holds)
+        })
+        .collect();
+    verdicts.sort_unstable_by_key(|(at, _)| *at);
+    verdicts
+}
+
+/// How many index entries `claims` cover.
+pub(crate) fn claimed_entries(claims: &[Claim]) -> usize {
+    claims.iter().map(|c| c.range.len()).sum()
+}
+
+/// Whether every claim checked holds.
+pub(crate) fn all_hold(verdicts: &[Verdict]) -> bool {
+    verdicts.iter().all(|(_, holds)| *holds)
+}
+
+/// Whether the cache-tree node `node` claims the tree `tree` for the index entries `range`.
+fn claimed(node: Option<&CacheTree>, tree: &Id, range: &std::ops::Range<usize>) -> bool {
+    node.is_some_and(|n| {
+        n.oid.as_deref() == Some(&tree[..]) && usize::try_from(n.entries) == Ok(range.len())
+    })
+}
+
+/// What a walk does with a directory it does not take from the index (it reads its tree) and
+/// with a file of `HEAD`'s trees (it lists it).
+fn list(met: Met<'_>, out: &mut HeadFiles<'_>) -> Visit {
+    if let Met::File(item) = met {
+        out.items.push(HeadItem::Extra(out.extra.len() as u32));
+        out.extra.push(item);
+    }
+    Visit::Enter
+}
+
+/// What [`walk_head`] meets: a directory of `HEAD` (its path's length, its index entries, its
+/// cache-tree node and tree), or a file it lists.
+enum Met<'a> {
+    Dir {
+        depth: usize,
+        range: std::ops::Range<usize>,
+        node: Option<&'a CacheTree>,
+        tree: &'a Id,
+    },
+    File(Listed<ObjectId>),
+}
+
+/// Whether [`walk_head`] reads a directory's tree and goes on below it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Visit {
+    Enter,
+    Stop,
+}
+
+/// Walks `HEAD`'s trees from the directory `prefix` (tree `tree`, index entries `range`,
+/// cache-tree node `node`), telling `visit` of each directory before reading it and of each
+/// file.
+fn walk_head(
     store: &mut Store,
     file: &IndexFile,
     prefix: &mut Vec<u8>,
     range: std::ops::Range<usize>,
     node: Option<&CacheTree>,
     tree: &Id,
-    out: &mut HeadFiles<'_>,
+    visit: &mut dyn FnMut(Met<'_>) -> Visit,
 ) -> Result<(), Error> {
     if super::too_deep(prefix) {
         return Err(Error::TreeDepth(prefix.clone()));
     }
-    let claimed = node.is_some_and(|n| {
-        n.oid.as_deref() == Some(&tree[..]) && usize::try_from(n.entries) == Ok(range.len())
-    });
-    if claimed && hash_of_entries(file, prefix.len(), range.clone()).as_ref() == Some(tree) {
-        out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
+    let depth = prefix.len();
+    let met = Met::Dir {
+        depth,
+        range: range.clone(),
+        node,
+        tree,
+    };
+    if visit(met) == Visit::Stop {
         return Ok(());
     }
     let data = store.tree(tree)?;
     for entry in Entries(&data) {
-        let len = prefix.len();
         prefix.extend_from_slice(entry.name);
         if entry.is_tree() {
             prefix.push(b'/');
@@ -92,14 +228,13 @@ fn collect_head(
             if let Some(last) = prefix.last_mut() {
                 *last = b'/';
             }
-            let name = &prefix[len..prefix.len() - 1];
+            let name = &prefix[depth..prefix.len() - 1];
             let sub_node = node.and_then(|n| n.child(name));
-            collect_head(store, file, prefix, start..end, sub_node, entry.id, out)?;
+            walk_head(store, file, prefix, start..end, sub_node, entry.id, visit)?;
         } else if let Some(item) = listed(prefix, &entry) {
-            out.items.push(HeadItem::Extra(out.extra.len() as u32));
-            out.extra.push(item);
+            visit(Met::File(item));
         }
-        prefix.truncate(len);
+        prefix.truncate(depth);
     }
     Ok(())
 }
