@@ -164,13 +164,13 @@ fn a_forged_claim_beside_a_large_true_one_cannot_hide_a_committed_environment() 
     let info: String = (0..17_000)
         .map(|i| format!("100644 {}\tlib/d{}/f{i}.txt\n", blob.trim(), i / 100))
         .collect();
-    let mut child = crate::common::isolated("git", &repo.root)
-        .args(["update-index", "--add", "--index-info"])
-        .stdin(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), info.as_bytes()).unwrap();
-    assert!(child.wait().unwrap().success());
+    let added = crate::agree::git_in(
+        &repo.root,
+        &["update-index", "--add", "--index-info"],
+        info.as_bytes(),
+        &[],
+    );
+    assert!(added.status.success(), "{added:?}");
     repo.git_ok(&["commit", "-q", "-m", "a venv and a large lib"]);
     let head_pkg = repo.git_ok(&["rev-parse", "HEAD:pkg"]).stdout;
     repo.git_ok(&["rm", "-r", "-q", "--cached", "pkg/venv"]);

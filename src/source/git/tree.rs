@@ -30,22 +30,9 @@ impl Repo {
         index: &'i Index<'i>,
     ) -> Result<Option<(HeadFiles<'i>, Vec<Claim>)>, Error> {
         let mut claims = Vec::new();
-        let files = self.walk_head_files(index, &mut |met, out| match met {
-            Met::Dir {
-                depth,
-                range,
-                node,
-                tree,
-            } if claimed(node, tree, &range) => {
-                claims.push(Claim {
-                    depth,
-                    range: range.clone(),
-                    tree: *tree,
-                });
-                out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
-                Visit::Stop
-            }
-            met => list(met, out),
+        let files = self.walk_head_files(index, &mut |claim| {
+            claims.push(claim.clone());
+            true
         })?;
         Ok(files.map(|files| (files, claims)))
     }
@@ -61,34 +48,20 @@ impl Repo {
         index: &'i Index<'i>,
         verdicts: &[Verdict],
     ) -> Result<Option<HeadFiles<'i>>, Error> {
-        let file = &index.file;
-        self.walk_head_files(index, &mut |met, out| match met {
-            Met::Dir {
-                depth,
-                range,
-                node,
-                tree,
-            } if claimed(node, tree, &range) => {
-                let at = (depth, range.start, range.end);
-                let holds = match verdicts.binary_search_by_key(&at, |(at, _)| *at) {
-                    Ok(found) => verdicts[found].1,
-                    Err(_) => hash_of_entries(file, depth, range.clone()).as_ref() == Some(tree),
-                };
-                if !holds {
-                    return Visit::Enter;
-                }
-                out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
-                Visit::Stop
-            }
-            met => list(met, out),
+        self.walk_head_files(index, &mut |claim| match verdicts
+            .binary_search_by_key(&claim.at(), |(at, _)| *at)
+        {
+            Ok(found) => verdicts[found].1,
+            Err(_) => claim.holds(&index.file),
         })
     }
 
-    /// Walks `HEAD`'s trees with `visit` deciding at each directory, collecting files.
+    /// `HEAD`'s files: at each cache-tree claim met on the way, the index's entries where
+    /// `take` says so, else the directory's tree.
     fn walk_head_files<'i>(
         &'i self,
         index: &'i Index<'i>,
-        visit: &mut dyn FnMut(Met<'_>, &mut HeadFiles<'i>) -> Visit,
+        take: &mut dyn FnMut(&Claim) -> bool,
     ) -> Result<Option<HeadFiles<'i>>, Error> {
         let Some(head) = self.head_id()? else {
             return Ok(None);
@@ -103,16 +76,12 @@ impl Repo {
                 .peel_to_tree(head)?
                 .ok_or_else(|| Error::GitCommand("HEAD names no commit or tree".to_owned()))?;
             let file = &index.file;
-            let root = file.cache_tree();
-            walk_head(
-                store,
-                file,
-                &mut Vec::new(),
-                0..file.len(),
-                root,
-                &tree,
-                &mut |met| visit(met, &mut files),
-            )
+            let at = Dir {
+                range: 0..file.len(),
+                node: file.cache_tree(),
+                tree: &tree,
+            };
+            walk_head(store, file, &mut Vec::new(), at, take, &mut files)
         })?;
         Ok(Some(files))
     }
@@ -120,26 +89,31 @@ impl Repo {
 
 /// A cache-tree claim met on the way to `HEAD`'s files: a directory (its path's length and
 /// its index entries) and the tree `HEAD` holds there, which the entries are said to make.
+#[derive(Clone)]
 pub(crate) struct Claim {
     depth: usize,
     range: std::ops::Range<usize>,
     tree: Id,
 }
 
-/// A claim checked: the directory (its path's length, the start and end of its entries) and
-/// whether its entries hash to the tree `HEAD` holds there.
+impl Claim {
+    /// Where the claim sits: its depth and the start and end of its entries.
+    fn at(&self) -> (usize, usize, usize) {
+        (self.depth, self.range.start, self.range.end)
+    }
+
+    /// Whether the claimed entries hash to the tree, as `git write-tree` would hash them.
+    fn holds(&self, file: &IndexFile) -> bool {
+        hash_of_entries(file, self.depth, self.range.clone()).as_ref() == Some(&self.tree)
+    }
+}
+
+/// A claim checked: where it sits ([`Claim::at`]) and whether it holds.
 pub(crate) type Verdict = ((usize, usize, usize), bool);
 
-/// Hashes the entries of each claim, as `git write-tree` would, and says which hold; sorted,
-/// for [`Repo::head_files_judged`].
+/// Checks each claim, and says which hold; sorted, for [`Repo::head_files_judged`].
 pub(crate) fn check_claims(file: &IndexFile, claims: &[Claim]) -> Vec<Verdict> {
-    let mut verdicts: Vec<Verdict> = claims
-        .iter()
-        .map(|c| {
-            let holds = hash_of_entries(file, c.depth, c.range.clone()).as_ref() == Some(&c.tree);
-            ((c.depth, c.range.start, c.range.end), holds)
-        })
-        .collect();
+    let mut verdicts: Vec<Verdict> = claims.iter().map(|c| (c.at(), c.holds(file))).collect();
     verdicts.sort_unstable_by_key(|(at, _)| *at);
     verdicts
 }
@@ -154,66 +128,42 @@ pub(crate) fn all_hold(verdicts: &[Verdict]) -> bool {
     verdicts.iter().all(|(_, holds)| *holds)
 }
 
-/// Whether the cache-tree node `node` claims the tree `tree` for the index entries `range`.
-fn claimed(node: Option<&CacheTree>, tree: &Id, range: &std::ops::Range<usize>) -> bool {
-    node.is_some_and(|n| {
-        n.oid.as_deref() == Some(&tree[..]) && usize::try_from(n.entries) == Ok(range.len())
-    })
+/// A directory of `HEAD` on the walk: its index entries, its cache-tree node and its tree.
+struct Dir<'a> {
+    range: std::ops::Range<usize>,
+    node: Option<&'a CacheTree>,
+    tree: &'a Id,
 }
 
-/// What a walk does with a directory it does not take from the index (it reads its tree) and
-/// with a file of `HEAD`'s trees (it lists it).
-fn list(met: Met<'_>, out: &mut HeadFiles<'_>) -> Visit {
-    if let Met::File(item) = met {
-        out.items.push(HeadItem::Extra(out.extra.len() as u32));
-        out.extra.push(item);
-    }
-    Visit::Enter
-}
-
-/// What [`walk_head`] meets: a directory of `HEAD` (its path's length, its index entries, its
-/// cache-tree node and tree), or a file it lists.
-enum Met<'a> {
-    Dir {
-        depth: usize,
-        range: std::ops::Range<usize>,
-        node: Option<&'a CacheTree>,
-        tree: &'a Id,
-    },
-    File(Listed<ObjectId>),
-}
-
-/// Whether [`walk_head`] reads a directory's tree and goes on below it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Visit {
-    Enter,
-    Stop,
-}
-
-/// Walks `HEAD`'s trees from the directory `prefix` (tree `tree`, index entries `range`,
-/// cache-tree node `node`), telling `visit` of each directory before reading it and of each
-/// file.
+/// Lists `HEAD`'s files below the directory `prefix` (`dir`) into `out`: a directory whose
+/// cache-tree node claims its tree for its entries is taken from the index where `take` says
+/// so; every other one is read from its tree.
 fn walk_head(
     store: &mut Store,
     file: &IndexFile,
     prefix: &mut Vec<u8>,
-    range: std::ops::Range<usize>,
-    node: Option<&CacheTree>,
-    tree: &Id,
-    visit: &mut dyn FnMut(Met<'_>) -> Visit,
+    dir: Dir<'_>,
+    take: &mut dyn FnMut(&Claim) -> bool,
+    out: &mut HeadFiles<'_>,
 ) -> Result<(), Error> {
     if super::too_deep(prefix) {
         return Err(Error::TreeDepth(prefix.clone()));
     }
+    let Dir { range, node, tree } = dir;
     let depth = prefix.len();
-    let met = Met::Dir {
-        depth,
-        range: range.clone(),
-        node,
-        tree,
-    };
-    if visit(met) == Visit::Stop {
-        return Ok(());
+    let claimed = node.is_some_and(|n| {
+        n.oid.as_deref() == Some(&tree[..]) && usize::try_from(n.entries) == Ok(range.len())
+    });
+    if claimed {
+        let claim = Claim {
+            depth,
+            range: range.clone(),
+            tree: *tree,
+        };
+        if take(&claim) {
+            out.items.extend(range.map(|i| HeadItem::Index(i as u32)));
+            return Ok(());
+        }
     }
     let data = store.tree(tree)?;
     for entry in Entries(&data) {
@@ -229,10 +179,15 @@ fn walk_head(
                 *last = b'/';
             }
             let name = &prefix[depth..prefix.len() - 1];
-            let sub_node = node.and_then(|n| n.child(name));
-            walk_head(store, file, prefix, start..end, sub_node, entry.id, visit)?;
+            let sub = Dir {
+                range: start..end,
+                node: node.and_then(|n| n.child(name)),
+                tree: entry.id,
+            };
+            walk_head(store, file, prefix, sub, take, out)?;
         } else if let Some(item) = listed(prefix, &entry) {
-            visit(Met::File(item));
+            out.items.push(HeadItem::Extra(out.extra.len() as u32));
+            out.extra.push(item);
         }
         prefix.truncate(depth);
     }
@@ -594,21 +549,7 @@ impl Probe for HeadProbe<'_> {
 #[cfg(test)]
 mod tests {
     use crate::detect::PathList;
-    use crate::support::test_git::{git, git_ok};
-
-    /// Runs `git ARGS` in `dir` with `input` on its stdin; its output, trimmed.
-    fn git_with_input(dir: &std::path::Path, args: &[&str], input: &[u8]) -> String {
-        let mut child = git(dir)
-            .args(args)
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        std::io::Write::write_all(&mut child.stdin.take().unwrap(), input).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "git {args:?}");
-        String::from_utf8(out.stdout).unwrap().trim().to_owned()
-    }
+    use crate::support::test_git::{git_ok, git_ok_with_input};
 
     /// Index entries hash to the tree `git write-tree` writes, and each directory's to its
     /// subtree: directories of one entry and of hundreds, a chain of directories that each
@@ -619,7 +560,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         git_ok(dir, &["init", "-q", "--object-format=sha1"]);
-        let blob = git_with_input(dir, &["hash-object", "-w", "--stdin"], b"x\n");
+        let blob = git_ok_with_input(dir, &["hash-object", "-w", "--stdin"], b"x\n");
         let mut paths = Vec::new();
         for x in 0..12 {
             for y in 0..(x * 7 % 5 + 1) {
@@ -637,7 +578,7 @@ mod tests {
             .iter()
             .map(|(mode, path)| format!("{mode} {blob}\t{path}\n"))
             .collect();
-        git_with_input(
+        git_ok_with_input(
             dir,
             &["update-index", "--add", "--index-info"],
             info.as_bytes(),

@@ -180,22 +180,7 @@ mod tests {
     fn answers_as_the_listing_of_the_whole_tree() {
         let dir = tempfile::tempdir().unwrap();
         let git = |args: &[&str], input: &str| {
-            let mut child = crate::support::test_git::git(dir.path())
-                .args(args)
-                .stdin(std::process::Stdio::piped())
-                .stdout(std::process::Stdio::piped())
-                .spawn()
-                .unwrap();
-            use std::io::Write;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(input.as_bytes())
-                .unwrap();
-            let out = child.wait_with_output().unwrap();
-            assert!(out.status.success(), "git {args:?}");
-            String::from_utf8(out.stdout).unwrap().trim().to_owned()
+            crate::support::test_git::git_ok_with_input(dir.path(), args, input.as_bytes())
         };
         git(&["init", "-q", "--object-format=sha1"], "");
         let blob = git(&["hash-object", "-w", "--stdin"], "home = /usr\n");
